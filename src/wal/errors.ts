@@ -24,6 +24,7 @@ export type CorruptionReason =
   | "digest mismatch"
   | "missing bytes"
   | "missing segment"
+  | "overlapping segment"
   | "bad metadata"
   | "bad durable end";
 

@@ -1,0 +1,202 @@
+/**
+ * Options and result types of the journal.
+ *
+ * @module
+ */
+import type { CorruptionReason } from "./errors.ts";
+import type { FileLayer } from "./file_layer.ts";
+
+/**
+ * When an append resolves and when its bytes become visible to readers.
+ *
+ * - `"always"`: each group commit is written and fdatasync'ed before its appends
+ *   resolve; the durable end is published after the sync.
+ * - `"interval"`: appends resolve once written; a timer fdatasyncs every
+ *   `syncIntervalMs` and then publishes the durable end (a power loss can lose
+ *   up to one interval of acknowledged appends).
+ * - `"none"`: appends resolve once written and the end is published right
+ *   after the write, before any sync (a power loss can lose acknowledged appends,
+ *   and the published end can run ahead of the data: reopen such a journal with
+ *   `recovery: "point-in-time"` after an OS crash).
+ */
+export type Durability = "always" | "interval" | "none";
+
+/**
+ * How `Journal.open()` treats damage it finds, in the spirit of RocksDB's WAL
+ * recovery modes. "Acknowledged" means below the published durable end or in
+ * a sealed segment; anything at or past the durable end of the last segment is
+ * an unacknowledged (torn) tail.
+ *
+ * - `"tolerate-torn-tail"`: truncate a torn tail; damage to acknowledged data
+ *   throws CorruptJournalError naming the segment file, offset and reason.
+ * - `"absolute"`: any problem, even a torn tail, throws; nothing is modified.
+ * - `"point-in-time"`: truncate at the first bad record wherever it is and
+ *   delete every later segment; what was dropped is reported.
+ * - `"skip-corrupt"`: skip bad acknowledged records (readers resync to the next
+ *   valid record and report it) and still truncate a torn tail.
+ */
+export type RecoveryMode = "tolerate-torn-tail" | "absolute" | "point-in-time" | "skip-corrupt";
+
+/** Options of `Journal.open()`. */
+export interface JournalOptions {
+  /**
+   * Open a reader: takes no lock, never writes anything, reads up to the
+   * durable end the writer publishes.
+   * @default {false}
+   */
+  readOnly?: boolean;
+  /**
+   * Size at which the active segment is sealed and a new one begun. A record
+   * never spans segments; a record larger than this gets a segment of its own.
+   * @default {67108864} (64 MiB)
+   */
+  segmentBytes?: number;
+  /**
+   * Largest payload accepted on append and on read (checked before allocating).
+   * @default {16777216} (16 MiB)
+   */
+  maxRecordBytes?: number;
+  /**
+   * Cap on the bytes one group commit writes with one write and one fdatasync
+   * (always at least one record or one whole `appendBatch`).
+   * @default {1048576} (1 MiB)
+   */
+  groupCommitBytes?: number;
+  /**
+   * When appends resolve; see {@linkcode Durability}.
+   * @default {"always"}
+   */
+  durability?: Durability;
+  /**
+   * Sync period for durability `"interval"`, in milliseconds.
+   * @default {100}
+   */
+  syncIntervalMs?: number;
+  /**
+   * How damage found on open is treated; see {@linkcode RecoveryMode}.
+   * @default {"tolerate-torn-tail"}
+   */
+  recovery?: RecoveryMode;
+  /**
+   * `"tail"`: open scans only what recovery needs (the last segment from the
+   * published durable end). `"full"`: verify every record of every segment.
+   * @default {"tail"}
+   */
+  verify?: "tail" | "full";
+  /**
+   * The file layer all I/O goes through (fault-injection hook).
+   * @default {denoFileLayer}
+   */
+  fs?: FileLayer;
+  /**
+   * Called for everything recovery (or a skip-corrupt reader) finds and does.
+   * @default {undefined}
+   */
+  onRecovery?: (event: RecoveryEvent) => void;
+}
+
+/** Options of `Journal.readFrom()`. */
+export interface ReadFromOptions {
+  /**
+   * Stop before the first record starting at or past this offset.
+   * @default {undefined} (the durable end)
+   */
+  end?: number;
+  /**
+   * Abort the iteration.
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+}
+
+/** Where an appended record landed. */
+export interface AppendResult {
+  /** Global offset of the record. */
+  offset: number;
+  /** Global offset just past the record (the next record's offset). */
+  next: number;
+  /** BLAKE3-256 of the payload. */
+  digest: Uint8Array;
+}
+
+/** A record read back from the journal. */
+export interface JournalRecord {
+  /** Global offset of the record. */
+  offset: number;
+  /** Global offset just past the record. */
+  next: number;
+  /** The payload bytes (a copy the caller owns). */
+  payload: Uint8Array;
+  /** The stored BLAKE3-256 digest of the payload. */
+  digest: Uint8Array;
+}
+
+/** One segment file of the journal. */
+export interface SegmentInfo {
+  /** Global offset of its first byte. */
+  base: number;
+  /** Global offset just past its last byte (for the active segment: what is written). */
+  end: number;
+  /** Path of the file. */
+  path: string;
+  /** Whether it is sealed (complete and durable) rather than the active segment. */
+  sealed: boolean;
+}
+
+/** Something recovery found or did. */
+export interface RecoveryEvent {
+  /**
+   * `"truncated"`: a torn tail was cut off; `"dropped"`: point-in-time recovery
+   * cut acknowledged data or deleted a segment; `"skipped"`: a bad record was
+   * skipped (skip-corrupt); `"missing"`: acknowledged bytes are gone.
+   */
+  kind: "truncated" | "dropped" | "skipped" | "missing";
+  /** Segment file involved. */
+  file: string;
+  /** Global offset where the damage starts. */
+  offset: number;
+  /** What was wrong there. */
+  reason: CorruptionReason;
+  /** How many bytes were cut, dropped or skipped. */
+  bytes: number;
+}
+
+/** What `Journal.open()` found and did. */
+export interface RecoveryReport {
+  /** The recovery mode used. */
+  mode: RecoveryMode;
+  /** The durable end published before the open, or `null` if unknown. */
+  publishedEnd: number | null;
+  /** Global offset where the scan of the last segment began. */
+  scannedFrom: number;
+  /** Bytes the recovery scan read. */
+  scannedBytes: number;
+  /** End of the journal after recovery. */
+  end: number;
+  /** Every event, in order. */
+  events: RecoveryEvent[];
+}
+
+/** One problem found by `verifyJournal()`. */
+export interface VerifyProblem {
+  /** Segment file (or metadata / durable file). */
+  file: string;
+  /** Global offset. */
+  offset: number;
+  /** What failed. */
+  reason: CorruptionReason;
+}
+
+/** Result of `verifyJournal()`. */
+export interface VerifyReport {
+  /** Number of segment files. */
+  segments: number;
+  /** Records that verified. */
+  records: number;
+  /** Bytes in the segment files. */
+  bytes: number;
+  /** The published durable end, or `null` if unknown. */
+  durableOffset: number | null;
+  /** Every problem found, in offset order. */
+  problems: VerifyProblem[];
+}

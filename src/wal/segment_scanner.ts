@@ -1,0 +1,184 @@
+/**
+ * Sequential, chunked reading of one segment file: large reads, records
+ * checked in place, memory bounded by the chunk size (or one record).
+ *
+ * @module
+ */
+import type { CorruptionReason } from "./errors.ts";
+import type { Hashers } from "./checksums.ts";
+import type { FileHandle } from "./file_layer.ts";
+import { DIGEST_OFFSET, DIGEST_SIZE, HEADER_SIZE, LEN_OFFSET } from "./format.ts";
+import { checkRecord, readU32 } from "./record_codec.ts";
+
+/** How much of each record a scan verifies. */
+export type ScanVerify = "length" | "crc" | "digest";
+
+/** Options of a SegmentScanner. */
+export interface ScanOptions {
+  /** File position to start at (a record boundary). */
+  start: number;
+  /** File position the segment's records end at; `Infinity` = end of file. */
+  limit: number;
+  /** Largest acceptable payload. */
+  maxRecordBytes: number;
+  /** What to verify per record. */
+  verify: ScanVerify;
+  /** Read size. */
+  chunkBytes: number;
+}
+
+/** One step of a scan. */
+export type ScanStep =
+  | { kind: "record"; pos: number; len: number; payload: Uint8Array; digest: Uint8Array }
+  | { kind: "end"; pos: number }
+  | { kind: "bad"; pos: number; reason: CorruptionReason };
+
+/**
+ * Reads records from a segment file. The payload and digest views of a step
+ * are valid only until the next call: copy what you keep.
+ */
+export class SegmentScanner {
+  #file: FileHandle;
+  #h: Hashers;
+  #opts: ScanOptions;
+  #buf: Uint8Array;
+  #bufStart: number;
+  #bufLen = 0;
+  #filePos = -1;
+  #pos: number;
+  #limit: number;
+
+  /** Scan `file` (the scanner does not close it). */
+  constructor(file: FileHandle, h: Hashers, options: ScanOptions) {
+    this.#file = file;
+    this.#h = h;
+    this.#opts = options;
+    this.#buf = new Uint8Array(options.chunkBytes);
+    this.#pos = options.start;
+    this.#bufStart = options.start;
+    this.#limit = options.limit;
+  }
+
+  /** File position of the next record. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** Move the bound (readers extend it as the durable end grows). */
+  setLimit(limit: number): void {
+    this.#limit = limit;
+  }
+
+  /** Check the record at the current position and step past it if good. */
+  async next(): Promise<ScanStep> {
+    const step = await this.#check(this.#pos);
+    if (step.kind === "record") this.#pos += HEADER_SIZE + step.len;
+    return step;
+  }
+
+  /**
+   * After a bad record, move to the next position in (position, limit] where a
+   * record verifies, or to the limit (or end of file); returns the new position.
+   */
+  async resync(): Promise<number> {
+    const bound = Number.isFinite(this.#limit) ? this.#limit : (await this.#file.stat()).size;
+    for (let q = this.#pos + 1; q < bound; q++) {
+      this.#pos = q;
+      const step = await this.#check(q);
+      if (step.kind === "record") return q;
+      if (step.kind === "end" || (step.kind === "bad" && step.reason === "missing bytes")) break;
+    }
+    this.#pos = Math.max(this.#pos, bound);
+    return this.#pos;
+  }
+
+  async #check(pos: number): Promise<ScanStep> {
+    const avail = this.#limit - pos;
+    if (avail <= 0) return { kind: "end", pos };
+    let have = await this.#ensure(pos, Math.min(HEADER_SIZE, avail));
+    if (have === 0) {
+      return Number.isFinite(this.#limit)
+        ? { kind: "bad", pos, reason: "missing bytes" }
+        : { kind: "end", pos };
+    }
+    const at = pos - this.#bufStart;
+    let len = 0;
+    if (have >= HEADER_SIZE) {
+      len = readU32(this.#buf, at + LEN_OFFSET);
+      if (len > 0 && len <= this.#opts.maxRecordBytes && this.#opts.verify !== "length") {
+        have = await this.#ensure(pos, Math.min(HEADER_SIZE + len, avail));
+      }
+    }
+    const o = pos - this.#bufStart; // the buffer may have moved
+    const available = Math.min(avail, have);
+    const reason = this.#opts.verify === "length"
+      ? lengthOnly(this.#buf, o, available, this.#opts.maxRecordBytes, avail)
+      : checkRecord(
+        this.#h,
+        this.#buf,
+        o,
+        available,
+        this.#opts.maxRecordBytes,
+        this.#opts.verify === "digest",
+      );
+    if (reason !== null) return { kind: "bad", pos, reason };
+    const payload = this.#opts.verify === "length"
+      ? this.#buf.subarray(0, 0)
+      : this.#buf.subarray(o + HEADER_SIZE, o + HEADER_SIZE + len);
+    const digest = this.#buf.subarray(o + DIGEST_OFFSET, o + DIGEST_OFFSET + DIGEST_SIZE);
+    return { kind: "record", pos, len, payload, digest };
+  }
+
+  /**
+   * Make bytes [pos, pos + n) resident; returns how many bytes from pos are
+   * resident (fewer than n only at end of file or the limit).
+   */
+  async #ensure(pos: number, n: number): Promise<number> {
+    let have = this.#bufStart + this.#bufLen - pos;
+    if (pos >= this.#bufStart && have >= n) return have;
+    if (pos < this.#bufStart || have < 0) {
+      this.#bufStart = pos;
+      this.#bufLen = 0;
+      have = 0;
+    } else if (pos > this.#bufStart) {
+      this.#buf.copyWithin(0, pos - this.#bufStart, this.#bufLen);
+      this.#bufStart = pos;
+      this.#bufLen = have;
+    }
+    const want = Math.min(n, this.#limit - pos);
+    if (want > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(want, this.#opts.chunkBytes));
+      grown.set(this.#buf.subarray(0, this.#bufLen));
+      this.#buf = grown;
+    }
+    const cap = Math.min(this.#buf.length, this.#limit - this.#bufStart);
+    while (this.#bufLen < cap) {
+      const readAt = this.#bufStart + this.#bufLen;
+      if (this.#filePos !== readAt) {
+        await this.#file.seek(readAt, Deno.SeekMode.Start);
+        this.#filePos = readAt;
+      }
+      const got = await this.#file.read(this.#buf.subarray(this.#bufLen, cap));
+      if (got === null || got === 0) break;
+      this.#bufLen += got;
+      this.#filePos += got;
+      if (this.#bufLen >= n) break;
+    }
+    return this.#bufLen;
+  }
+}
+
+function lengthOnly(
+  buf: Uint8Array,
+  at: number,
+  available: number,
+  max: number,
+  avail: number,
+): CorruptionReason | null {
+  if (available < HEADER_SIZE) return "torn header";
+  const len = readU32(buf, at + LEN_OFFSET);
+  if (len === 0) return "zero length";
+  if (len > max) return "length exceeds maximum";
+  if (HEADER_SIZE + len > avail) return "torn payload";
+  return null;
+}

@@ -1,0 +1,337 @@
+/**
+ * The group-commit writer. Appends queue; one flusher loop takes everything
+ * queued (capped at groupCommitBytes, at least one entry), encodes it into one
+ * buffer, writes it with one write and one fdatasync, publishes the durable
+ * end, then resolves every append in call order.
+ *
+ * @module
+ */
+import { JournalClosedError, JournalIOError, RecordSizeError } from "./errors.ts";
+import type { Hashers } from "./checksums.ts";
+import type { HeadWriter } from "./durable_head.ts";
+import type { FileHandle, FileLayer } from "./file_layer.ts";
+import { writeAll } from "./file_layer.ts";
+import { DIGEST_OFFSET, DIGEST_SIZE, HEADER_SIZE } from "./format.ts";
+import type { AppendResult, Durability } from "./options.ts";
+import { encodeRecord } from "./record_codec.ts";
+import { segmentName } from "./segment_name.ts";
+
+interface Entry {
+  /** A single append's payload, or null for a batch. */
+  one: Uint8Array | null;
+  /** A batch's payloads. */
+  many: Uint8Array[] | null;
+  /** Encoded size of the entry. */
+  bytes: number;
+  resolve: (value: AppendResult & AppendResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Settings of a Writer. */
+export interface WriterInit {
+  /** File layer. */
+  fs: FileLayer;
+  /** Checksums. */
+  h: Hashers;
+  /** Journal directory. */
+  dir: string;
+  /** Segment bases, shared with the journal (the writer appends on rotation). */
+  bases: number[];
+  /** The active segment, open for writing at its end. */
+  active: FileHandle;
+  /** Bytes in the active segment. */
+  activeSize: number;
+  /** Durable-end publisher. */
+  head: HeadWriter;
+  /** Rotation size. */
+  segmentBytes: number;
+  /** Largest payload. */
+  maxRecordBytes: number;
+  /** Group commit cap. */
+  groupCommitBytes: number;
+  /** Durability mode. */
+  durability: Durability;
+  /** Interval for durability "interval". */
+  syncIntervalMs: number;
+}
+
+/** Microtask turns the flusher waits so concurrent appenders can join a group. */
+const GATHER_TURNS = 4;
+
+/** Appends records with group commit; owned by a writer Journal. */
+export class Writer {
+  #init: WriterInit;
+  #active: FileHandle;
+  #activeSize: number;
+  #written: number;
+  #durable: number;
+  #queue: Entry[] = [];
+  #buf: Uint8Array;
+  #loop: Promise<void> | null = null;
+  #syncWanted = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #failure: JournalIOError | null = null;
+  #closed = false;
+
+  /** Start a writer over a recovered, synced active segment. */
+  constructor(init: WriterInit) {
+    this.#init = init;
+    this.#active = init.active;
+    this.#activeSize = init.activeSize;
+    this.#written = init.bases[init.bases.length - 1] + init.activeSize;
+    this.#durable = this.#written;
+    this.#buf = new Uint8Array(Math.min(init.groupCommitBytes, 64 * 1024) + HEADER_SIZE);
+    if (init.durability === "interval") {
+      this.#timer = setInterval(() => {
+        if (this.#written > this.#durable) {
+          this.#syncWanted = true;
+          this.#kick();
+        }
+      }, init.syncIntervalMs);
+      Deno.unrefTimer(this.#timer as unknown as number);
+    }
+  }
+
+  /** End of data the writer has made durable and published. */
+  get durableOffset(): number {
+    return this.#durable;
+  }
+
+  /** End of data written (durable or not). */
+  get writtenOffset(): number {
+    return this.#written;
+  }
+
+  /** Size of the active segment as written. */
+  get activeSize(): number {
+    return this.#activeSize;
+  }
+
+  /** Append one payload. */
+  append(payload: Uint8Array): Promise<AppendResult> {
+    const refusal = this.#refuse(payload);
+    if (refusal !== null) return Promise.reject(refusal);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({
+        one: payload,
+        many: null,
+        bytes: HEADER_SIZE + payload.length,
+        resolve: resolve as Entry["resolve"],
+        reject,
+      });
+      this.#kick();
+    });
+  }
+
+  /** Append payloads contiguously in one group. */
+  appendBatch(payloads: Uint8Array[]): Promise<AppendResult[]> {
+    let bytes = 0;
+    for (const payload of payloads) {
+      const refusal = this.#refuse(payload);
+      if (refusal !== null) return Promise.reject(refusal);
+      bytes += HEADER_SIZE + payload.length;
+    }
+    if (payloads.length === 0) return Promise.resolve([]);
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.#queue.push({
+        one: null,
+        many: payloads,
+        bytes,
+        resolve: resolve as Entry["resolve"],
+        reject,
+      });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Sync and publish what is written, wait for queued appends, stop the timer.
+   * Does not close files: the journal does that after removing nothing else.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    while (this.#loop !== null) await this.#loop;
+    if (this.#failure === null && this.#written > this.#durable) {
+      try {
+        await this.#syncPublish();
+      } catch (e) {
+        this.#failure = new JournalIOError(this.#init.dir, "sync on close", e);
+      }
+    }
+    this.#active.close();
+    this.#init.head.close();
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  #refuse(payload: Uint8Array): Error | null {
+    if (this.#closed) return new JournalClosedError(this.#init.dir);
+    if (this.#failure !== null) return this.#failure;
+    if (!(payload instanceof Uint8Array)) {
+      return new TypeError(`Cannot append record: payload is not a Uint8Array`);
+    }
+    if (payload.length === 0 || payload.length > this.#init.maxRecordBytes) {
+      return new RecordSizeError(payload.length, this.#init.maxRecordBytes);
+    }
+    return null;
+  }
+
+  #kick(): void {
+    if (this.#loop !== null) return;
+    this.#loop = this.#run().finally(() => {
+      this.#loop = null;
+      // Work may have arrived while the loop was finishing.
+      if (this.#queue.length > 0 || this.#syncWanted) this.#kick();
+    });
+  }
+
+  async #run(): Promise<void> {
+    while (true) {
+      for (let i = 0; i < GATHER_TURNS; i++) await null;
+      if (this.#failure !== null) {
+        this.#rejectAll(this.#queue.splice(0), this.#failure);
+        this.#syncWanted = false;
+        return;
+      }
+      if (this.#queue.length > 0) {
+        await this.#flushGroup();
+      } else if (this.#syncWanted) {
+        this.#syncWanted = false;
+        try {
+          await this.#syncPublish();
+        } catch (e) {
+          this.#failure ??= new JournalIOError(this.#init.dir, "sync segment", e);
+        }
+      } else {
+        return;
+      }
+    }
+  }
+
+  #takeGroup(): Entry[] {
+    const cap = this.#init.groupCommitBytes;
+    let bytes = 0;
+    let n = 0;
+    while (n < this.#queue.length && (n === 0 || bytes + this.#queue[n].bytes <= cap)) {
+      bytes += this.#queue[n].bytes;
+      n++;
+    }
+    if (n === this.#queue.length) {
+      const group = this.#queue;
+      this.#queue = [];
+      return group;
+    }
+    return this.#queue.splice(0, n);
+  }
+
+  async #flushGroup(): Promise<void> {
+    const group = this.#takeGroup();
+    let total = 0;
+    for (const entry of group) total += entry.bytes;
+    if (this.#buf.length < total) {
+      this.#buf = new Uint8Array(
+        Math.max(total, Math.min(this.#init.groupCommitBytes, this.#buf.length * 2)),
+      );
+    }
+    const buf = this.#buf;
+    const { h, segmentBytes } = this.#init;
+    const start = this.#written;
+    const splits: number[] = [];
+    const results: (AppendResult | AppendResult[])[] = new Array(group.length);
+    let segPos = this.#activeSize;
+    let at = 0;
+    const encode = (payload: Uint8Array): AppendResult => {
+      const size = HEADER_SIZE + payload.length;
+      if (segPos > 0 && segPos + size > segmentBytes) {
+        splits.push(at);
+        segPos = 0;
+      }
+      const next = encodeRecord(h, payload, buf, at);
+      const result = {
+        offset: start + at,
+        next: start + next,
+        digest: buf.slice(at + DIGEST_OFFSET, at + DIGEST_OFFSET + DIGEST_SIZE),
+      };
+      segPos += size;
+      at = next;
+      return result;
+    };
+    for (let g = 0; g < group.length; g++) {
+      const entry = group[g];
+      results[g] = entry.one !== null ? encode(entry.one) : entry.many!.map(encode);
+    }
+    let action = "write segment";
+    try {
+      let from = 0;
+      for (const split of splits) {
+        if (split > from) await this.#write(buf.subarray(from, split));
+        action = "rotate segment";
+        await this.#rotate(start + split);
+        action = "write segment";
+        from = split;
+      }
+      await this.#write(buf.subarray(from, at));
+      this.#written = start + at;
+      const mode = this.#init.durability;
+      if (mode === "always") {
+        action = "sync segment";
+        await this.#active.syncData();
+      }
+      if (mode !== "interval") {
+        action = "publish durable end";
+        this.#durable = this.#written;
+        await this.#init.head.publish(this.#durable);
+      }
+    } catch (e) {
+      this.#failure ??= new JournalIOError(this.#init.dir, action, e);
+      this.#rejectAll(group, this.#failure);
+      return;
+    }
+    for (let g = 0; g < group.length; g++) {
+      group[g].resolve(results[g] as AppendResult & AppendResult[]);
+    }
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    await writeAll(this.#active, bytes);
+    this.#activeSize += bytes.length;
+  }
+
+  /** Seal the active segment (sync it), then start a new one at `base`. */
+  async #rotate(base: number): Promise<void> {
+    const { fs, dir, bases } = this.#init;
+    await this.#active.syncData();
+    this.#written = base;
+    if (this.#durable < base) {
+      this.#durable = base;
+      await this.#init.head.publish(base);
+    }
+    const file = await fs.open(`${dir}/${segmentName(base)}`, {
+      read: true,
+      write: true,
+      createNew: true,
+    });
+    try {
+      // the new name must survive a crash before its first record is acknowledged
+      await fs.syncDir(dir);
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+    this.#active.close();
+    this.#active = file;
+    this.#activeSize = 0;
+    bases.push(base);
+  }
+
+  async #syncPublish(): Promise<void> {
+    const end = this.#written;
+    await this.#active.syncData();
+    this.#durable = end;
+    await this.#init.head.publish(end);
+  }
+
+  #rejectAll(entries: Entry[], error: unknown): void {
+    for (const entry of entries) entry.reject(error);
+  }
+}

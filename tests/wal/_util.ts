@@ -1,0 +1,91 @@
+// Shared helpers of the WAL tests (not a test file).
+import type { FileHandle, FileLayer } from "../../src/wal/mod.ts";
+import { denoFileLayer, segmentName } from "../../src/wal/mod.ts";
+
+/** Run `fn` with a fresh temp directory, removed afterwards. */
+export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "stemedb_wal_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A payload of `n` bytes derived from `seed`. */
+export function payload(seed: number, n = 16 + (seed % 50)): Uint8Array {
+  const p = new Uint8Array(n);
+  for (let i = 0; i < n; i++) p[i] = (seed * 31 + i * 7) & 0xff;
+  return p;
+}
+
+/** Path of the segment with base `base`. */
+export function segPath(dir: string, base: number): string {
+  return `${dir}/${segmentName(base)}`;
+}
+
+/** Flip (xor 0xff) the byte at file position `pos` of `path`. */
+export async function flipByte(path: string, pos: number): Promise<void> {
+  const bytes = await Deno.readFile(path);
+  bytes[pos] ^= 0xff;
+  await Deno.writeFile(path, bytes);
+}
+
+/** Counters and fault switches of a wrapped file layer. */
+export interface FaultLayer extends FileLayer {
+  /** fdatasync calls on segment files. */
+  segmentSyncs: number;
+  /** Write calls on segment files. */
+  segmentWrites: number;
+  /** When set, segment writes fail with this error. */
+  failWrite: Error | null;
+  /** When set, segment fdatasyncs fail with this error. */
+  failSync: Error | null;
+}
+
+/** Wrap the real file layer with counters and injectable faults on `.wal` files. */
+export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
+  const layer: FaultLayer = {
+    ...base,
+    segmentSyncs: 0,
+    segmentWrites: 0,
+    failWrite: null,
+    failSync: null,
+    async open(path, options) {
+      const inner = await base.open(path, options);
+      if (!path.endsWith(".wal")) return inner;
+      const wrapped: FileHandle = {
+        write(p) {
+          layer.segmentWrites++;
+          if (layer.failWrite !== null) return Promise.reject(layer.failWrite);
+          return inner.write(p);
+        },
+        read: (p) => inner.read(p),
+        seek: (o, w) => inner.seek(o, w),
+        syncData() {
+          layer.segmentSyncs++;
+          if (layer.failSync !== null) return Promise.reject(layer.failSync);
+          return inner.syncData();
+        },
+        truncate: (len) => inner.truncate(len),
+        stat: () => inner.stat(),
+        tryLock: (e) => inner.tryLock(e),
+        close: () => inner.close(),
+      };
+      return wrapped;
+    },
+  };
+  return layer;
+}
+
+/** Every record of the journal from its first offset, payloads only. */
+export async function readAll(
+  journal: {
+    readFrom(o: number): AsyncIterableIterator<{ payload: Uint8Array }>;
+    firstOffset: number;
+  },
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const r of journal.readFrom(journal.firstOffset)) out.push(r.payload);
+  return out;
+}
