@@ -1,0 +1,108 @@
+// Field checks shared by the three record validators. Each returns the
+// normalised value or throws RecordValidationError naming the field.
+
+import { RecordValidationError } from "./errors.ts";
+import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES } from "./limits.ts";
+import { isLowerHex } from "./hex.ts";
+
+const encoder = new TextEncoder();
+
+/** Short, quoted rendering of a rejected value for error messages. */
+export function show(value: unknown): string {
+  let text: string;
+  if (typeof value === "number") text = String(value);
+  else if (typeof value === "bigint") text = `${value}n`;
+  else if (value === undefined) text = "undefined";
+  else if (value instanceof Uint8Array) text = `bytes(${value.length})`;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Throws for `field` of a `type` record with `reason`. */
+export function fail(type: string, field: string, reason: string): never {
+  throw new RecordValidationError(type, field, reason);
+}
+
+/** A plain object (not null, not an array, not a typed array). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Rejects own keys of `obj` not in `allowed`. */
+export function rejectUnknown(type: string, obj: Record<string, unknown>, allowed: string[]) {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) fail(type, key, "is not a known field");
+  }
+}
+
+/** True when `text` holds a lone surrogate (and so is not valid UTF-8 text). */
+function hasLoneSurrogate(text: string): boolean {
+  return !text.isWellFormed();
+}
+
+/** A well-formed string; non-empty unless `allowEmpty`. */
+export function text(type: string, field: string, value: unknown, allowEmpty = false): string {
+  if (typeof value !== "string") fail(type, field, `must be a string, got ${show(value)}`);
+  if (!allowEmpty && value.length === 0) fail(type, field, `must be a non-empty string, got ""`);
+  if (hasLoneSurrogate(value)) fail(type, field, `must be valid Unicode text (lone surrogate)`);
+  return value;
+}
+
+/** UTF-8 byte length of a string. */
+export function utf8Length(value: string): number {
+  return encoder.encode(value).length;
+}
+
+/** A finite number in [min, max]; −0 becomes 0. */
+export function numberIn(
+  type: string,
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
+    fail(type, field, `must be a number in [${min}, ${max}], got ${show(value)}`);
+  }
+  return value === 0 ? 0 : value;
+}
+
+/** A safe integer ≥ 0 (milliseconds since the Unix epoch). */
+export function time(type: string, field: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    fail(type, field, `must be an integer number of milliseconds >= 0, got ${show(value)}`);
+  }
+  return value === 0 ? 0 : value;
+}
+
+/** A 64-character lowercase hex content hash. */
+export function hash(type: string, field: string, value: unknown): string {
+  if (typeof value !== "string" || value.length !== HASH_HEX_LENGTH || !isLowerHex(value)) {
+    fail(type, field, `must be ${HASH_HEX_LENGTH} lowercase hex characters, got ${show(value)}`);
+  }
+  return value;
+}
+
+/** An epoch id: 1–32 bytes as 2–64 lowercase hex characters. */
+export function epochId(type: string, field: string, value: unknown): string {
+  if (
+    typeof value !== "string" || !isLowerHex(value) || value.length > 2 * MAX_EPOCH_ID_BYTES
+  ) {
+    fail(
+      type,
+      field,
+      `must be 2 to ${2 * MAX_EPOCH_ID_BYTES} lowercase hex characters (even length), got ${
+        show(value)
+      }`,
+    );
+  }
+  return value;
+}

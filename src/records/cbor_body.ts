@@ -1,0 +1,124 @@
+/**
+ * Mapping between records and their CBOR body maps: short string keys,
+ * hashes and epoch ids as byte strings. docs/FORMAT.md section 2 tabulates
+ * the same keys.
+ *
+ * @module
+ */
+
+import { RecordDecodeError } from "./errors.ts";
+import type { RecordType } from "./format.ts";
+import { fromHex, toHex } from "./hex.ts";
+import type { Assertion, Epoch, KnowledgeRecord, ObjectValue, Vote } from "./types.ts";
+
+/** How a field is carried in CBOR. */
+type Kind = "text" | "number" | "bytes" | "object" | "tags";
+
+/** One field: CBOR map key, record field name, CBOR kind. */
+type FieldSpec = readonly [key: string, field: string, kind: Kind];
+
+/** Body map keys per record type. */
+export const BODY_FIELDS: Readonly<Record<RecordType, readonly FieldSpec[]>> = {
+  assertion: [
+    ["s", "subject", "text"],
+    ["p", "predicate", "text"],
+    ["o", "object", "object"],
+    ["src", "source", "text"],
+    ["c", "confidence", "number"],
+    ["e", "epoch", "bytes"],
+    ["t", "timestamp", "number"],
+    ["tg", "tags", "tags"],
+  ],
+  vote: [
+    ["a", "assertion", "bytes"],
+    ["by", "voter", "text"],
+    ["v", "value", "number"],
+    ["e", "epoch", "bytes"],
+    ["t", "timestamp", "number"],
+    ["why", "reason", "text"],
+  ],
+  epoch: [
+    ["id", "id", "bytes"],
+    ["n", "name", "text"],
+    ["d", "description", "text"],
+    ["pa", "parent", "bytes"],
+    ["t", "startTime", "number"],
+    ["end", "endTime", "number"],
+  ],
+};
+
+function objectToCbor(value: ObjectValue): unknown {
+  return typeof value === "object" ? fromHex(value.ref) : value;
+}
+
+/** Builds the CBOR body map of a validated record. */
+export function toBody(record: KnowledgeRecord): Record<string, unknown> {
+  const value = record.value as unknown as Record<string, unknown>;
+  const body: Record<string, unknown> = {};
+  for (const [key, field, kind] of BODY_FIELDS[record.type]) {
+    const v = value[field];
+    if (v === undefined) continue;
+    if (kind === "bytes") body[key] = fromHex(v as string);
+    else if (kind === "object") body[key] = objectToCbor(v as ObjectValue);
+    else body[key] = v;
+  }
+  return body;
+}
+
+function wrongKind(type: RecordType, key: string, expected: string): never {
+  throw new RecordDecodeError(`${type} body key "${key}" must be ${expected}`);
+}
+
+/**
+ * Turns a decoded body map back into an unvalidated record value, checking
+ * CBOR kinds and rejecting unknown keys.
+ *
+ * @throws {RecordDecodeError} On unknown keys or values of the wrong CBOR kind.
+ */
+export function fromBody(type: RecordType, body: unknown): Assertion | Vote | Epoch {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new RecordDecodeError(`${type} body must be a CBOR map`);
+  }
+  if (body instanceof Uint8Array) throw new RecordDecodeError(`${type} body must be a CBOR map`);
+  const map = body as Record<string, unknown>;
+  const specs = BODY_FIELDS[type];
+  for (const key of Object.keys(map)) {
+    if (!specs.some(([k]) => k === key)) {
+      throw new RecordDecodeError(`${type} body has unknown key "${key.slice(0, 40)}"`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, field, kind] of specs) {
+    if (!Object.hasOwn(map, key)) continue;
+    const v = map[key];
+    switch (kind) {
+      case "bytes":
+        if (!(v instanceof Uint8Array)) wrongKind(type, key, "a byte string");
+        out[field] = toHex(v);
+        break;
+      case "text":
+        if (typeof v !== "string") wrongKind(type, key, "a text string");
+        out[field] = v;
+        break;
+      case "number":
+        if (typeof v !== "number") wrongKind(type, key, "a number");
+        out[field] = v;
+        break;
+      case "tags":
+        if (!Array.isArray(v)) wrongKind(type, key, "an array of text strings");
+        out[field] = v;
+        break;
+      case "object":
+        if (v instanceof Uint8Array) {
+          if (v.length !== 32) wrongKind(type, key, "a 32-byte hash when a byte string");
+          out[field] = { ref: toHex(v) };
+        } else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+          out[field] = v;
+        } else {
+          wrongKind(type, key, "a text string, number, boolean or 32-byte hash");
+        }
+        break;
+    }
+  }
+  return out as unknown as Assertion | Vote | Epoch;
+}

@@ -1,0 +1,52 @@
+/**
+ * Bounds on knowledge records, chosen so that every valid record fits Deno KV
+ * under the store's key layout. Records do not import the store; the store's
+ * `limits.ts` holds Deno KV's own limits and its tests check that the
+ * arithmetic here stays consistent with them.
+ *
+ * @module
+ */
+
+/**
+ * Largest whole payload (header + CBOR body): Deno KV's value limit, because
+ * the store keeps the payload bytes unchanged as the value of `["H", hash]`,
+ * `["V", assertion, vote]` and `["E", id]`.
+ */
+export const MAX_PAYLOAD_BYTES = 65_536;
+
+/**
+ * Largest encoded key prefix a store may put in front of its keys. The store
+ * rejects longer prefixes, so the subject bound below holds under any prefix.
+ */
+export const MAX_PREFIX_KEY_BYTES = 256;
+
+/**
+ * Deno KV's key limit (2,048 bytes after tuple encoding), repeated here so
+ * records need not import the store.
+ */
+export const KV_KEY_LIMIT_BYTES = 2_048;
+
+/**
+ * Encoded size of the parts of `["S", subject, assertionHash]` other than the
+ * subject's own bytes. Deno KV encodes a string part as a 0x02 tag, the UTF-8
+ * bytes and a 0x00 terminator: `"S"` is 1 + 1 + 1 = 3 bytes, the subject adds
+ * 1 + 1 = 2 bytes around its bytes, the 64-hex hash is 1 + 64 + 1 = 66 bytes.
+ */
+export const SUBJECT_KEY_OVERHEAD_BYTES = 3 + 2 + 66;
+
+/**
+ * Largest subject, in UTF-8 bytes: the key limit minus the largest prefix and
+ * the rest of the subject key, 2,048 − 256 − 71 = 1,721. Subjects may not hold
+ * U+0000, which the key encoding would escape into two bytes.
+ */
+export const MAX_SUBJECT_BYTES = KV_KEY_LIMIT_BYTES - MAX_PREFIX_KEY_BYTES -
+  SUBJECT_KEY_OVERHEAD_BYTES;
+
+/** Most tags one assertion may carry. */
+export const MAX_TAGS = 64;
+
+/** Length in hex characters of a BLAKE3-256 content hash. */
+export const HASH_HEX_LENGTH = 64;
+
+/** Largest epoch id, in bytes (shown as 2 to 64 hex characters). */
+export const MAX_EPOCH_ID_BYTES = 32;

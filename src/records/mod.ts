@@ -1,0 +1,64 @@
+/**
+ * Knowledge records: assertions, votes and epochs, their validation and their
+ * canonical payload encoding `[type: u8][7 zero bytes][deterministic CBOR]`.
+ *
+ * @example Serialize, hash and decode an assertion
+ * ```ts
+ * import { contentHash, decodeRecord, serializeAssertion } from "@stemedb/ingest/records";
+ * import { assertEquals } from "node:assert/strict";
+ *
+ * const assertion = {
+ *   subject: "earth",
+ *   predicate: "orbits",
+ *   object: "sun",
+ *   source: "kepler",
+ *   confidence: 1,
+ *   timestamp: 0,
+ * };
+ * const payload = serializeAssertion(assertion);
+ * assertEquals(decodeRecord(payload), { type: "assertion", value: assertion });
+ * assertEquals((await contentHash(payload)).length, 64);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  PAYLOAD_HEADER_SIZE,
+  RECORD_TYPE,
+  type RecordType,
+  RESERVED_OFFSET,
+  RESERVED_SIZE,
+  TYPE_OFFSET,
+  TYPE_SIZE,
+} from "./format.ts";
+export {
+  HASH_HEX_LENGTH,
+  KV_KEY_LIMIT_BYTES,
+  MAX_EPOCH_ID_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MAX_PREFIX_KEY_BYTES,
+  MAX_SUBJECT_BYTES,
+  MAX_TAGS,
+  SUBJECT_KEY_OVERHEAD_BYTES,
+} from "./limits.ts";
+export { RecordDecodeError, RecordValidationError } from "./errors.ts";
+export type {
+  Assertion,
+  AssertionRef,
+  Epoch,
+  KnowledgeRecord,
+  ObjectValue,
+  Vote,
+} from "./types.ts";
+export {
+  decodeRecord,
+  serializeAssertion,
+  serializeEpoch,
+  serializeRecord,
+  serializeVote,
+} from "./codec.ts";
+export { parseRecordJson, recordToJson } from "./json.ts";
+export { contentHash } from "./hash.ts";
+export { fromHex, toHex } from "./hex.ts";
+export { validateAssertion, validateEpoch, validateRecord, validateVote } from "./validate.ts";
