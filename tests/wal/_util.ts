@@ -89,3 +89,18 @@ export async function readAll(
   for await (const r of journal.readFrom(journal.firstOffset)) out.push(r.payload);
   return out;
 }
+
+/** Overwrite the published durable end (`null` removes the file), as a crash before publishing would leave it. */
+export async function setHead(dir: string, offset: number | null): Promise<void> {
+  const { loadHashers } = await import("../../src/wal/checksums.ts");
+  const { encodeHead, headPath } = await import("../../src/wal/durable_head.ts");
+  const { HEAD_SIZE } = await import("../../src/wal/format.ts");
+  if (offset === null) {
+    await Deno.remove(headPath(dir)).catch(() => {});
+    return;
+  }
+  await Deno.writeFile(
+    headPath(dir),
+    encodeHead(await loadHashers(), offset, new Uint8Array(HEAD_SIZE)),
+  );
+}
