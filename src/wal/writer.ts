@@ -152,16 +152,18 @@ export class Writer {
     this.#closed = true;
     clearInterval(this.#timer);
     while (this.#loop !== null) await this.#loop;
+    let error: JournalIOError | null = null;
     if (this.#failure === null && this.#written > this.#durable) {
       try {
         await this.#syncPublish();
       } catch (e) {
-        this.#failure = new JournalIOError(this.#init.dir, "sync on close", e);
+        error = this.#failure = new JournalIOError(this.#init.dir, "sync on close", e);
       }
     }
     this.#active.close();
     this.#init.head.close();
-    if (this.#failure !== null) throw this.#failure;
+    // An earlier failure was already reported to the appends it affected.
+    if (error !== null) throw error;
   }
 
   #refuse(payload: Uint8Array): Error | null {

@@ -41,6 +41,8 @@ export interface FaultLayer extends FileLayer {
   failWrite: Error | null;
   /** When set, segment fdatasyncs fail with this error. */
   failSync: Error | null;
+  /** When set, a segment write writes this many bytes (once) and later writes fail with ENOSPC. */
+  failAfterBytes: number | null;
 }
 
 /** Wrap the real file layer with counters and injectable faults on `.wal` files. */
@@ -51,6 +53,7 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
     segmentWrites: 0,
     failWrite: null,
     failSync: null,
+    failAfterBytes: null,
     async open(path, options) {
       const inner = await base.open(path, options);
       if (!path.endsWith(".wal")) return inner;
@@ -58,6 +61,14 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
         write(p) {
           layer.segmentWrites++;
           if (layer.failWrite !== null) return Promise.reject(layer.failWrite);
+          if (layer.failAfterBytes !== null) {
+            const n = layer.failAfterBytes;
+            layer.failAfterBytes = 0;
+            if (n === 0) {
+              return Promise.reject(new Error("ENOSPC: no space left on device (injected)"));
+            }
+            return inner.write(p.subarray(0, Math.min(n, p.length)));
+          }
           return inner.write(p);
         },
         read: (p) => inner.read(p),

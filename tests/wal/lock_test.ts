@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { Journal, JournalLockedError } from "../../src/wal/mod.ts";
+import { payload, withTempDir } from "./_util.ts";
+
+Deno.test("Journal.open() fails clearly for a second writer in the same process", async () => {
+  await withTempDir(async (dir) => {
+    const first = await Journal.open(dir);
+    await assert.rejects(Journal.open(dir), (e: unknown) => {
+      assert.ok(e instanceof JournalLockedError);
+      assert.equal(e.dir, dir);
+      assert.equal(e.message, `Cannot open journal "${dir}": locked by another writer`);
+      return true;
+    });
+    // The same directory spelled differently is still the same journal.
+    await assert.rejects(Journal.open(`${dir}/./`), JournalLockedError);
+    await first.append(payload(1));
+    await first.close();
+    const second = await Journal.open(dir);
+    await second.close();
+  });
+});
+
+Deno.test("Journal.open({ readOnly: true }) succeeds while a writer holds the lock", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir);
+    const { offset } = await writer.append(payload(1));
+    const reader = await Journal.open(dir, { readOnly: true });
+    assert.equal(reader.readOnly, true);
+    assert.deepEqual((await reader.read(offset)).payload, payload(1));
+    await assert.rejects(reader.append(payload(2)), TypeError);
+    await reader.close();
+    await writer.close();
+  });
+});
+
+Deno.test("Journal.open() fails clearly for a second writer in another process", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir);
+    const mod = new URL("../../src/wal/mod.ts", import.meta.url).href;
+    const script = `
+      import { Journal, JournalLockedError } from ${JSON.stringify(mod)};
+      try { await Journal.open(${JSON.stringify(dir)}); console.log("opened"); }
+      catch (e) { console.log(e instanceof JournalLockedError ? "locked: " + e.message : "other: " + e); }
+    `;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.equal(text, `locked: Cannot open journal "${dir}": locked by another writer`);
+    await writer.close();
+  });
+});
