@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { HEAD_FILE, Journal, OffsetError } from "../../src/wal/mod.ts";
+import { payload, readAll, withTempDir } from "./_util.ts";
+
+Deno.test("a read-only Journal sees nothing past the published durable end", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir, { durability: "interval", syncIntervalMs: 60_000 });
+    const reader = await Journal.open(dir, { readOnly: true });
+    const a = await writer.append(payload(1)); // written, not yet synced or published
+    assert.equal(writer.durableOffset, 0);
+    assert.equal(await reader.refresh(), 0);
+    assert.deepEqual(await readAll(reader), []);
+    await assert.rejects(reader.read(a.offset), OffsetError);
+    await assert.rejects(writer.read(a.offset), OffsetError);
+    await writer.close(); // syncs and publishes
+    assert.equal(await reader.refresh(), a.next);
+    assert.deepEqual(await readAll(reader), [payload(1)]);
+    await reader.close();
+  });
+});
+
+Deno.test("a read-only Journal follows the writer across rotations", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir, { segmentBytes: 300 });
+    const reader = await Journal.open(dir, { readOnly: true });
+    const all = [];
+    let cursor = 0;
+    for (let round = 0; round < 5; round++) {
+      const batch = Array.from({ length: 7 }, (_, i) => payload(round * 10 + i));
+      all.push(...batch);
+      const results = await writer.appendBatch(batch);
+      // read(offset) past the segments the reader knows refreshes once.
+      assert.deepEqual((await reader.read(results[6].offset)).payload, batch[6]);
+      const seen = [];
+      for await (const r of reader.readFrom(cursor)) {
+        seen.push(r.payload);
+        cursor = r.next;
+      }
+      assert.deepEqual(seen, batch);
+    }
+    assert.deepEqual(await readAll(reader), all);
+    assert.ok((await reader.segments()).length > 5);
+    await reader.close();
+    await writer.close();
+  });
+});
+
+Deno.test("a read-only Journal falls back to scanning when the durable file is garbled", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir);
+    await writer.appendBatch([payload(1), payload(2)]);
+    await writer.close();
+    await Deno.writeFile(`${dir}/${HEAD_FILE}`, new Uint8Array(16).fill(7));
+    const reader = await Journal.open(dir, { readOnly: true });
+    assert.deepEqual(await readAll(reader), [payload(1), payload(2)]);
+    await reader.close();
+  });
+});
+
+Deno.test("a read-only Journal writes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir, { segmentBytes: 200 });
+    for (let i = 0; i < 10; i++) await writer.append(payload(i));
+    await writer.close();
+    const before = await snapshot(dir);
+    const reader = await Journal.open(dir, { readOnly: true, segmentBytes: 200 });
+    await readAll(reader);
+    await reader.refresh();
+    await assert.rejects(reader.removeSegmentsBefore(1000), TypeError);
+    await reader.close();
+    assert.deepEqual(await snapshot(dir), before);
+  });
+});
+
+Deno.test("Journal.open({ readOnly: true }) fails clearly without a journal", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(Journal.open(dir, { readOnly: true }), /no "journal.json" found/);
+  });
+});
+
+Deno.test('durability "none" publishes after the write and "interval" after the timer\'s sync', async () => {
+  await withTempDir(async (dir) => {
+    const none = await Journal.open(`${dir}/none`, { durability: "none" });
+    const a = await none.append(payload(1));
+    assert.equal(none.durableOffset, a.next);
+    await none.close();
+    const interval = await Journal.open(`${dir}/interval`, {
+      durability: "interval",
+      syncIntervalMs: 5,
+    });
+    const b = await interval.append(payload(2));
+    for (let i = 0; i < 200 && interval.durableOffset < b.next; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(interval.durableOffset, b.next);
+    await interval.close();
+  });
+});
+
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for await (const e of Deno.readDir(dir)) {
+    const info = await Deno.stat(`${dir}/${e.name}`);
+    const bytes = await Deno.readFile(`${dir}/${e.name}`);
+    out[e.name] = `${info.mtime?.getTime()}:${bytes.join(",")}`;
+  }
+  return out;
+}
