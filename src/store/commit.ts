@@ -1,0 +1,110 @@
+/**
+ * One ingest batch as one atomic, versionstamp-checked Deno KV commit.
+ *
+ * @module
+ */
+
+import type { KeyLayout } from "./keys.ts";
+import { keyBytes } from "./key_size.ts";
+import {
+  MAX_COMMIT_BYTES,
+  MAX_KEY_BYTES,
+  MAX_MUTATIONS,
+  MAX_TOTAL_KEY_BYTES,
+  MAX_VALUE_BYTES,
+} from "./limits.ts";
+import {
+  checkJournalId,
+  checkOffset,
+  consumerSet,
+  cursorSet,
+  deadLetterSet,
+} from "./ingest_state.ts";
+import type { CommitBatch, CommitResult, KvSet } from "./types.ts";
+
+/** Totals of a planned commit, as Deno KV counts them. */
+export interface CommitCost {
+  /** Number of mutations. */
+  mutations: number;
+  /** Total mutation size, checked keys included. */
+  bytes: number;
+  /** Total size of mutation keys. */
+  keyBytes: number;
+}
+
+/** Adds up what `sets` plus one check on `checkKey` cost. */
+export function commitCost(sets: KvSet[], checkKey: Deno.KvKey): CommitCost {
+  let bytes = keyBytes(checkKey);
+  let keys = 0;
+  for (const set of sets) {
+    bytes += set.bytes;
+    keys += set.keyBytes;
+  }
+  return { mutations: sets.length, bytes, keyBytes: keys };
+}
+
+function assertFits(sets: KvSet[], checkKey: Deno.KvKey) {
+  for (const set of sets) {
+    if (set.keyBytes > MAX_KEY_BYTES) {
+      throw new RangeError(
+        `Cannot commit batch: a key is ${set.keyBytes} bytes, more than ${MAX_KEY_BYTES}`,
+      );
+    }
+    const value = set.bytes - 2 * set.keyBytes;
+    if (value > MAX_VALUE_BYTES) {
+      throw new RangeError(
+        `Cannot commit batch: a value is ${value} bytes, more than ${MAX_VALUE_BYTES}`,
+      );
+    }
+  }
+  const cost = commitCost(sets, checkKey);
+  if (cost.mutations > MAX_MUTATIONS) {
+    throw new RangeError(
+      `Cannot commit batch: ${cost.mutations} mutations, more than ${MAX_MUTATIONS}`,
+    );
+  }
+  if (cost.bytes > MAX_COMMIT_BYTES) {
+    throw new RangeError(
+      `Cannot commit batch: ${cost.bytes} bytes of mutations, more than ${MAX_COMMIT_BYTES}`,
+    );
+  }
+  if (cost.keyBytes > MAX_TOTAL_KEY_BYTES) {
+    throw new RangeError(
+      `Cannot commit batch: ${cost.keyBytes} bytes of keys, more than ${MAX_TOTAL_KEY_BYTES}`,
+    );
+  }
+}
+
+/**
+ * Commits a batch: checks the cursor key still has `expect` as versionstamp,
+ * then sets the records, the dead letters, the consumer offset and the new
+ * cursor together. A failed check applies nothing and returns `{ ok: false }`.
+ *
+ * @throws {RangeError} If the batch exceeds Deno KV's commit limits.
+ */
+export async function commitBatch(
+  kv: Deno.Kv,
+  keys: KeyLayout,
+  batch: CommitBatch,
+): Promise<CommitResult> {
+  const journalId = checkJournalId("commit batch", batch.journalId);
+  const cursor = checkOffset("commit batch", batch.cursor);
+  if (batch.expect !== null && typeof batch.expect !== "string") {
+    throw new TypeError(`Cannot commit batch: expect must be a versionstamp string or null`);
+  }
+  const now = Date.now();
+  const sets = [
+    ...batch.sets,
+    ...batch.deadLetters.map((letter) => deadLetterSet(keys, letter, now)),
+  ];
+  if (batch.consumer !== undefined) {
+    sets.push(consumerSet(keys, journalId, batch.consumer, cursor, now));
+  }
+  const cursorKey = keys.cursor(journalId);
+  sets.push(cursorSet(keys, journalId, cursor, batch.lag, now));
+  assertFits(sets, cursorKey);
+  const op = kv.atomic().check({ key: cursorKey, versionstamp: batch.expect });
+  for (const set of sets) op.set(set.key, set.value);
+  const result = await op.commit();
+  return result.ok ? { ok: true, versionstamp: result.versionstamp } : { ok: false };
+}

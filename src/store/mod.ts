@@ -1,0 +1,67 @@
+/**
+ * Knowledge records in Deno KV: the key layout, Deno KV's limits, the
+ * ingestion primitives the ingestor commits through, and the queries.
+ *
+ * @example Open a store on a temporary SQLite file
+ * ```ts
+ * import { KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`, { prefix: ["demo"] });
+ * assert.deepEqual(await store.getEpoch("0a"), null);
+ * assert.deepEqual(await store.readCursor("j1"), { offset: null, versionstamp: null });
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type BatchBudgetOptions,
+  type DeadLetterListOptions,
+  KvStore,
+  type KvStoreOptions,
+} from "./kv_store.ts";
+export type { CommitCost } from "./commit.ts";
+export {
+  ASSERTION_PART,
+  EPOCH_PART,
+  INGEST_PART,
+  KeyLayout,
+  SUBJECT_PART,
+  VOTE_PART,
+} from "./keys.ts";
+export { keyBytes, keyPartBytes, setBytes, valueBytes } from "./key_size.ts";
+export {
+  MAX_CHECKS,
+  MAX_COMMIT_BYTES,
+  MAX_DEAD_LETTER_PAYLOAD_BYTES,
+  MAX_GET_MANY,
+  MAX_KEY_BYTES,
+  MAX_LIST_BATCH,
+  MAX_MUTATIONS,
+  MAX_PREFIX_BYTES,
+  MAX_SUBJECT_BYTES,
+  MAX_TOTAL_KEY_BYTES,
+  MAX_VALUE_BYTES,
+} from "./limits.ts";
+export type {
+  CommitBatch,
+  CommitResult,
+  ConsumerInfo,
+  CursorInfo,
+  CursorLag,
+  CursorState,
+  DeadLetter,
+  KvSet,
+  ListOptions,
+  Page,
+  PoisonKind,
+  RecordPlan,
+  StoredAssertion,
+  StoredEpoch,
+  StoredVote,
+  Tally,
+} from "./types.ts";
