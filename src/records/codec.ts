@@ -56,7 +56,7 @@ function encodeValidated(record: KnowledgeRecord): Uint8Array {
  * @example Serialize an assertion
  * ```ts
  * import { RECORD_TYPE, serializeAssertion } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const payload = serializeAssertion({
  *   subject: "earth",
@@ -66,7 +66,7 @@ function encodeValidated(record: KnowledgeRecord): Uint8Array {
  *   confidence: 0.9,
  *   timestamp: 1_700_000_000_000,
  * });
- * assertEquals(payload[0], RECORD_TYPE.assertion);
+ * assert.deepEqual(payload[0], RECORD_TYPE.assertion);
  * ```
  */
 export function serializeAssertion(assertion: Assertion): Uint8Array {
@@ -81,10 +81,10 @@ export function serializeAssertion(assertion: Assertion): Uint8Array {
  * @example Serialize a vote
  * ```ts
  * import { RECORD_TYPE, serializeVote } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const payload = serializeVote({ assertion: "ab".repeat(32), voter: "ann", value: 1, timestamp: 0 });
- * assertEquals(payload[0], RECORD_TYPE.vote);
+ * assert.deepEqual(payload[0], RECORD_TYPE.vote);
  * ```
  */
 export function serializeVote(vote: Vote): Uint8Array {
@@ -99,10 +99,10 @@ export function serializeVote(vote: Vote): Uint8Array {
  * @example Serialize an epoch
  * ```ts
  * import { RECORD_TYPE, serializeEpoch } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const payload = serializeEpoch({ id: "01", name: "first", description: "", startTime: 0 });
- * assertEquals(payload[0], RECORD_TYPE.epoch);
+ * assert.deepEqual(payload[0], RECORD_TYPE.epoch);
  * ```
  */
 export function serializeEpoch(epoch: Epoch): Uint8Array {
@@ -117,13 +117,13 @@ export function serializeEpoch(epoch: Epoch): Uint8Array {
  * @example Serialize any record
  * ```ts
  * import { decodeRecord, serializeRecord } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const record = {
  *   type: "epoch" as const,
  *   value: { id: "01", name: "first", description: "", startTime: 0 },
  * };
- * assertEquals(decodeRecord(serializeRecord(record)), record);
+ * assert.deepEqual(decodeRecord(serializeRecord(record)), record);
  * ```
  */
 export function serializeRecord(record: KnowledgeRecord): Uint8Array {
@@ -146,10 +146,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * @example Decode a payload
  * ```ts
  * import { decodeRecord, serializeVote } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const vote = { assertion: "ab".repeat(32), voter: "ann", value: -0.5, timestamp: 7 };
- * assertEquals(decodeRecord(serializeVote(vote)), { type: "vote", value: vote });
+ * assert.deepEqual(decodeRecord(serializeVote(vote)), { type: "vote", value: vote });
  * ```
  */
 export function decodeRecord(payload: Uint8Array): KnowledgeRecord {

@@ -10,13 +10,15 @@
  * @example Catch the field a record got wrong
  * ```ts
  * import { RecordValidationError, serializeVote } from "@stemedb/ingest/records";
- * import { assertEquals, assertThrows } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * const error = assertThrows(
- *   () => serializeVote({ assertion: "a".repeat(64), voter: "ann", value: 2, timestamp: 0 }),
- *   RecordValidationError,
- * );
- * assertEquals(error.field, "value");
+ * try {
+ *   serializeVote({ assertion: "a".repeat(64), voter: "ann", value: 2, timestamp: 0 });
+ *   assert.fail("expected a RecordValidationError");
+ * } catch (error) {
+ *   assert.ok(error instanceof RecordValidationError);
+ *   assert.equal(error.field, "value");
+ * }
  * ```
  */
 export class RecordValidationError extends Error {
@@ -44,9 +46,12 @@ export class RecordValidationError extends Error {
  * @example Reject an unknown record type
  * ```ts
  * import { decodeRecord, RecordDecodeError } from "@stemedb/ingest/records";
- * import { assertThrows } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * assertThrows(() => decodeRecord(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0xa0])), RecordDecodeError);
+ * assert.throws(
+ *   () => decodeRecord(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0xa0])),
+ *   RecordDecodeError,
+ * );
  * ```
  */
 export class RecordDecodeError extends Error {

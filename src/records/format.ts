@@ -13,9 +13,9 @@
  * @example Look up the type code of a vote
  * ```ts
  * import { RECORD_TYPE } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(RECORD_TYPE.vote, 1);
+ * assert.deepEqual(RECORD_TYPE.vote, 1);
  * ```
  */
 export const RECORD_TYPE = { assertion: 0, vote: 1, epoch: 2 } as const;
@@ -34,9 +34,9 @@ export const RESERVED_SIZE = 7;
  * @example The CBOR body starts after the header
  * ```ts
  * import { PAYLOAD_HEADER_SIZE } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(PAYLOAD_HEADER_SIZE, 8);
+ * assert.deepEqual(PAYLOAD_HEADER_SIZE, 8);
  * ```
  */
 export const PAYLOAD_HEADER_SIZE = TYPE_SIZE + RESERVED_SIZE;

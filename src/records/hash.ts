@@ -14,10 +14,10 @@ import { blake3 } from "hash-wasm";
  * @example Hash a payload
  * ```ts
  * import { contentHash, serializeEpoch } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const payload = serializeEpoch({ id: "01", name: "e", description: "", startTime: 0 });
- * assertEquals((await contentHash(payload)).length, 64);
+ * assert.deepEqual((await contentHash(payload)).length, 64);
  * ```
  */
 export function contentHash(payload: Uint8Array): Promise<string> {

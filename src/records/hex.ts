@@ -12,9 +12,9 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
  * @example Encode two bytes
  * ```ts
  * import { toHex } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(toHex(new Uint8Array([0x0a, 0xff])), "0aff");
+ * assert.deepEqual(toHex(new Uint8Array([0x0a, 0xff])), "0aff");
  * ```
  */
 export function toHex(bytes: Uint8Array): string {
@@ -36,9 +36,9 @@ export function isLowerHex(text: string): boolean {
  * @example Decode two bytes
  * ```ts
  * import { fromHex } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
- * assertEquals(fromHex("0aff"), new Uint8Array([0x0a, 0xff]));
+ * assert.deepEqual(fromHex("0aff"), new Uint8Array([0x0a, 0xff]));
  * ```
  */
 export function fromHex(text: string): Uint8Array {

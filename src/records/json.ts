@@ -19,12 +19,12 @@ import { validateRecord } from "./validate.ts";
  * @example Parse a vote from JSON
  * ```ts
  * import { parseRecordJson } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const json = JSON.parse(
  *   `{"type":"vote","assertion":"${"ab".repeat(32)}","voter":"ann","value":1,"timestamp":5}`,
  * );
- * assertEquals(parseRecordJson(json).type, "vote");
+ * assert.deepEqual(parseRecordJson(json).type, "vote");
  * ```
  */
 export function parseRecordJson(obj: unknown): KnowledgeRecord {
@@ -32,7 +32,7 @@ export function parseRecordJson(obj: unknown): KnowledgeRecord {
     throw new RecordValidationError("record", "(record)", `must be an object, got ${show(obj)}`);
   }
   const { type, ...value } = obj;
-  return validateRecord({ type, value } as KnowledgeRecord);
+  return validateRecord({ type, value } as unknown as KnowledgeRecord);
 }
 
 /**
@@ -41,15 +41,15 @@ export function parseRecordJson(obj: unknown): KnowledgeRecord {
  * @example Round-trip through JSON
  * ```ts
  * import { parseRecordJson, recordToJson } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const record = {
  *   type: "epoch" as const,
  *   value: { id: "0a", name: "e", description: "", startTime: 0 },
  * };
  * const json = recordToJson(record);
- * assertEquals(json.type, "epoch");
- * assertEquals(parseRecordJson(JSON.parse(JSON.stringify(json))), record);
+ * assert.deepEqual(json.type, "epoch");
+ * assert.deepEqual(parseRecordJson(JSON.parse(JSON.stringify(json))), record);
  * ```
  */
 export function recordToJson(record: KnowledgeRecord): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * @example Serialize, hash and decode an assertion
  * ```ts
  * import { contentHash, decodeRecord, serializeAssertion } from "@stemedb/ingest/records";
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  *
  * const assertion = {
  *   subject: "earth",
@@ -16,8 +16,8 @@
  *   timestamp: 0,
  * };
  * const payload = serializeAssertion(assertion);
- * assertEquals(decodeRecord(payload), { type: "assertion", value: assertion });
- * assertEquals((await contentHash(payload)).length, 64);
+ * assert.deepEqual(decodeRecord(payload), { type: "assertion", value: assertion });
+ * assert.deepEqual((await contentHash(payload)).length, 64);
  * ```
  *
  * @module
