@@ -1,0 +1,150 @@
+/**
+ * Packing records into atomic commits that fit Deno KV's limits. A record's
+ * sets always travel together (its `H` and `S` keys land in one commit); a
+ * record whose sets cannot fit even an empty commit becomes a dead letter.
+ *
+ * @module
+ */
+import type { DeadLetter, KvSet } from "../store/mod.ts";
+
+/** What a record or dead letter costs against a commit's limits. */
+export interface CommitCost {
+  /** Mutations it adds. */
+  mutations: number;
+  /** Bytes (keys counted twice, plus values) it adds, as Deno KV counts them. */
+  bytes: number;
+  /** Encoded key bytes it adds. */
+  keyBytes: number;
+}
+
+/** Limits one packed batch must stay within. */
+export interface PackLimits extends CommitCost {
+  /** Records per commit (applied plus dead-lettered). */
+  records: number;
+}
+
+/**
+ * Share of the byte budgets held back in every commit, against any
+ * difference between the store's size estimate and Deno KV's own count.
+ */
+export const SAFETY_MARGIN = 0.02;
+
+/**
+ * Limits for packed sets and dead letters, from what the store leaves of
+ * Deno KV's commit limits once the cursor check, the cursor set and the
+ * consumer set are counted (`KvStore.batchBudget()`), less the safety margin.
+ */
+export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
+  return {
+    mutations: budget.mutations,
+    bytes: Math.floor(budget.bytes * (1 - SAFETY_MARGIN)),
+    keyBytes: Math.floor(budget.keyBytes * (1 - SAFETY_MARGIN)),
+    records,
+  };
+}
+
+/** Cost of a record's sets (or a dead letter's set), as the store measured them. */
+export function setsCost(sets: readonly KvSet[]): CommitCost {
+  let bytes = 0;
+  let keys = 0;
+  for (const s of sets) {
+    keys += s.keyBytes;
+    bytes += s.bytes;
+  }
+  return { mutations: sets.length, bytes, keyBytes: keys };
+}
+
+/** One commit's worth of records, ready for `KvStore.commitBatch()`. */
+export interface PackedBatch {
+  /** The sets of every applied record, record by record. */
+  sets: KvSet[];
+  /** The dead letters of this batch. */
+  deadLetters: DeadLetter[];
+  /** Records whose sets are in `sets`. */
+  applied: number;
+  /** Records in `deadLetters`. */
+  deadLettered: number;
+  /** Offset after the batch's last record: the cursor to commit. */
+  end: number;
+}
+
+/**
+ * Accumulates records into one batch while it fits; the caller commits the
+ * batch with `take()` when `tryAdd…()` says the next record does not fit.
+ */
+export class BatchPacker {
+  #limits: PackLimits;
+  #sets: KvSet[] = [];
+  #deadLetters: DeadLetter[] = [];
+  #applied = 0;
+  #end = -1;
+  #used: CommitCost = { mutations: 0, bytes: 0, keyBytes: 0 };
+
+  /** A packer for batches within `limits`. */
+  constructor(limits: PackLimits) {
+    this.#limits = limits;
+  }
+
+  /** Records packed so far. */
+  get records(): number {
+    return this.#applied + this.#deadLetters.length;
+  }
+
+  /** Whether a cost fits an empty batch at all. */
+  fitsAlone(cost: CommitCost): boolean {
+    const l = this.#limits;
+    return cost.mutations <= l.mutations && cost.bytes <= l.bytes && cost.keyBytes <= l.keyBytes;
+  }
+
+  /** Add a record's sets unless they do not fit beside what is packed; `next` is its end offset. */
+  tryAddSets(sets: readonly KvSet[], cost: CommitCost, next: number): boolean {
+    if (!this.#fits(cost)) return false;
+    for (const s of sets) this.#sets.push(s);
+    this.#applied++;
+    this.#charge(cost, next);
+    return true;
+  }
+
+  /**
+   * Add a dead letter unless it does not fit beside what is packed; `cost` is
+   * that of the set the store writes for it, `next` its record's end offset.
+   */
+  tryAddDeadLetter(letter: DeadLetter, cost: CommitCost, next: number): boolean {
+    if (!this.#fits(cost)) return false;
+    this.#deadLetters.push(letter);
+    this.#charge(cost, next);
+    return true;
+  }
+
+  /** The batch packed so far (`null` when empty); the packer starts over empty. */
+  take(): PackedBatch | null {
+    if (this.records === 0) return null;
+    const batch = {
+      sets: this.#sets,
+      deadLetters: this.#deadLetters,
+      applied: this.#applied,
+      deadLettered: this.#deadLetters.length,
+      end: this.#end,
+    };
+    this.#sets = [];
+    this.#deadLetters = [];
+    this.#applied = 0;
+    this.#end = -1;
+    this.#used = { mutations: 0, bytes: 0, keyBytes: 0 };
+    return batch;
+  }
+
+  #fits(cost: CommitCost): boolean {
+    const l = this.#limits;
+    const u = this.#used;
+    return this.records < l.records && u.mutations + cost.mutations <= l.mutations &&
+      u.bytes + cost.bytes <= l.bytes && u.keyBytes + cost.keyBytes <= l.keyBytes;
+  }
+
+  #charge(cost: CommitCost, next: number): void {
+    this.#used.mutations += cost.mutations;
+    this.#used.bytes += cost.bytes;
+    this.#used.keyBytes += cost.keyBytes;
+    this.#end = next;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The ingestor: tails a journal into a KvStore, exactly once, as a background
+ * loop (`start()` / `stop()`) or one pass at a time (`runOnce()`).
+ *
+ * @module
+ */
+import type { Journal } from "../wal/mod.ts";
+import type { KvStore } from "../store/mod.ts";
+import { ingestPass, type PassStats } from "./ingest_pass.ts";
+import { JournalWatcher } from "./journal_watcher.ts";
+import { measureLag } from "./lag.ts";
+import { cleanupSegments } from "./cleanup.ts";
+import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./options.ts";
+
+/**
+ * Applies a journal's durable records to a {@linkcode KvStore}, each exactly
+ * once: every commit carries its records' mutations and the new cursor, with a
+ * versionstamp check on the cursor key, so overlapping passes, several
+ * ingestors on one journal, or a commit retried behind our back can never
+ * apply a record twice or skip one. Poison records go to dead letters.
+ *
+ * @example Tail a journal in the background
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "@stemedb/ingest/wal";
+ * import { serializeVote } from "@stemedb/ingest/records";
+ * import { KvStore } from "@stemedb/ingest/store";
+ * import { Ingestor } from "@stemedb/ingest/ingest";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(`${dir}/wal`);
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const ingestor = new Ingestor(journal, store, { pollIntervalMs: 20 });
+ * ingestor.start();
+ * const assertion = "ab".repeat(32);
+ * await journal.append(serializeVote({ assertion, voter: "ann", value: 1, timestamp: 1 }));
+ * while ((await store.tally(assertion)).count === 0) {
+ *   await new Promise((resolve) => setTimeout(resolve, 10));
+ * }
+ * assert.deepEqual((await store.tally(assertion)).up, 1);
+ * await ingestor.stop();
+ * store.close();
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Ingestor {
+  #journal: Journal;
+  #store: KvStore;
+  #options: IngestorOptions;
+  #stats: PassStats = { recordsRead: 0, bytesRead: 0, lastCommitAt: null };
+  #running: Promise<IngestReport> | null = null;
+  #loop: Promise<void> | null = null;
+  #halt: AbortController | null = null;
+  #wake: (() => void) | null = null;
+  #woken = false;
+
+  /** An ingestor of `journal` into `store`; nothing runs until `start()` or `runOnce()`. */
+  constructor(journal: Journal, store: KvStore, options: IngestorOptions = {}) {
+    const { batchRecords, pollIntervalMs } = options;
+    if (batchRecords !== undefined && !(batchRecords >= 1)) {
+      throw new RangeError(
+        `Cannot create ingestor: batchRecords "${batchRecords}" is not at least 1`,
+      );
+    }
+    if (pollIntervalMs !== undefined && !(pollIntervalMs >= 0)) {
+      throw new RangeError(
+        `Cannot create ingestor: pollIntervalMs "${pollIntervalMs}" is negative`,
+      );
+    }
+    this.#journal = journal;
+    this.#store = store;
+    this.#options = options;
+  }
+
+  /** Whether the background loop is running. */
+  get running(): boolean {
+    return this.#loop !== null;
+  }
+
+  /**
+   * Start the background loop: a pass, then wait for the poll interval or a
+   * change in the journal directory, and again. Does nothing if it already
+   * runs or `options.signal` is aborted. Errors go to `options.onError`.
+   */
+  start(): void {
+    if (this.#loop !== null || this.#options.signal?.aborted) return;
+    const halt = new AbortController();
+    this.#halt = halt;
+    const signals = [halt.signal];
+    if (this.#options.signal) signals.push(this.#options.signal);
+    const signal = AbortSignal.any(signals);
+    this.#loop = this.#runLoop(signal).finally(() => {
+      this.#loop = null;
+      this.#halt = null;
+    });
+  }
+
+  /** Stop the background loop; resolves once the pass in progress (if any) has committed and the watcher is closed. */
+  async stop(): Promise<void> {
+    this.#halt?.abort();
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /**
+   * One pass from the committed cursor to the durable end, or until
+   * `maxRecords` records or `timeBudgetMs` milliseconds: for `Deno.cron` and
+   * other schedulers. Safe when passes overlap, in this process or another;
+   * a call overlapping a pass of this same Ingestor waits for it instead of
+   * racing it (the report says `joined`).
+   */
+  runOnce(options: RunOnceOptions = {}): Promise<IngestReport> {
+    return this.#pass(options, this.#options.signal);
+  }
+
+  /** How far the committed cursor is behind the journal's durable end. */
+  lag(): Promise<Lag> {
+    return measureLag(this.#journal, this.#store, this.#stats);
+  }
+
+  #pass(options: RunOnceOptions, signal: AbortSignal | undefined): Promise<IngestReport> {
+    if (this.#running !== null) {
+      return this.#running.then(
+        (r) => ({
+          ...r,
+          applied: 0,
+          deadLettered: 0,
+          commits: 0,
+          conflicts: 0,
+          from: r.to,
+          joined: true,
+        }),
+      );
+    }
+    const run = this.#work(options, signal).finally(() => {
+      this.#running = null;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #work(options: RunOnceOptions, signal: AbortSignal | undefined): Promise<IngestReport> {
+    const report = await ingestPass({
+      journal: this.#journal,
+      store: this.#store,
+      batchRecords: this.#options.batchRecords,
+      signal,
+      stats: this.#stats,
+      consumer: this.#options.consumer ?? "ingestor",
+    }, options);
+    const { cleanup = false } = this.#options;
+    if (report.commits > 0 && cleanup !== false && !this.#journal.readOnly) {
+      const retainBytes = cleanup === true ? 0 : cleanup.retainBytes ?? 0;
+      await cleanupSegments(this.#journal, this.#store, retainBytes);
+    }
+    return report;
+  }
+
+  async #runLoop(signal: AbortSignal): Promise<void> {
+    const { pollIntervalMs = 250, watch = true, onError = console.error } = this.#options;
+    const watcher = watch ? new JournalWatcher(this.#journal.dir, () => this.#signalWake()) : null;
+    try {
+      while (!signal.aborted) {
+        this.#woken = false;
+        let again = false;
+        try {
+          const report = await this.#pass({}, signal);
+          again = !report.caughtUp && !report.joined;
+        } catch (e) {
+          if (!signal.aborted) onError(e);
+        }
+        if (!again) await this.#sleep(pollIntervalMs, signal);
+      }
+    } finally {
+      await watcher?.close();
+    }
+  }
+
+  #signalWake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Wait `ms`, or less if the journal changed (also during the pass) or the loop is stopped. */
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#woken || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.#wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done);
+      this.#wake = done;
+    });
+  }
+}

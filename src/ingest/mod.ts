@@ -1,0 +1,61 @@
+/**
+ * The ingestor: tails a write-ahead {@linkcode Journal} into a
+ * {@linkcode KvStore}, applying every durable record exactly once, in order,
+ * across crashes, restarts, concurrent ingestors and retried commits. Run it
+ * as a background loop (`start()` / `stop()`), one pass at a time
+ * (`runOnce()`), or on a cron schedule (`scheduleIngest()`).
+ *
+ * @example Append an assertion and query it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "@stemedb/ingest/wal";
+ * import { contentHash, serializeAssertion } from "@stemedb/ingest/records";
+ * import { KvStore } from "@stemedb/ingest/store";
+ * import { Ingestor } from "@stemedb/ingest/ingest";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(`${dir}/wal`);
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const ingestor = new Ingestor(journal, store);
+ * ingestor.start();
+ *
+ * const payload = serializeAssertion({
+ *   subject: "Paris",
+ *   predicate: "capitalOf",
+ *   object: "France",
+ *   source: "atlas",
+ *   confidence: 0.99,
+ *   timestamp: 1_700_000_000_000,
+ * });
+ * await journal.append(payload);
+ *
+ * const hash = await contentHash(payload);
+ * while ((await store.getAssertion(hash)) === null) {
+ *   await new Promise((resolve) => setTimeout(resolve, 10));
+ * }
+ * assert.deepEqual((await store.getAssertion(hash))?.object, "France");
+ * assert.deepEqual((await store.listSubject("Paris")).items.length, 1);
+ *
+ * await ingestor.stop();
+ * store.close();
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export { Ingestor } from "./ingestor.ts";
+export {
+  type IngestorJournal,
+  type IngestorStore,
+  type ScheduledIngest,
+  scheduleIngest,
+  type ScheduleIngestOptions,
+} from "./schedule.ts";
+export type {
+  CleanupOptions,
+  IngestorOptions,
+  IngestReport,
+  Lag,
+  RunOnceOptions,
+} from "./options.ts";

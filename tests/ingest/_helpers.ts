@@ -1,0 +1,205 @@
+/**
+ * Helpers shared by the ingestor tests and their child scripts: record
+ * builders, a temporary journal + store, the expected KV content of a log,
+ * and a Deno.Kv wrapper that counts what successful commits wrote.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { Journal, type JournalOptions } from "../../src/wal/mod.ts";
+import * as cborg from "cborg";
+import {
+  type Assertion,
+  PAYLOAD_HEADER_SIZE,
+  serializeAssertion,
+  serializeEpoch,
+  serializeVote,
+} from "../../src/records/mod.ts";
+import { KvStore } from "../../src/store/mod.ts";
+
+/** A valid assertion numbered `i`; `subject` defaults to one of seven. */
+export function assertionAt(i: number, extra: Partial<Assertion> = {}): Assertion {
+  return {
+    subject: `subject-${i % 7}`,
+    predicate: "p",
+    object: `object-${i}`,
+    source: "test",
+    confidence: 0.5,
+    timestamp: 1_700_000_000_000 + i,
+    ...extra,
+  };
+}
+
+/** Payload of assertion `i`. */
+export function assertionPayload(i: number, extra: Partial<Assertion> = {}): Uint8Array {
+  return serializeAssertion(assertionAt(i, extra));
+}
+
+/** Payload of a vote by `voter` on `assertion`. */
+export function votePayload(assertion: string, voter: string, value: number): Uint8Array {
+  return serializeVote({ assertion, voter, value, timestamp: 1_700_000_000_000 });
+}
+
+/** Payload of an epoch with the given hex id. */
+export function epochPayload(id: string): Uint8Array {
+  return serializeEpoch({ id, name: `epoch ${id}`, description: "", startTime: 0 });
+}
+
+/** Payloads that every ingestor must dead-letter, by kind. */
+export function poisonPayloads(): Record<string, Uint8Array> {
+  const unknownType = assertionPayload(1);
+  unknownType[0] = 9;
+  const undecodable = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x13, 0x00]);
+  // A well-formed body whose confidence is out of range.
+  const body = cborg.decode(assertionPayload(2).subarray(PAYLOAD_HEADER_SIZE));
+  body.c = 2;
+  const encoded = cborg.encode(body);
+  const invalid = new Uint8Array(PAYLOAD_HEADER_SIZE + encoded.length);
+  invalid.set(encoded, PAYLOAD_HEADER_SIZE);
+  // Larger than a Deno KV value: the store refuses it whatever its body.
+  const tooLarge = new Uint8Array(70_000);
+  return { unknownType, undecodable, invalid, tooLarge };
+}
+
+/** A view of `store` whose `recordMutations` is `plan` (every other method is the store's). */
+export function withPlans(store: KvStore, plan: KvStore["recordMutations"]): KvStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === "recordMutations") return plan;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/** A journal and a store in a fresh temporary directory. */
+export interface Env {
+  dir: string;
+  journal: Journal;
+  store: KvStore;
+  kvPath: string;
+  journalDir: string;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Open a journal (`dir/wal`) and a store (`dir/kv.sqlite`) in a new temp dir. */
+export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env> {
+  const dir = await Deno.makeTempDir({ prefix: "stemedb-ingest-" });
+  const journalDir = `${dir}/wal`;
+  const kvPath = `${dir}/kv.sqlite`;
+  const journal = await Journal.open(journalDir, journalOptions);
+  const store = await KvStore.open(kvPath);
+  return {
+    dir,
+    journal,
+    store,
+    kvPath,
+    journalDir,
+    async [Symbol.asyncDispose]() {
+      store.close();
+      await journal.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Content keys (`H`, `S`, `V`, `E`) of a store, as `JSON key → value`. */
+export async function contentOf(kv: Deno.Kv): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for await (const e of kv.list({ prefix: [] })) {
+    if (["H", "S", "V", "E"].includes(e.key[0] as string)) out.set(keyString(e.key), e.value);
+  }
+  return out;
+}
+
+/** What the store must hold once every record of `journal` was applied once. */
+export async function expectedContent(
+  journal: Journal,
+  store: KvStore,
+): Promise<{ content: Map<string, unknown>; poison: number[]; end: number }> {
+  const content = new Map<string, unknown>();
+  const poison: number[] = [];
+  let end = journal.firstOffset;
+  for await (const rec of journal.readFrom(journal.firstOffset)) {
+    const plan = store.recordMutations(rec.payload, rec.digest);
+    if (plan.ok) { for (const s of plan.sets) content.set(keyString(s.key), s.value); }
+    else poison.push(rec.offset);
+    end = rec.next;
+  }
+  return { content, poison, end };
+}
+
+/** Assert the store holds exactly the log's content, dead letters and cursor. */
+export async function assertAppliedOnce(journal: Journal, store: KvStore): Promise<void> {
+  const want = await expectedContent(journal, store);
+  const have = await contentOf(store.kv);
+  assert.deepEqual(have.size, want.content.size, "content key count");
+  assert.deepEqual(have, want.content);
+  const dead = (await store.deadLetters(journal.id)).map((d) => d.offset).sort((a, b) => a - b);
+  assert.deepEqual(dead, want.poison, "dead letters are exactly the poison records");
+  assert.deepEqual(
+    (await store.readCursor(journal.id)).offset,
+    want.end,
+    "cursor is the durable end",
+  );
+}
+
+/** A printable, comparable form of a KV key. */
+export function keyString(key: Deno.KvKey): string {
+  return JSON.stringify(key, (_k, v) => typeof v === "bigint" ? `${v}n` : v);
+}
+
+/** Counts, per key, how many successful atomic commits set it. */
+export interface CommitLog {
+  /** Successful commits. */
+  commits: number;
+  /** Key (as `keyString`) → times set by a successful commit. */
+  sets: Map<string, number>;
+}
+
+/**
+ * Wrap `kv` so that every successful `atomic().commit()` is logged into
+ * `log`; with `replay`, each commit is sent a second time right after the
+ * first (a remote commit retried behind the caller's back) and the second
+ * result is returned.
+ */
+export function loggingKv(kv: Deno.Kv, log: CommitLog, replay = false): Deno.Kv {
+  const record = (ok: boolean, keys: string[]) => {
+    if (!ok) return;
+    log.commits++;
+    for (const k of keys) log.sets.set(k, (log.sets.get(k) ?? 0) + 1);
+  };
+  const atomic = () => {
+    const op = kv.atomic();
+    const keys: string[] = [];
+    const proxy: Deno.AtomicOperation = new Proxy(op, {
+      get(o, p) {
+        if (p === "commit") {
+          return async () => {
+            const first = await o.commit();
+            record(first.ok, keys);
+            if (!replay) return first;
+            const second = await o.commit();
+            record(second.ok, keys);
+            return second;
+          };
+        }
+        const v = Reflect.get(o, p, o);
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          if (p === "set") keys.push(keyString(args[0] as Deno.KvKey));
+          const r = v.apply(o, args);
+          return r === o ? proxy : r;
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "atomic") return atomic;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
