@@ -1,0 +1,83 @@
+/**
+ * Output conventions of every command: human text by default, exactly one JSON
+ * document on stdout with `--json`; errors on stderr with exit code 2 for usage
+ * mistakes and 1 for failures.
+ *
+ * @module
+ */
+
+/** A mistake in how the command was called (exit code 2). */
+export class UsageError extends Error {
+  /** Construct a usage error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Exit code for success. */
+export const EXIT_OK = 0;
+/** Exit code for a failure (bad data, unsound log, I/O). */
+export const EXIT_FAILURE = 1;
+/** Exit code for a usage mistake. */
+export const EXIT_USAGE = 2;
+
+const encoder = new TextEncoder();
+
+/** Write text to stdout, adding a newline. */
+export function printOut(text: string): void {
+  Deno.stdout.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
+}
+
+/** Write text to stderr, adding a newline. */
+export function printErr(text: string): void {
+  Deno.stderr.writeSync(encoder.encode(text.endsWith("\n") ? text : text + "\n"));
+}
+
+/**
+ * Print a command's result: `doc` as one JSON document when `json`, else the
+ * human rendering.
+ */
+export function emit(json: boolean, doc: unknown, human: () => string): void {
+  printOut(json ? JSON.stringify(doc, null, 2) : human());
+}
+
+/** Report an error: message on stderr, and an error document on stdout with `--json`. */
+export function reportError(command: string, error: unknown, json: boolean): number {
+  const usage = error instanceof UsageError;
+  const message = error instanceof Error ? error.message : String(error);
+  printErr(`stemedb ${command}: ${message}`);
+  if (usage) printErr(`Run "stemedb ${command} --help" for usage`);
+  if (json) {
+    printOut(JSON.stringify({ error: { code: usage ? "usage" : "failure", message } }));
+  }
+  return usage ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** Format a byte count for people: `1.5 MiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Format a rate for people: `12,345/s`. */
+export function formatRate(count: number, elapsedMs: number): string {
+  return `${Math.round(rate(count, elapsedMs)).toLocaleString("en-US")}/s`;
+}
+
+/** Items per second; 0 when no time passed. */
+export function rate(count: number, elapsedMs: number): number {
+  return elapsedMs > 0 ? (count * 1000) / elapsedMs : 0;
+}
+
+/** Render rows as aligned `key  value` lines. */
+export function table(rows: [string, unknown][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}

@@ -1,0 +1,230 @@
+/**
+ * `stemedb demo`: loads the public `countries-list` dataset from npm, turns
+ * countries into assertions (capital, continent, currencies, languages, …),
+ * adds votes and an epoch, appends and ingests them, and prints sample queries
+ * and the throughput.
+ *
+ * @module
+ */
+
+import { continents, countries, languages } from "countries-list";
+import { type Assertion, type Epoch, serializeRecord, toHex, type Vote } from "../records/mod.ts";
+import { Ingestor } from "../ingest/mod.ts";
+import type { AppendResult } from "../wal/mod.ts";
+import { openJournal, openStore } from "./_config.ts";
+import type { Command, CommandInput } from "./_command.ts";
+import { emit, EXIT_OK, formatRate, rate } from "./_output.ts";
+
+/** Default data directory of the demo, kept apart from `./data`. */
+export const DEMO_DATA_DIR = "./data/demo";
+
+const SOURCE = "npm:countries-list@3.4.1";
+/** Fixed timestamps keep the demo's records, and so their hashes, identical run to run. */
+const TIMESTAMP = Date.UTC(2025, 0, 1);
+const CHUNK = 1000;
+const VOTERS = [["alice", 1], ["bob", 1], ["carol", 0.5], ["dave", -0.25]] as const;
+
+/** The `demo` command. */
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "Load the countries-list dataset, ingest it and show sample queries",
+  usage: "demo [--data <dir>]",
+  description: [
+    "Loads the npm package countries-list (about 250 countries) and turns each country into",
+    "assertions: ISO code, capital, continent, currencies, languages, native name and calling",
+    "code, all in one epoch, plus votes on some capitals. Appends them to the journal,",
+    "ingests them into Deno KV, then prints sample queries and the throughput.",
+    `Uses ${DEMO_DATA_DIR} unless --data or STEMEDB_DATA says otherwise. Records are`,
+    "deterministic, so running it again adds no new content (hashes are the same).",
+  ].join("\n"),
+  options: {},
+  positionals: [0, 0],
+  defaultDataDir: DEMO_DATA_DIR,
+  run: runDemo,
+};
+
+interface CountryInfo {
+  name: string;
+  native: string;
+  capital: string;
+  continent: string;
+  currency: string[];
+  languages: string[];
+  phone: number[];
+}
+
+async function epochId(): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(SOURCE));
+  return toHex(new Uint8Array(digest).slice(0, 16));
+}
+
+/** Build the epoch and the assertions; the indexes of capital assertions are noted. */
+function buildAssertions(epoch: string): { assertions: Assertion[]; capitals: number[] } {
+  const assertions: Assertion[] = [];
+  const capitals: number[] = [];
+  const continentNames = continents as Record<string, string>;
+  const languageNames = languages as Record<string, { name: string }>;
+  const add = (subject: string, predicate: string, object: string | number) =>
+    assertions.push({
+      subject,
+      predicate,
+      object,
+      source: SOURCE,
+      confidence: 0.95,
+      epoch,
+      timestamp: TIMESTAMP,
+      tags: ["demo", "countries"],
+    });
+  for (const [code, raw] of Object.entries(countries)) {
+    const c = raw as CountryInfo;
+    add(c.name, "iso2", code);
+    if (c.capital) {
+      capitals.push(assertions.length);
+      add(c.name, "capital", c.capital);
+    }
+    add(c.name, "continent", continentNames[c.continent] ?? c.continent);
+    for (const currency of c.currency) add(c.name, "currency", currency);
+    for (const lang of c.languages) add(c.name, "language", languageNames[lang]?.name ?? lang);
+    if (c.native && c.native !== c.name) add(c.name, "native name", c.native);
+    if (c.phone.length > 0) add(c.name, "calling code", c.phone[0]);
+  }
+  return { assertions, capitals };
+}
+
+async function runDemo(input: CommandInput): Promise<number> {
+  const id = await epochId();
+  const epoch: Epoch = {
+    id,
+    name: "countries-list 3.4.1",
+    description: "Countries, capitals, continents, currencies and languages from npm",
+    startTime: TIMESTAMP,
+  };
+  const { assertions, capitals } = buildAssertions(id);
+
+  const journal = await openJournal(input.config);
+  try {
+    const store = await openStore(input.config);
+    try {
+      const appendStarted = performance.now();
+      const payloads = [
+        serializeRecord({ type: "epoch", value: epoch }),
+        ...assertions.map((value) => serializeRecord({ type: "assertion", value })),
+      ];
+      const results: AppendResult[] = [];
+      for (let i = 0; i < payloads.length; i += CHUNK) {
+        results.push(...await journal.appendBatch(payloads.slice(i, i + CHUNK)));
+      }
+      // Votes name assertions by hash: the digest the journal returned (+1 skips the epoch).
+      const votes: Vote[] = capitals.slice(0, 40).flatMap((index, n) =>
+        VOTERS.slice(0, 1 + (n % VOTERS.length)).map(([voter, value]) => ({
+          assertion: toHex(results[index + 1].digest),
+          voter,
+          value,
+          epoch: id,
+          timestamp: TIMESTAMP + 1,
+        }))
+      );
+      await journal.appendBatch(votes.map((value) => serializeRecord({ type: "vote", value })));
+      const records = payloads.length + votes.length;
+      const appendMs = performance.now() - appendStarted;
+
+      const ingestStarted = performance.now();
+      const ingestor = new Ingestor(journal, store);
+      let applied = 0;
+      let deadLettered = 0;
+      while (true) {
+        const report = await ingestor.runOnce();
+        applied += report.applied;
+        deadLettered += report.deadLettered;
+        if (report.caughtUp) break;
+      }
+      const ingestMs = performance.now() - ingestStarted;
+
+      const franceCapital = capitals.find((i) => assertions[i].subject === "France") ?? capitals[0];
+      const capitalHash = toHex(results[franceCapital + 1].digest);
+      const subject = assertions[franceCapital].subject;
+      const [subjectPage, votePage, tally, storedEpoch] = await Promise.all([
+        store.listSubject(subject, { limit: 20 }),
+        store.listVotes(capitalHash, { limit: 10 }),
+        store.tally(capitalHash),
+        store.getEpoch(id),
+      ]);
+      const doc = {
+        data: input.config,
+        dataset: SOURCE,
+        countries: Object.keys(countries).length,
+        records: {
+          total: records,
+          assertions: assertions.length,
+          votes: votes.length,
+          epochs: 1,
+        },
+        append: {
+          elapsedMs: Math.round(appendMs),
+          recordsPerSecond: Math.round(rate(records, appendMs)),
+        },
+        ingest: {
+          applied,
+          deadLettered,
+          elapsedMs: Math.round(ingestMs),
+          recordsPerSecond: Math.round(rate(applied + deadLettered, ingestMs)),
+        },
+        samples: {
+          subject: { subject, items: subjectPage.items },
+          votes: { assertion: capitalHash, votes: votePage.items, tally },
+          epoch: storedEpoch,
+        },
+      };
+      emit(
+        input.json,
+        doc,
+        () => renderDemo(doc, subject, capitalHash, records, appendMs, ingestMs),
+      );
+      return EXIT_OK;
+    } finally {
+      store.close();
+    }
+  } finally {
+    await journal.close();
+  }
+}
+
+function renderDemo(
+  doc: {
+    data: { walDir: string; kv: string };
+    countries: number;
+    records: { assertions: number; votes: number };
+    ingest: { applied: number; deadLettered: number };
+    samples: {
+      subject: { items: unknown[] };
+      votes: { tally: unknown };
+      epoch: unknown;
+    };
+  },
+  subject: string,
+  capitalHash: string,
+  records: number,
+  appendMs: number,
+  ingestMs: number,
+): string {
+  const items = doc.samples.subject.items as { predicate: string; object: unknown }[];
+  return [
+    `Loaded ${doc.countries} countries from ${SOURCE}`,
+    `  ${records} records: ${doc.records.assertions} assertions, ${doc.records.votes} votes, 1 epoch`,
+    `  journal ${doc.data.walDir}, kv ${doc.data.kv}`,
+    `append  ${(appendMs / 1000).toFixed(2)} s, ${formatRate(records, appendMs)} (durable)`,
+    `ingest  ${(ingestMs / 1000).toFixed(2)} s, ${formatRate(doc.ingest.applied, ingestMs)}` +
+    ` (${doc.ingest.applied} applied, ${doc.ingest.deadLettered} dead-lettered)`,
+    "",
+    `$ stemedb query subject "${subject}"`,
+    ...items.map((a) => `  ${a.predicate}: ${JSON.stringify(a.object)}`),
+    "",
+    `$ stemedb query votes ${capitalHash}`,
+    `  tally: ${JSON.stringify(doc.samples.votes.tally)}`,
+    "",
+    "$ stemedb query epochs",
+    `  ${JSON.stringify(doc.samples.epoch)}`,
+    "",
+    `Try: deno task query subject "Japan" --data ${doc.data.walDir.replace(/[\\/]wal$/, "")}`,
+  ].join("\n");
+}

@@ -1,0 +1,133 @@
+/**
+ * `stemedb ingest`: apply the journal to Deno KV, once (default), following
+ * it until SIGINT/SIGTERM (`--follow`), or on a `Deno.cron` schedule (`--cron`).
+ *
+ * @module
+ */
+
+import { Ingestor, scheduleIngest } from "../ingest/mod.ts";
+import type { Journal } from "../wal/mod.ts";
+import type { KvStore as Store } from "../store/mod.ts";
+import { openJournal, openStore } from "./_config.ts";
+import { type Command, type CommandInput, stringOption } from "./_command.ts";
+import { emit, EXIT_OK, formatRate, printErr, rate, table, UsageError } from "./_output.ts";
+import { onStopSignal } from "./_signals.ts";
+
+/** The `ingest` command. */
+export const ingestCommand: Command = {
+  name: "ingest",
+  summary: "Apply journal records to Deno KV (once, --follow or --cron)",
+  usage: 'ingest [--follow | --cron "<schedule>"]',
+  description: [
+    "Applies durable journal records to Deno KV exactly once, from the journal's cursor.",
+    "Default: once, until caught up. --follow keeps tailing until SIGINT/SIGTERM.",
+    '--cron "*/5 * * * *" runs an ingest pass on that Deno.cron schedule until stopped.',
+    "The journal is opened read-only, so this works while another process writes.",
+  ].join("\n"),
+  options: {
+    follow: { type: "boolean", short: "f", description: "Keep tailing the journal until stopped" },
+    cron: { type: "string", value: "schedule", description: "Run on a Deno.cron schedule" },
+  },
+  positionals: [0, 0],
+  run: runIngest,
+};
+
+async function runIngest(input: CommandInput): Promise<number> {
+  const schedule = stringOption(input, "cron");
+  const follow = input.values.follow === true;
+  if (follow && schedule !== undefined) {
+    throw new UsageError('Cannot combine "--follow" and "--cron"');
+  }
+  const journal = await openJournal(input.config, { readOnly: true });
+  try {
+    const store = await openStore(input.config);
+    try {
+      if (follow || schedule !== undefined) {
+        return await runLong(input, journal, store, schedule);
+      }
+      return await runOnce(input, journal, store);
+    } finally {
+      store.close();
+    }
+  } finally {
+    await journal.close();
+  }
+}
+
+async function runOnce(input: CommandInput, journal: Journal, store: Store): Promise<number> {
+  const ingestor = new Ingestor(journal, store);
+  const started = performance.now();
+  const totals = { applied: 0, deadLettered: 0, commits: 0, conflicts: 0, from: -1, to: -1 };
+  while (true) {
+    const report = await ingestor.runOnce();
+    if (totals.from < 0) totals.from = report.from;
+    totals.to = report.to;
+    totals.applied += report.applied;
+    totals.deadLettered += report.deadLettered;
+    totals.commits += report.commits;
+    totals.conflicts += report.conflicts;
+    if (report.caughtUp) break;
+  }
+  const elapsedMs = performance.now() - started;
+  const records = totals.applied + totals.deadLettered;
+  emit(input.json, {
+    mode: "once",
+    journal: journal.id,
+    ...totals,
+    elapsedMs: Math.round(elapsedMs),
+    recordsPerSecond: Math.round(rate(records, elapsedMs)),
+  }, () =>
+    table([
+      ["applied", totals.applied],
+      ["dead-lettered", totals.deadLettered],
+      ["commits", totals.commits],
+      ["offsets", `${totals.from} .. ${totals.to}`],
+      ["elapsed", `${(elapsedMs / 1000).toFixed(2)} s`],
+      ["rate", formatRate(records, elapsedMs)],
+    ]));
+  return EXIT_OK;
+}
+
+async function runLong(
+  input: CommandInput,
+  journal: Journal,
+  store: Store,
+  schedule: string | undefined,
+): Promise<number> {
+  const stop = onStopSignal();
+  try {
+    const what = schedule === undefined ? "following" : `on schedule "${schedule}"`;
+    printErr(
+      `Ingesting "${input.config.walDir}" into "${input.config.kv}", ${what} (Ctrl-C to stop)`,
+    );
+    if (schedule === undefined) {
+      const ingestor = new Ingestor(journal, store, { signal: stop.signal });
+      ingestor.start();
+      await stop.stopped;
+      await ingestor.stop();
+    } else {
+      const scheduled = scheduleIngest(journal, store, schedule, {
+        signal: stop.signal,
+        onReport: (r) => {
+          if (r.applied + r.deadLettered > 0) {
+            printErr(`Ingested ${r.applied} record(s), ${r.deadLettered} dead-lettered`);
+          }
+        },
+      });
+      await stop.stopped;
+      await scheduled.close();
+    }
+  } finally {
+    stop.dispose();
+  }
+  const cursor = (await store.readCursor(journal.id)).offset;
+  if (journal.readOnly) await journal.refresh();
+  emit(input.json, {
+    mode: schedule === undefined ? "follow" : "cron",
+    journal: journal.id,
+    cursor,
+    durableOffset: journal.durableOffset,
+    lagBytes: Math.max(0, journal.durableOffset - (cursor ?? 0)),
+  }, () => `Stopped at offset ${cursor ?? 0} of ${journal.durableOffset}`);
+  return EXIT_OK;
+}

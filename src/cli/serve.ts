@@ -1,0 +1,149 @@
+/**
+ * `stemedb serve` and `stemedb start`: the HTTP API with the ingestor running
+ * in the same process, until SIGINT/SIGTERM.
+ *
+ * @module
+ */
+
+import { openService } from "../http/service.ts";
+import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
+import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
+import { onStopSignal } from "./_signals.ts";
+
+/** Default listening port. */
+export const DEFAULT_PORT = 8000;
+/** Default listening address: loopback only. */
+export const DEFAULT_HOSTNAME = "127.0.0.1";
+
+const serveOptions: Command["options"] = {
+  port: {
+    type: "string",
+    short: "p",
+    value: "n",
+    description: "Port; 0 picks a free one (env STEMEDB_PORT or PORT; default 8000)",
+  },
+  hostname: {
+    type: "string",
+    value: "host",
+    description: "Address to listen on (env STEMEDB_HOSTNAME; default 127.0.0.1)",
+  },
+  "protect-reads": {
+    type: "boolean",
+    description: "With STEMEDB_TOKEN set, require the token for reads too",
+  },
+  "max-body": {
+    type: "string",
+    value: "bytes",
+    description: "Request body limit (default 1048576)",
+  },
+};
+
+const AUTH_NOTE = "When STEMEDB_TOKEN is set, writes need `Authorization: Bearer <token>`.";
+
+/** The `serve` command. */
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "Run the HTTP API with the ingestor in the same process",
+  usage: "serve [--port <n>] [--hostname <host>]",
+  description: [
+    "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
+    "over the journal and Deno KV, with the ingestor applying new records in the background.",
+    AUTH_NOTE,
+    "Stops gracefully on SIGINT/SIGTERM.",
+  ].join("\n"),
+  options: serveOptions,
+  positionals: [0, 0],
+  run: (input) => runServe(input, false),
+};
+
+/** The `start` command: `serve` on the embedded defaults, explaining itself. */
+export const startCommand: Command = {
+  name: "start",
+  summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
+  usage: "start",
+  description: [
+    "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
+    "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
+    "0 picks a free one), with the ingestor in the same process. Prints where it listens.",
+    AUTH_NOTE,
+  ].join("\n"),
+  options: serveOptions,
+  positionals: [0, 0],
+  run: (input) => runServe(input, true),
+};
+
+function portOf(input: CommandInput): number {
+  if (input.values.port !== undefined) return intOption(input, "port", DEFAULT_PORT, 0);
+  const env = Deno.env.get("STEMEDB_PORT") || Deno.env.get("PORT");
+  if (env === undefined) return DEFAULT_PORT;
+  const port = Number(env);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`Invalid port "${env}" in the environment: expected 0 to 65535`);
+  }
+  return port;
+}
+
+async function runServe(input: CommandInput, explain: boolean): Promise<number> {
+  const port = portOf(input);
+  if (port > 65535) throw new UsageError(`Invalid value for option "--port": ${port}`);
+  const hostname = stringOption(input, "hostname") ?? Deno.env.get("STEMEDB_HOSTNAME") ??
+    DEFAULT_HOSTNAME;
+  const token = Deno.env.get("STEMEDB_TOKEN") || undefined;
+  const protectReads = input.values["protect-reads"] === true;
+  const maxBodyBytes = intOption(input, "max-body", 1024 * 1024);
+  const service = await openService(input.config, { token, protectReads, maxBodyBytes });
+  const stop = onStopSignal();
+  try {
+    const listening = Promise.withResolvers<Deno.NetAddr>();
+    const server = Deno.serve(
+      { port, hostname, signal: stop.signal, onListen: (addr) => listening.resolve(addr) },
+      service.app.fetch,
+    );
+    const addr = await listening.promise;
+    const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    const url = `http://${host}:${addr.port}`;
+    emit(input.json, {
+      url,
+      hostname: addr.hostname,
+      port: addr.port,
+      journal: { dir: input.config.walDir, id: service.journal.id },
+      kv: input.config.kv,
+      ingestor: "running",
+      auth: token === undefined ? "off" : protectReads ? "reads and writes" : "writes",
+    }, () => banner(url, input, service.journal.id, token !== undefined, explain));
+    await server.finished;
+  } finally {
+    stop.dispose();
+    await service.close();
+  }
+  if (!input.json) printOut("Stopped");
+  return EXIT_OK;
+}
+
+function banner(
+  url: string,
+  input: CommandInput,
+  journalId: string,
+  auth: boolean,
+  explain: boolean,
+): string {
+  const lines = [
+    `stemedb listening on ${url}`,
+    `  journal   ${input.config.walDir} (id ${journalId})`,
+    `  kv        ${input.config.kv}`,
+    "  ingestor  running in this process: POSTed records become queryable within moments",
+    `  auth      ${auth ? "bearer token required for writes (STEMEDB_TOKEN)" : "off"}`,
+  ];
+  if (explain) {
+    lines.push(
+      "",
+      "Try:",
+      `  curl -s -X POST '${url}/assertions?wait=ingested' -H 'content-type: application/json' \\`,
+      `    -d '{"subject":"Paris","predicate":"capitalOf","object":"France","source":"readme","confidence":0.99,"timestamp":1700000000000}'`,
+      `  curl -s ${url}/subjects/Paris/assertions`,
+      "",
+      "Press Ctrl-C to stop.",
+    );
+  }
+  return lines.join("\n");
+}

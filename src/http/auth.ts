@@ -1,0 +1,25 @@
+/**
+ * Bearer-token check in constant time: both sides are hashed with SHA-256 so
+ * the comparison always runs over 32 equal-length bytes, whatever was sent.
+ *
+ * @module
+ */
+
+import { timingSafeEqual } from "node:crypto";
+
+const encoder = new TextEncoder();
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+/**
+ * Whether an `Authorization` header carries `Bearer <token>`. Timing does not
+ * depend on how much of the token matched.
+ */
+export async function bearerMatches(header: string | null, token: string): Promise<boolean> {
+  const match = /^Bearer[ \t]+(.*)$/i.exec(header ?? "");
+  const given = match ? match[1].trim() : "";
+  const [a, b] = await Promise.all([sha256(given), sha256(token)]);
+  return timingSafeEqual(a, b) && match !== null;
+}

@@ -1,0 +1,21 @@
+/**
+ * What every route handler of the HTTP app can reach.
+ *
+ * @module
+ */
+
+import type { IngestorPort, JournalPort, StorePort } from "./ports.ts";
+
+/** Shared state of one HTTP app. */
+export interface AppContext {
+  /** The journal writes are appended to. */
+  journal: JournalPort;
+  /** The store reads are answered from. */
+  store: StorePort;
+  /** The ingestor running in this process, if any. */
+  ingestor?: IngestorPort;
+  /** Request body limit in bytes. */
+  maxBodyBytes: number;
+  /** Longest a write with `?wait=ingested` waits for the ingestor, in ms. */
+  waitTimeoutMs: number;
+}

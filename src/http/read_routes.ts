@@ -1,0 +1,102 @@
+/**
+ * GET routes: an assertion by hash, a subject's assertions, the votes on an
+ * assertion with their tally, epochs, status and health.
+ *
+ * @module
+ */
+
+import type { AppContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
+import type { Route, RouteParams } from "./router.ts";
+import { collectStatus } from "./status_report.ts";
+
+/** Largest page a list route returns. */
+export const MAX_PAGE_LIMIT = 1000;
+/** Page size when `limit` is not given. */
+export const DEFAULT_PAGE_LIMIT = 100;
+
+type Handle = Route<AppContext>["handle"];
+
+function get(pattern: string, handle: Handle): Route<AppContext> {
+  return { method: "GET", pattern, write: false, handle };
+}
+
+/** The read routes. */
+export const readRoutes: Route<AppContext>[] = [
+  get("/health", (context) =>
+    Promise.resolve(Response.json({
+      ok: true,
+      journal: context.journal.id,
+      durableOffset: context.journal.durableOffset,
+      ingestor: context.ingestor === undefined
+        ? "none"
+        : context.ingestor.running
+        ? "running"
+        : "stopped",
+    }))),
+  get(
+    "/status",
+    async (context) => Response.json(await collectStatus(context.journal, context.store)),
+  ),
+  get("/assertions/:hash", async (context, _request, params) => {
+    const hash = hexParam(params, "hash", 64);
+    return found(await context.store.getAssertion(hash), `assertion "${hash}"`);
+  }),
+  get("/assertions/:hash/votes", async (context, _request, params, url) => {
+    const hash = hexParam(params, "hash", 64);
+    const [page, tally] = await Promise.all([
+      context.store.listVotes(hash, pageOptions(url)),
+      context.store.tally(hash),
+    ]);
+    return Response.json({ assertion: hash, votes: page.items, cursor: page.cursor, tally });
+  }),
+  get("/subjects/:subject/assertions", async (context, _request, params, url) => {
+    const page = await context.store.listSubject(params.subject, pageOptions(url));
+    return Response.json({ subject: params.subject, items: page.items, cursor: page.cursor });
+  }),
+  get("/epochs", async (context, _request, _params, url) => {
+    const page = await context.store.listEpochs(pageOptions(url));
+    return Response.json({ items: page.items, cursor: page.cursor });
+  }),
+  get("/epochs/:id", async (context, _request, params) => {
+    const id = hexParam(params, "id");
+    return found(await context.store.getEpoch(id), `epoch "${id}"`);
+  }),
+];
+
+function found(value: unknown, what: string): Response {
+  if (value === null || value === undefined) {
+    throw new HttpError(404, "not_found", `Cannot find ${what}`);
+  }
+  return Response.json(value);
+}
+
+function hexParam(params: RouteParams, name: string, length?: number): string {
+  const value = params[name].toLowerCase();
+  const ok = /^[0-9a-f]+$/.test(value) && value.length % 2 === 0 &&
+    (length === undefined || value.length === length);
+  if (!ok) {
+    const size = length === undefined ? "" : ` of ${length} characters`;
+    throw new HttpError(
+      400,
+      "bad_request",
+      `Cannot read ${name} "${params[name]}": expected lowercase hex${size}`,
+    );
+  }
+  return value;
+}
+
+/** Parse `limit` and `cursor` query parameters. */
+export function pageOptions(url: URL): { limit: number; cursor?: string } {
+  const raw = url.searchParams.get("limit");
+  const limit = raw === null ? DEFAULT_PAGE_LIMIT : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new HttpError(
+      400,
+      "bad_request",
+      `Cannot use limit "${raw}": expected an integer from 1 to ${MAX_PAGE_LIMIT}`,
+    );
+  }
+  const cursor = url.searchParams.get("cursor");
+  return cursor ? { limit, cursor } : { limit };
+}

@@ -1,0 +1,120 @@
+/**
+ * POST /assertions, /votes and /epochs: one JSON object or an NDJSON batch
+ * (`Content-Type: application/x-ndjson`), answered 201 once durable.
+ *
+ * @module
+ */
+
+import { toHex } from "../records/mod.ts";
+import { readBody } from "./body.ts";
+import type { AppContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
+import { type ParsedLine, parseRecordLine, type RecordKind } from "./record_input.ts";
+import type { Route } from "./router.ts";
+
+/** What a write answers for each record. */
+export interface WriteReceipt {
+  /** Content hash (BLAKE3-256 hex) of the record's payload. */
+  hash: string;
+  /** Global journal offset the record was written at. */
+  offset: number;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The three write routes. */
+export const writeRoutes: Route<AppContext>[] = [
+  writeRoute("/assertions", "assertion"),
+  writeRoute("/votes", "vote"),
+  writeRoute("/epochs", "epoch"),
+];
+
+function writeRoute(pattern: string, type: RecordKind): Route<AppContext> {
+  return {
+    method: "POST",
+    pattern,
+    write: true,
+    handle: (context, request, _params, url) => handleWrite(context, request, url, type),
+  };
+}
+
+async function handleWrite(
+  context: AppContext,
+  request: Request,
+  url: URL,
+  type: RecordKind,
+): Promise<Response> {
+  const mediaType = (request.headers.get("content-type") ?? "application/json")
+    .split(";")[0].trim().toLowerCase();
+  const ndjson = mediaType === "application/x-ndjson" || mediaType === "application/ndjson";
+  if (!ndjson && mediaType !== "application/json" && !mediaType.endsWith("+json")) {
+    throw new HttpError(
+      415,
+      "unsupported_media_type",
+      `Cannot accept content type "${mediaType}": use application/json or application/x-ndjson`,
+    );
+  }
+  const bytes = await readBody(request, context.maxBodyBytes);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new HttpError(400, "malformed_json", "Cannot parse request body: not valid UTF-8");
+  }
+  const parsed = ndjson ? parseBatch(text, type) : [parseOne(text, type, undefined)];
+  const results = parsed.length === 1
+    ? [await context.journal.append(parsed[0].payload)]
+    : await context.journal.appendBatch(parsed.map((p) => p.payload));
+  const receipts: WriteReceipt[] = results.map((r) => ({
+    hash: toHex(r.digest),
+    offset: r.offset,
+  }));
+  const headers: Record<string, string> = {};
+  if (url.searchParams.get("wait") === "ingested") {
+    const ingested = await waitIngested(context, results[results.length - 1].next);
+    headers["Stemedb-Ingested"] = String(ingested);
+  }
+  return Response.json(ndjson ? receipts : receipts[0], { status: 201, headers });
+}
+
+function parseBatch(text: string, type: RecordKind): ParsedLine[] {
+  const parsed: ParsedLine[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    if (line.trim() === "") continue;
+    parsed.push(parseOne(line, type, i + 1));
+  }
+  if (parsed.length === 0) {
+    throw new HttpError(400, "malformed_json", "Cannot parse request body: no records in batch");
+  }
+  return parsed;
+}
+
+function parseOne(text: string, type: RecordKind, line: number | undefined): ParsedLine {
+  if (line === undefined && text.trim() === "") {
+    throw new HttpError(400, "malformed_json", "Cannot parse request body: it is empty");
+  }
+  const result = parseRecordLine(text, { type });
+  if (result.ok) return result;
+  const where = line === undefined ? "" : `line ${line}: `;
+  const details = {
+    ...(line === undefined ? {} : { line }),
+    ...(result.field === undefined ? {} : { field: result.field }),
+  };
+  if (result.kind === "json") {
+    throw new HttpError(400, "malformed_json", `${where}${result.reason}`, { details });
+  }
+  throw new HttpError(422, "invalid_record", `${where}${result.reason}`, { details });
+}
+
+/** Poll the store's cursor until it passes `next` or the wait times out. */
+async function waitIngested(context: AppContext, next: number): Promise<boolean> {
+  const deadline = Date.now() + context.waitTimeoutMs;
+  while (true) {
+    const { offset } = await context.store.readCursor(context.journal.id);
+    if (offset !== null && offset >= next) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
