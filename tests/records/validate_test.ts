@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import {
+  type Assertion,
+  type Epoch,
+  MAX_PAYLOAD_BYTES,
+  MAX_SUBJECT_BYTES,
+  MAX_TAGS,
+  RecordValidationError,
+  serializeAssertion,
+  serializeEpoch,
+  serializeRecord,
+  serializeVote,
+  type Vote,
+} from "../../src/records/mod.ts";
+
+const HASH = "ab".repeat(32);
+const ASSERTION: Assertion = {
+  subject: "earth",
+  predicate: "orbits",
+  object: "sun",
+  source: "kepler",
+  confidence: 0.9,
+  timestamp: 0,
+};
+const VOTE: Vote = { assertion: HASH, voter: "ann", value: 1, timestamp: 0 };
+const EPOCH: Epoch = { id: "01", name: "e", description: "", startTime: 0 };
+
+function invalid(fn: () => unknown, field: string, message?: string) {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof RecordValidationError, `expected RecordValidationError, got ${e}`);
+    assert.equal(e.field, field);
+    if (message !== undefined) assert.equal(e.message, message);
+    return true;
+  });
+}
+
+const a = (patch: Record<string, unknown>) => () =>
+  serializeAssertion({ ...ASSERTION, ...patch } as Assertion);
+const v = (patch: Record<string, unknown>) => () => serializeVote({ ...VOTE, ...patch } as Vote);
+const e = (patch: Record<string, unknown>) => () => serializeEpoch({ ...EPOCH, ...patch } as Epoch);
+
+Deno.test("serializeAssertion() names the field and reason for a confidence above 1", () => {
+  invalid(
+    a({ confidence: 1.5 }),
+    "confidence",
+    'Invalid assertion: field "confidence" must be a number in [0, 1], got 1.5',
+  );
+});
+
+Deno.test("serializeAssertion() rejects confidence that is negative, NaN or not a number", () => {
+  invalid(a({ confidence: -0.01 }), "confidence");
+  invalid(a({ confidence: NaN }), "confidence");
+  invalid(a({ confidence: "1" }), "confidence");
+});
+
+Deno.test("serializeAssertion() rejects empty or missing text fields", () => {
+  invalid(a({ subject: "" }), "subject");
+  invalid(a({ predicate: "" }), "predicate");
+  invalid(
+    a({ source: undefined }),
+    "source",
+    'Invalid assertion: field "source" must be a string, got undefined',
+  );
+  invalid(a({ predicate: 5 }), "predicate");
+});
+
+Deno.test("serializeAssertion() rejects text with a lone surrogate", () => {
+  invalid(a({ subject: "a\ud800b" }), "subject");
+  invalid(a({ object: "\udc00" }), "object");
+});
+
+Deno.test("serializeAssertion() accepts a subject of exactly MAX_SUBJECT_BYTES and rejects one more", () => {
+  serializeAssertion({ ...ASSERTION, subject: "x".repeat(MAX_SUBJECT_BYTES) });
+  invalid(a({ subject: "x".repeat(MAX_SUBJECT_BYTES + 1) }), "subject");
+  // Counted in UTF-8 bytes, not UTF-16 code units: "é" is 2 bytes.
+  invalid(a({ subject: "é".repeat(MAX_SUBJECT_BYTES / 2 + 1) }), "subject");
+});
+
+Deno.test("serializeAssertion() rejects a subject holding U+0000", () => {
+  invalid(a({ subject: "a\0b" }), "subject");
+});
+
+Deno.test("serializeAssertion() rejects objects that are not text, finite numbers, booleans or refs", () => {
+  invalid(a({ object: Infinity }), "object");
+  invalid(a({ object: NaN }), "object");
+  invalid(a({ object: null }), "object");
+  invalid(a({ object: [1] }), "object");
+  invalid(a({ object: { ref: "AB".repeat(32) } }), "object.ref");
+  invalid(a({ object: { ref: HASH, extra: 1 } }), "object.extra");
+  invalid(a({ object: 10n }), "object");
+});
+
+Deno.test("serializeAssertion() accepts an empty text object and stores -0 as 0", () => {
+  serializeAssertion({ ...ASSERTION, object: "" });
+  assert.deepEqual(
+    serializeAssertion({ ...ASSERTION, object: -0 }),
+    serializeAssertion({ ...ASSERTION, object: 0 }),
+  );
+});
+
+Deno.test("serializeAssertion() rejects timestamps that are fractional, negative or unsafe", () => {
+  invalid(a({ timestamp: 1.5 }), "timestamp");
+  invalid(a({ timestamp: -1 }), "timestamp");
+  invalid(a({ timestamp: 2 ** 53 }), "timestamp");
+});
+
+Deno.test("serializeAssertion() rejects a malformed epoch id", () => {
+  invalid(a({ epoch: "" }), "epoch");
+  invalid(a({ epoch: "abc" }), "epoch");
+  invalid(a({ epoch: "0A" }), "epoch");
+  invalid(a({ epoch: "00".repeat(33) }), "epoch");
+  serializeAssertion({ ...ASSERTION, epoch: "00".repeat(32) });
+});
+
+Deno.test("serializeAssertion() rejects bad tags", () => {
+  invalid(a({ tags: "x" }), "tags");
+  invalid(a({ tags: [""] }), "tags[0]");
+  invalid(a({ tags: ["x", "x"] }), "tags[1]");
+  invalid(a({ tags: Array.from({ length: MAX_TAGS + 1 }, (_, i) => `t${i}`) }), "tags");
+  serializeAssertion({ ...ASSERTION, tags: [] });
+});
+
+Deno.test("serializeAssertion() rejects unknown fields", () => {
+  invalid(a({ colour: "red" }), "colour");
+});
+
+Deno.test("serializeAssertion() rejects a record whose payload would exceed the KV value limit", () => {
+  invalid(
+    a({ object: "x".repeat(MAX_PAYLOAD_BYTES) }),
+    "(payload)",
+  );
+});
+
+Deno.test("serializeVote() rejects a value outside [-1, 1] and a malformed hash", () => {
+  invalid(
+    v({ value: 1.01 }),
+    "value",
+    'Invalid vote: field "value" must be a number in [-1, 1], got 1.01',
+  );
+  invalid(v({ value: -2 }), "value");
+  invalid(v({ assertion: "ab" }), "assertion");
+  invalid(v({ assertion: HASH.toUpperCase() }), "assertion");
+  invalid(v({ voter: "" }), "voter");
+  invalid(v({ reason: "" }), "reason");
+});
+
+Deno.test("serializeEpoch() rejects a bad id, a self parent and an end before the start", () => {
+  invalid(e({ id: "" }), "id");
+  invalid(e({ id: "1" }), "id");
+  invalid(e({ name: "" }), "name");
+  invalid(e({ parent: "01" }), "parent");
+  invalid(e({ startTime: 10, endTime: 9 }), "endTime");
+  serializeEpoch({ ...EPOCH, startTime: 10, endTime: 10 });
+});
+
+Deno.test("serializeRecord() rejects an unknown type and a non-object", () => {
+  invalid(() => serializeRecord({ type: "note", value: {} } as never), "type");
+  invalid(() => serializeRecord(null as never), "(record)");
+  invalid(() => serializeAssertion([] as never), "(record)");
+});
