@@ -10,6 +10,7 @@ import type { Journal } from "../wal/mod.ts";
 import type { DeadLetter, KvStore } from "../store/mod.ts";
 import { BatchPacker, type PackedBatch, packLimits, setsCost } from "./batch_packer.ts";
 import type { IngestReport, RunOnceOptions } from "./options.ts";
+import { retrying } from "./retry.ts";
 
 /** A committed cursor: where the next record starts and the cursor key's versionstamp. */
 export interface Cursor {
@@ -53,7 +54,7 @@ export const TOO_LARGE_REASON = "too large for KV";
 
 /** Read the committed cursor of `journal`; an absent cursor starts at the oldest segment. */
 export async function readCursor(journal: Journal, store: KvStore): Promise<Cursor> {
-  const c = await store.readCursor(journal.id);
+  const c = await retrying(() => store.readCursor(journal.id));
   return { offset: c.offset ?? journal.firstOffset, versionstamp: c.versionstamp };
 }
 
@@ -153,7 +154,7 @@ async function pump(
   const send = async (batch: PackedBatch | null): Promise<boolean> => {
     if (!(await settle())) return false;
     if (batch === null) return true;
-    const result: Promise<Settled> = store.commitBatch({
+    const commit = {
       journalId: journal.id,
       expect: cursor.versionstamp,
       sets: batch.sets,
@@ -161,7 +162,8 @@ async function pump(
       cursor: batch.end,
       lag: { bytes: Math.max(0, journal.durableOffset - batch.end) },
       consumer: ctx.consumer,
-    }).then(
+    };
+    const result: Promise<Settled> = retrying(() => store.commitBatch(commit)).then(
       (r): Settled => r.ok ? { ok: true, versionstamp: r.versionstamp! } : { ok: false },
       (error): Settled => ({ error }),
     );
