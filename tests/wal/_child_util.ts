@@ -97,6 +97,19 @@ export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator
   }
 }
 
+const encoder = new TextEncoder();
+
+/**
+ * Prints a line to stdout with direct, unbuffered writes (console.log can sit
+ * in a buffer when stdout is a pipe). A line of under 4 KiB reaches a pipe
+ * whole or not at all, so a SIGKILL never leaves half a line behind.
+ */
+export function printLine(line: string): void {
+  const bytes = encoder.encode(line + "\n");
+  let done = 0;
+  while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
+}
+
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
