@@ -115,8 +115,12 @@ async function runDemo(input: CommandInput): Promise<number> {
         results.push(...await journal.appendBatch(payloads.slice(i, i + CHUNK)));
       }
       // Votes name assertions by hash: the digest the journal returned (+1 skips the epoch).
-      const votes: Vote[] = capitals.slice(0, 40).flatMap((index, n) =>
-        VOTERS.slice(0, 1 + (n % VOTERS.length)).map(([voter, value]) => ({
+      const franceCapital = capitals.find((i) => assertions[i].subject === "France") ?? capitals[0];
+      const voted = capitals.filter((i, n) => n < 40 || i === franceCapital);
+      const votes: Vote[] = voted.flatMap((index, n) =>
+        VOTERS.slice(0, index === franceCapital ? VOTERS.length : 1 + (n % VOTERS.length)).map((
+          [voter, value],
+        ) => ({
           assertion: toHex(results[index + 1].digest),
           voter,
           value,
@@ -140,7 +144,6 @@ async function runDemo(input: CommandInput): Promise<number> {
       }
       const ingestMs = performance.now() - ingestStarted;
 
-      const franceCapital = capitals.find((i) => assertions[i].subject === "France") ?? capitals[0];
       const capitalHash = toHex(results[franceCapital + 1].digest);
       const subject = assertions[franceCapital].subject;
       const [subjectPage, votePage, tally, storedEpoch] = await Promise.all([
