@@ -7,6 +7,7 @@
  */
 import type { Journal } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
+import { retrying } from "./retry.ts";
 
 /**
  * Delete the sealed segments of `journal` lying wholly below the lowest offset
@@ -19,9 +20,9 @@ export async function cleanupSegments(
   store: KvStore,
   retainBytes: number,
 ): Promise<number> {
-  const cursor = await store.readCursor(journal.id);
+  const cursor = await retrying(() => store.readCursor(journal.id));
   if (cursor.offset === null) return 0;
-  const consumers = await store.lowestConsumerOffset(journal.id);
+  const consumers = await retrying(() => store.lowestConsumerOffset(journal.id));
   const lowest = Math.min(cursor.offset, consumers ?? Infinity);
   const below = lowest - retainBytes;
   if (below <= journal.firstOffset) return 0;

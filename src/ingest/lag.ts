@@ -7,6 +7,7 @@ import type { Journal } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import type { Lag } from "./options.ts";
 import type { PassStats } from "./ingest_pass.ts";
+import { retrying } from "./retry.ts";
 
 /**
  * Measure the lag of the cursor of `journal` in `store`. Records behind are
@@ -17,7 +18,7 @@ import type { PassStats } from "./ingest_pass.ts";
  */
 export async function measureLag(journal: Journal, store: KvStore, stats: PassStats): Promise<Lag> {
   const durableOffset = journal.readOnly ? await journal.refresh() : journal.durableOffset;
-  const entry = (await store.cursors()).find((c) => c.journalId === journal.id);
+  const entry = (await retrying(() => store.cursors())).find((c) => c.journalId === journal.id);
   const cursor = entry?.offset ?? journal.firstOffset;
   const bytes = Math.max(0, durableOffset - cursor);
   let records: number | undefined;
