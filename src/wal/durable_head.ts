@@ -7,7 +7,7 @@
  */
 import type { Hashers } from "./checksums.ts";
 import type { FileHandle, FileLayer } from "./file_layer.ts";
-import { readFull, writeAll } from "./file_layer.ts";
+import { readFull, writeAllSync } from "./file_layer.ts";
 import { HEAD_FILE, HEAD_MAGIC, HEAD_SIZE } from "./format.ts";
 import { readU32, writeU32 } from "./record_codec.ts";
 
@@ -80,14 +80,17 @@ export class HeadWriter {
     return new HeadWriter(file, h);
   }
 
-  /**
-   * Publish `offset`. No fsync is needed for readers (shared page cache);
-   * pass `sync` where a lower end must replace a higher one durably.
-   */
-  async publish(offset: number, sync = false): Promise<void> {
-    await this.#file.seek(0, Deno.SeekMode.Start);
-    await writeAll(this.#file, encodeHead(this.#h, offset, this.#buf));
-    if (sync) await this.#file.syncData();
+  /** Publish `offset`. No fsync is needed for readers (shared page cache). */
+  publish(offset: number): void {
+    // Blocking: 16 bytes into the page cache cost less than an async op's round trip.
+    this.#file.seekSync(0, Deno.SeekMode.Start);
+    writeAllSync(this.#file, encodeHead(this.#h, offset, this.#buf));
+  }
+
+  /** Publish `offset` and fdatasync it: where a lower end must replace a higher one durably. */
+  async publishDurably(offset: number): Promise<void> {
+    this.publish(offset);
+    await this.#file.syncData();
   }
 
   /** Close the file. */

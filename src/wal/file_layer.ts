@@ -10,10 +10,17 @@
 export interface FileHandle {
   /** Write some bytes at the current position; returns how many were written. */
   write(p: Uint8Array): Promise<number>;
+  /**
+   * Blocking write at the current position. The writer uses it for data bound
+   * for the page cache: an async op costs a thread-pool round trip (tens of µs).
+   */
+  writeSync(p: Uint8Array): number;
   /** Read into `p` at the current position; `null` at end of file. */
   read(p: Uint8Array): Promise<number | null>;
   /** Move the position; returns the new position. */
   seek(offset: number, whence: Deno.SeekMode): Promise<number>;
+  /** Blocking seek. */
+  seekSync(offset: number, whence: Deno.SeekMode): number;
   /** fdatasync: make the written data (and the size) durable. */
   syncData(): Promise<void>;
   /** Cut or extend the file to `len` bytes. */
@@ -73,6 +80,12 @@ export const denoFileLayer: FileLayer = {
 export async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
   let done = 0;
   while (done < bytes.length) done += await file.write(bytes.subarray(done));
+}
+
+/** Write all of `bytes` with blocking writes, looping over partial writes. */
+export function writeAllSync(file: FileHandle, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
 }
 
 /** Read until `p` is full or the file ends; returns the bytes read. */

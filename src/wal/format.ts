@@ -18,14 +18,14 @@ export const CRC_SIZE = 4;
 export const DIGEST_SIZE = 32;
 
 /** Header is length (4 bytes), crc32c (4 bytes), blake3 (32 bytes). */
-export const HEADER_SIZE = LEN_SIZE + CRC_SIZE + DIGEST_SIZE;
+export const HEADER_SIZE: number = LEN_SIZE + CRC_SIZE + DIGEST_SIZE;
 
 /** Byte position of the length field inside a record header. */
 export const LEN_OFFSET = 0;
 /** Byte position of the CRC-32C field inside a record header. */
-export const CRC_OFFSET = LEN_OFFSET + LEN_SIZE;
+export const CRC_OFFSET: number = LEN_OFFSET + LEN_SIZE;
 /** Byte position of the BLAKE3 digest inside a record header. */
-export const DIGEST_OFFSET = CRC_OFFSET + CRC_SIZE;
+export const DIGEST_OFFSET: number = CRC_OFFSET + CRC_SIZE;
 
 /**
  * CRC-32C (Castagnoli) polynomial in reversed form, as hash-wasm expects it.
@@ -68,4 +68,4 @@ export const HEAD_FILE = "durable";
 /** Magic number opening the durable-end file ("SDUR" read little-endian). */
 export const HEAD_MAGIC = 0x52554453;
 /** Size of the durable-end file: magic (4) + offset (8) + crc32c (4). */
-export const HEAD_SIZE = 4 + 8 + 4;
+export const HEAD_SIZE: number = 4 + 8 + 4;

@@ -353,7 +353,7 @@ async function openWriter(dir: string, s: Settings, h: Hashers): Promise<Opened>
       // What the scan accepted past the old durable end may sit only in the page cache.
       await active.syncData();
       headWriter = await HeadWriter.open(fs, h, dir);
-      await headWriter.publish(result.report.end, true);
+      await headWriter.publishDurably(result.report.end);
     } catch (e) {
       active.close();
       headWriter?.close();

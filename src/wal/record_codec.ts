@@ -39,16 +39,30 @@ export function encodedSize(len: number): number {
  * position just past it. The digest is computed into the header in place.
  */
 export function encodeRecord(h: Hashers, payload: Uint8Array, out: Uint8Array, at: number): number {
-  const end = at + HEADER_SIZE + payload.length;
-  writeU32(out, at + LEN_OFFSET, payload.length);
-  h.blake3Into(payload, out, at + DIGEST_OFFSET);
-  out.set(payload, at + HEADER_SIZE);
-  const crc = h.crc32c(
-    out.subarray(at + LEN_OFFSET, at + LEN_SIZE),
-    out.subarray(at + DIGEST_OFFSET, end),
-  );
-  writeU32(out, at + CRC_OFFSET, crc);
+  const end = placeRecord(payload, out, at);
+  sealRecord(h, out, at);
   return end;
+}
+
+/**
+ * First half of encoding: write the length and copy the payload, leaving the
+ * crc and digest fields for `sealRecord()`; returns the position past the record.
+ */
+export function placeRecord(payload: Uint8Array, out: Uint8Array, at: number): number {
+  writeU32(out, at + LEN_OFFSET, payload.length);
+  out.set(payload, at + HEADER_SIZE);
+  return at + HEADER_SIZE + payload.length;
+}
+
+/** Second half of encoding: compute the digest and then the crc of a placed record in place. */
+export function sealRecord(h: Hashers, buf: Uint8Array, at: number): void {
+  const end = at + HEADER_SIZE + readU32(buf, at + LEN_OFFSET);
+  h.blake3Into(buf.subarray(at + HEADER_SIZE, end), buf, at + DIGEST_OFFSET);
+  const crc = h.crc32c(
+    buf.subarray(at + LEN_OFFSET, at + LEN_SIZE),
+    buf.subarray(at + DIGEST_OFFSET, end),
+  );
+  writeU32(buf, at + CRC_OFFSET, crc);
 }
 
 /**

@@ -10,10 +10,11 @@ import { JournalClosedError, JournalIOError, RecordSizeError } from "./errors.ts
 import type { Hashers } from "./checksums.ts";
 import type { HeadWriter } from "./durable_head.ts";
 import type { FileHandle, FileLayer } from "./file_layer.ts";
-import { writeAll } from "./file_layer.ts";
+import { writeAllSync } from "./file_layer.ts";
 import { DIGEST_OFFSET, DIGEST_SIZE, HEADER_SIZE } from "./format.ts";
 import type { AppendResult, Durability } from "./options.ts";
-import { encodeRecord } from "./record_codec.ts";
+import { placeRecord } from "./record_codec.ts";
+import { ParallelSealer } from "./parallel_sealer.ts";
 import { segmentName } from "./segment_name.ts";
 
 interface Entry {
@@ -72,6 +73,7 @@ export class Writer {
   #timer: ReturnType<typeof setInterval> | undefined;
   #failure: JournalIOError | null = null;
   #closed = false;
+  #sealer: ParallelSealer;
 
   /** Start a writer over a recovered, synced active segment. */
   constructor(init: WriterInit) {
@@ -80,7 +82,8 @@ export class Writer {
     this.#activeSize = init.activeSize;
     this.#written = init.bases[init.bases.length - 1] + init.activeSize;
     this.#durable = this.#written;
-    this.#buf = new Uint8Array(Math.min(init.groupCommitBytes, 64 * 1024) + HEADER_SIZE);
+    this.#buf = sharedBytes(Math.min(init.groupCommitBytes, 64 * 1024) + HEADER_SIZE);
+    this.#sealer = new ParallelSealer(init.h);
     if (init.durability === "interval") {
       this.#timer = setInterval(() => {
         if (this.#written > this.#durable) {
@@ -160,6 +163,7 @@ export class Writer {
         error = this.#failure = new JournalIOError(this.#init.dir, "sync on close", e);
       }
     }
+    this.#sealer.close();
     this.#active.close();
     this.#init.head.close();
     // An earlier failure was already reported to the appends it affected.
@@ -236,23 +240,28 @@ export class Writer {
       );
     }
     const buf = this.#buf;
-    const { h, segmentBytes } = this.#init;
+    const segmentBytes = this.#init.segmentBytes;
     const start = this.#written;
     const splits: number[] = [];
+    const starts: number[] = [];
     const results: (AppendResult | AppendResult[])[] = new Array(group.length);
+    // One allocation for every digest of the group; each result gets a view.
+    const digests = new Uint8Array(DIGEST_SIZE * this.#countRecords(group));
     let segPos = this.#activeSize;
     let at = 0;
-    const encode = (payload: Uint8Array): AppendResult => {
+    const place = (payload: Uint8Array): AppendResult => {
       const size = HEADER_SIZE + payload.length;
       if (segPos > 0 && segPos + size > segmentBytes) {
         splits.push(at);
         segPos = 0;
       }
-      const next = encodeRecord(h, payload, buf, at);
+      const d = starts.length * DIGEST_SIZE;
+      starts.push(at);
+      const next = placeRecord(payload, buf, at);
       const result = {
         offset: start + at,
         next: start + next,
-        digest: buf.slice(at + DIGEST_OFFSET, at + DIGEST_OFFSET + DIGEST_SIZE),
+        digest: digests.subarray(d, d + DIGEST_SIZE),
       };
       segPos += size;
       at = next;
@@ -260,19 +269,24 @@ export class Writer {
     };
     for (let g = 0; g < group.length; g++) {
       const entry = group[g];
-      results[g] = entry.one !== null ? encode(entry.one) : entry.many!.map(encode);
+      results[g] = entry.one !== null ? place(entry.one) : entry.many!.map(place);
+    }
+    await this.#sealer.seal(buf, starts, at);
+    for (let i = 0; i < starts.length; i++) {
+      const from = starts[i] + DIGEST_OFFSET;
+      digests.set(buf.subarray(from, from + DIGEST_SIZE), i * DIGEST_SIZE);
     }
     let action = "write segment";
     try {
       let from = 0;
       for (const split of splits) {
-        if (split > from) await this.#write(buf.subarray(from, split));
+        if (split > from) this.#write(buf.subarray(from, split));
         action = "rotate segment";
         await this.#rotate(start + split);
         action = "write segment";
         from = split;
       }
-      await this.#write(buf.subarray(from, at));
+      this.#write(buf.subarray(from, at));
       this.#written = start + at;
       const mode = this.#init.durability;
       if (mode === "always") {
@@ -282,7 +296,7 @@ export class Writer {
       if (mode !== "interval") {
         action = "publish durable end";
         this.#durable = this.#written;
-        await this.#init.head.publish(this.#durable);
+        this.#init.head.publish(this.#durable);
       }
     } catch (e) {
       this.#failure ??= new JournalIOError(this.#init.dir, action, e);
@@ -294,8 +308,10 @@ export class Writer {
     }
   }
 
-  async #write(bytes: Uint8Array): Promise<void> {
-    await writeAll(this.#active, bytes);
+  #write(bytes: Uint8Array): void {
+    // A blocking write: it only copies into the page cache, and an async op
+    // would cost a thread-pool round trip per group.
+    writeAllSync(this.#active, bytes);
     this.#activeSize += bytes.length;
   }
 
@@ -306,7 +322,7 @@ export class Writer {
     this.#written = base;
     if (this.#durable < base) {
       this.#durable = base;
-      await this.#init.head.publish(base);
+      this.#init.head.publish(base);
     }
     const file = await fs.open(`${dir}/${segmentName(base)}`, {
       read: true,
@@ -330,10 +346,21 @@ export class Writer {
     const end = this.#written;
     await this.#active.syncData();
     this.#durable = end;
-    await this.#init.head.publish(end);
+    this.#init.head.publish(end);
+  }
+
+  #countRecords(group: Entry[]): number {
+    let n = 0;
+    for (const entry of group) n += entry.one !== null ? 1 : entry.many!.length;
+    return n;
   }
 
   #rejectAll(entries: Entry[], error: unknown): void {
     for (const entry of entries) entry.reject(error);
   }
+}
+
+/** A byte array on shared memory, so the sealer's worker can hash in place. */
+function sharedBytes(size: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(size));
 }

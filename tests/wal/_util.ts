@@ -59,18 +59,24 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
       if (!path.endsWith(".wal")) return inner;
       const wrapped: FileHandle = {
         write(p) {
+          try {
+            return Promise.resolve(wrapped.writeSync(p));
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        },
+        writeSync(p) {
           layer.segmentWrites++;
-          if (layer.failWrite !== null) return Promise.reject(layer.failWrite);
+          if (layer.failWrite !== null) throw layer.failWrite;
           if (layer.failAfterBytes !== null) {
             const n = layer.failAfterBytes;
             layer.failAfterBytes = 0;
-            if (n === 0) {
-              return Promise.reject(new Error("ENOSPC: no space left on device (injected)"));
-            }
-            return inner.write(p.subarray(0, Math.min(n, p.length)));
+            if (n === 0) throw new Error("ENOSPC: no space left on device (injected)");
+            return inner.writeSync(p.subarray(0, Math.min(n, p.length)));
           }
-          return inner.write(p);
+          return inner.writeSync(p);
         },
+        seekSync: (o, w) => inner.seekSync(o, w),
         read: (p) => inner.read(p),
         seek: (o, w) => inner.seek(o, w),
         syncData() {
