@@ -205,13 +205,13 @@ export class KvStore {
   }
 
   /** Dead letters of one journal, or of all journals, in offset order. */
-  deadLetters(journalId?: string, options?: DeadLetterListOptions): Promise<DeadLetter[]> {
+  async deadLetters(journalId?: string, options?: DeadLetterListOptions): Promise<DeadLetter[]> {
     if (journalId !== undefined) checkJournalId("list dead letters", journalId);
     const limit = options?.limit ?? MAX_LIST_BATCH;
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new RangeError(`Cannot list dead letters: limit must be an integer >= 1, got ${limit}`);
     }
-    return listDeadLetters(this.#kv, this.#keys, journalId, limit);
+    return await listDeadLetters(this.#kv, this.#keys, journalId, limit);
   }
 
   /** Every journal's cursor. */

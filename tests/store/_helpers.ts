@@ -1,0 +1,106 @@
+// Shared fixtures for store tests: a real Deno KV on a temp SQLite file.
+
+import {
+  type Assertion,
+  contentHash,
+  type Epoch,
+  fromHex,
+  serializeAssertion,
+  serializeEpoch,
+  serializeVote,
+  type Vote,
+} from "../../src/records/mod.ts";
+import { KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
+
+/** Runs `fn` with a store on a fresh temp SQLite file, then closes and removes it. */
+export async function withStore(
+  fn: (store: KvStore, path: string) => Promise<void>,
+  options?: KvStoreOptions,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "stemedb-store-" });
+  const path = `${dir}/kv.sqlite`;
+  const store = await KvStore.open(path, options);
+  try {
+    await fn(store, path);
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Runs `fn` with a raw Deno KV on a fresh temp SQLite file. */
+export async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "stemedb-kv-" });
+  const kv = await Deno.openKv(`${dir}/kv.sqlite`);
+  try {
+    await fn(kv);
+  } finally {
+    kv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Payload plus the digest the journal would store for it. */
+export interface Digested {
+  payload: Uint8Array;
+  digest: Uint8Array;
+  hash: string;
+}
+
+/** Computes the digest of a payload, as the journal does. */
+export async function digested(payload: Uint8Array): Promise<Digested> {
+  const hash = await contentHash(payload);
+  return { payload, digest: fromHex(hash), hash };
+}
+
+/** An assertion with defaults. */
+export function assertion(patch: Partial<Assertion> = {}): Assertion {
+  return {
+    subject: "earth",
+    predicate: "orbits",
+    object: "sun",
+    source: "kepler",
+    confidence: 1,
+    timestamp: 0,
+    ...patch,
+  };
+}
+
+/** Serialized, digested assertion. */
+export function assertionPayload(patch: Partial<Assertion> = {}): Promise<Digested> {
+  return digested(serializeAssertion(assertion(patch)));
+}
+
+/** Serialized, digested vote. */
+export function votePayload(assertionHash: string, patch: Partial<Vote> = {}): Promise<Digested> {
+  return digested(
+    serializeVote({ assertion: assertionHash, voter: "ann", value: 1, timestamp: 0, ...patch }),
+  );
+}
+
+/** Serialized, digested epoch. */
+export function epochPayload(patch: Partial<Epoch> = {}): Promise<Digested> {
+  return digested(serializeEpoch({ id: "0a", name: "e", description: "", startTime: 0, ...patch }));
+}
+
+/** Applies payloads through recordMutations + commitBatch, as the ingestor would. */
+export async function ingest(
+  store: KvStore,
+  items: Digested[],
+  journalId = "j".repeat(32),
+): Promise<void> {
+  const sets = items.flatMap(({ payload, digest }) => {
+    const plan = store.recordMutations(payload, digest);
+    if (!plan.ok) throw new Error(`Unexpected poison: ${plan.reason}`);
+    return plan.sets;
+  });
+  const { offset, versionstamp } = await store.readCursor(journalId);
+  const result = await store.commitBatch({
+    journalId,
+    expect: versionstamp,
+    sets,
+    deadLetters: [],
+    cursor: (offset ?? 0) + items.length,
+  });
+  if (!result.ok) throw new Error("Unexpected cursor conflict");
+}
