@@ -241,8 +241,10 @@ export class Journal {
     this.#assertOpen();
     if (this.#writer !== null) return this.#writer.durableOffset;
     const { fs } = this.#s;
-    this.#bases = segmentBases(await fs.readDir(this.dir));
+    // The durable end first, then the listing: a segment holding bytes below the
+    // end was created before the end was published, so the listing includes it.
     const head = await readHead(fs, this.#h, this.dir);
+    this.#bases = segmentBases(await fs.readDir(this.dir));
     this.#durable = head ?? await scanEnd(this.dir, this.#s, this.#h, this.#bases, this.#durable);
     return this.#durable;
   }
@@ -393,8 +395,8 @@ async function openReader(dir: string, s: Settings, h: Hashers): Promise<Opened>
   if (meta === null) {
     throw new JournalError(`Cannot open journal "${dir}" read-only: no "${META_FILE}" found`);
   }
+  const head = await readHead(fs, h, dir); // before the listing, as in refresh()
   const bases = segmentBases(await fs.readDir(dir));
-  const head = await readHead(fs, h, dir);
   const durable = head ?? await scanEnd(dir, s, h, bases, 0);
   return { id: meta.id, bases, durable, writer: null, lock: null, recovery: null };
 }
