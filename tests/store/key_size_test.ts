@@ -12,7 +12,7 @@ async function accepted(kv: Deno.Kv, key: Deno.KvKey, value: unknown = 1): Promi
 }
 
 /** Largest n for which make(n) is accepted, by binary search over [0, hi]. */
-async function largest(kv: Deno.Kv, hi: number, ok: (n: number) => Promise<boolean>) {
+async function largest(hi: number, ok: (n: number) => Promise<boolean>) {
   let lo = 0;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
@@ -44,7 +44,7 @@ for (const [name, part] of PARTS) {
   Deno.test(`keyBytes() measures a ${name} key part as Deno KV does`, async () => {
     await withKv(async (kv) => {
       const key = (n: number) => ["x".repeat(n), part];
-      const n = await largest(kv, MAX_KEY_BYTES, (n) => accepted(kv, key(n)));
+      const n = await largest(MAX_KEY_BYTES, (n) => accepted(kv, key(n)));
       assert.equal(keyBytes(key(n)), MAX_KEY_BYTES);
     });
   });
@@ -69,7 +69,7 @@ const SHAPES: [string, (n: number) => unknown][] = [
 for (const [name, make] of SHAPES) {
   Deno.test(`valueBytes() never under-counts a ${name} against the KV value limit`, async () => {
     await withKv(async (kv) => {
-      const n = await largest(kv, MAX_VALUE_BYTES, (n) => accepted(kv, ["v"], make(n)));
+      const n = await largest(MAX_VALUE_BYTES, (n) => accepted(kv, ["v"], make(n)));
       // Whatever Deno KV rejects, valueBytes() must also put over the limit.
       assert.ok(valueBytes(make(n + 1)) > MAX_VALUE_BYTES, `n = ${n}`);
       // And the estimate stays within a few percent of the real size.
