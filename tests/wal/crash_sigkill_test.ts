@@ -39,8 +39,16 @@ async function countSegments(dir: string): Promise<number> {
   return count;
 }
 
-/** Runs one child until it is SIGKILLed and returns the appends it acknowledged. */
-async function runRound(dir: string, round: number, mode: KillMode): Promise<Ack[]> {
+/** What one round's child did before it was killed. */
+interface Round {
+  /** Whether Journal.open() (and its recovery) finished before the kill. */
+  opened: boolean;
+  /** The appends it acknowledged. */
+  acks: Ack[];
+}
+
+/** Runs one child until it is SIGKILLed. */
+async function runRound(dir: string, round: number, mode: KillMode): Promise<Round> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CHILD, dir, String(round), String(SEGMENT_BYTES)],
     stdin: "null",
@@ -64,9 +72,11 @@ async function runRound(dir: string, round: number, mode: KillMode): Promise<Ack
 
   let rotationWatch: Promise<void> = Promise.resolve();
   const acks: Ack[] = [];
+  let opened = false;
   for await (const line of lines(child.stdout)) {
     const fields = line.split(" ");
     if (fields[0] === "open") {
+      opened = true;
       if (mode.kind === "at-rotation") {
         rotationWatch = (async () => {
           const start = await countSegments(dir);
@@ -91,7 +101,7 @@ async function runRound(dir: string, round: number, mode: KillMode): Promise<Ack
     "SIGKILL",
     `Child of round ${round} ended by itself (code ${status.code}): ${errors}`,
   );
-  return acks;
+  return { opened, acks };
 }
 
 Deno.test("Journal keeps every acknowledged record across 20+ SIGKILLs", async () => {
@@ -101,10 +111,13 @@ Deno.test("Journal keeps every acknowledged record across 20+ SIGKILLs", async (
   try {
     const acks: Ack[] = [];
     const modes: string[] = [];
+    let killedInOpen = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const mode = pickKillMode(prng);
       modes.push(mode.kind);
-      acks.push(...await runRound(dir, round, mode));
+      const result = await runRound(dir, round, mode);
+      acks.push(...result.acks);
+      if (!result.opened) killedInOpen++;
     }
     assert.ok(acks.length >= 1_000, `Only ${acks.length} appends were acknowledged`);
     assert.ok(new Set(acks.map((a) => a.round)).size >= ROUNDS / 2, "Too few rounds appended");
@@ -142,7 +155,9 @@ Deno.test("Journal keeps every acknowledged record across 20+ SIGKILLs", async (
       }
       console.log(
         `seed ${seed}: ${acks.length} acknowledged appends over ${ROUNDS} SIGKILLs ` +
-          `(${modes.join(", ")}), ${byOffset.size} records, ` +
+          `(${
+            modes.join(", ")
+          }; ${killedInOpen} before open finished), ${byOffset.size} records, ` +
           `${(await journal.segments()).length} segments`,
       );
     } finally {
