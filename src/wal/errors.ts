@@ -5,7 +5,21 @@
  * @module
  */
 
-/** Base class of every journal error, so callers can catch them all at once. */
+/**
+ * Base class of every journal error, so callers can catch them all at once.
+ *
+ * @example Catch any journal error
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, JournalError } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await journal.close();
+ * await assert.rejects(journal.append(new Uint8Array([1])), JournalError);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class JournalError extends Error {
   /** Construct a journal error. */
   constructor(message: string, options?: ErrorOptions) {
@@ -31,6 +45,28 @@ export type CorruptionReason =
 /**
  * The journal holds bytes that fail verification where acknowledged data
  * should be. Sticky: a journal that raised it refuses further work until reopened.
+ *
+ * @example Find where a journal is corrupt
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CorruptJournalError, Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await journal.append(new Uint8Array([1, 2, 3]));
+ * await journal.close();
+ * const path = `${dir}/00000000000000000000.wal`;
+ * const bytes = await Deno.readFile(path);
+ * bytes[41] ^= 0xff; // a payload byte of the first (acknowledged) record
+ * await Deno.writeFile(path, bytes);
+ * await assert.rejects(Journal.open(dir, { verify: "full" }), (e: unknown) => {
+ *   assert.ok(e instanceof CorruptJournalError);
+ *   assert.equal(e.offset, 0);
+ *   assert.equal(e.reason, "crc mismatch");
+ *   return true;
+ * });
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export class CorruptJournalError extends JournalError {
   /** Segment file (path) holding the corrupt bytes, or the metadata file. */
@@ -49,7 +85,21 @@ export class CorruptJournalError extends JournalError {
   }
 }
 
-/** Another writer holds the journal's exclusive lock. */
+/**
+ * Another writer holds the journal's exclusive lock.
+ *
+ * @example A second writer is refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, JournalLockedError } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const first = await Journal.open(dir);
+ * await assert.rejects(Journal.open(dir), JournalLockedError);
+ * await first.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class JournalLockedError extends JournalError {
   /** The journal directory. */
   readonly dir: string;
@@ -61,7 +111,21 @@ export class JournalLockedError extends JournalError {
   }
 }
 
-/** The journal was closed; reopen it to continue. */
+/**
+ * The journal was closed; reopen it to continue.
+ *
+ * @example Use after close
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, JournalClosedError } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await journal.close();
+ * await assert.rejects(journal.read(0), JournalClosedError);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class JournalClosedError extends JournalError {
   /** Construct a closed error. */
   constructor(dir: string) {
@@ -70,7 +134,22 @@ export class JournalClosedError extends JournalError {
   }
 }
 
-/** A payload is empty or larger than the journal's maximum record size. */
+/**
+ * A payload is empty or larger than the journal's maximum record size.
+ *
+ * @example Empty payloads are refused
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, RecordSizeError } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir, { maxRecordBytes: 10 });
+ * await assert.rejects(journal.append(new Uint8Array(0)), RecordSizeError);
+ * await assert.rejects(journal.append(new Uint8Array(11)), RecordSizeError);
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class RecordSizeError extends JournalError {
   /** The offending payload size in bytes. */
   readonly size: number;
@@ -93,6 +172,31 @@ export class RecordSizeError extends JournalError {
  * A write, fsync or truncate failed (EIO, ENOSPC, …). The writer is poisoned:
  * every later append fails with this error until the journal is reopened.
  * The bytes already acknowledged stay readable.
+ *
+ * @example A failed fdatasync poisons the writer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoFileLayer, type FileLayer, Journal, JournalIOError } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * let fail = false;
+ * const fs: FileLayer = {
+ *   ...denoFileLayer,
+ *   async open(path, options) {
+ *     const file = await denoFileLayer.open(path, options);
+ *     const syncData = file.syncData.bind(file);
+ *     file.syncData = () => fail ? Promise.reject(new Error("EIO (injected)")) : syncData();
+ *     return file;
+ *   },
+ * };
+ * const journal = await Journal.open(dir, { fs });
+ * fail = true;
+ * await assert.rejects(journal.append(new Uint8Array([1])), JournalIOError);
+ * fail = false;
+ * await assert.rejects(journal.append(new Uint8Array([2])), JournalIOError); // sticky
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export class JournalIOError extends JournalError {
   /** Construct an I/O error wrapping the underlying cause. */
@@ -105,7 +209,21 @@ export class JournalIOError extends JournalError {
   }
 }
 
-/** An offset does not name the start of a record the journal holds. */
+/**
+ * An offset does not name the start of a record the journal holds.
+ *
+ * @example Reading past the end
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, OffsetError } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await assert.rejects(journal.read(0), OffsetError); // nothing written yet
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class OffsetError extends JournalError {
   /** The requested offset. */
   readonly offset: number;

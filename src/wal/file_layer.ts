@@ -6,7 +6,21 @@
  * @module
  */
 
-/** An open file, as the journal uses it. */
+/**
+ * An open file, as the journal uses it.
+ *
+ * @example Open a file through the layer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoFileLayer, type FileHandle } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const file: FileHandle = await denoFileLayer.open(`${dir}/x`, { write: true, create: true });
+ * assert.equal(file.writeSync(new Uint8Array([1, 2])), 2);
+ * file.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface FileHandle {
   /** Write some bytes at the current position; returns how many were written. */
   write(p: Uint8Array): Promise<number>;
@@ -33,7 +47,21 @@ export interface FileHandle {
   close(): void;
 }
 
-/** The directory and file operations the journal needs. */
+/**
+ * The directory and file operations the journal needs.
+ *
+ * @example Use the real file system
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoFileLayer, type FileLayer } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const fs: FileLayer = denoFileLayer;
+ * await fs.mkdir(`${dir}/sub`);
+ * assert.ok((await fs.readDir(dir)).includes("sub"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface FileLayer {
   /** Open a file. */
   open(path: string, options: Deno.OpenOptions): Promise<FileHandle>;
@@ -51,7 +79,24 @@ export interface FileLayer {
   syncDir(path: string): Promise<void>;
 }
 
-/** The real file system through Deno's APIs. */
+/**
+ * The real file system through Deno's APIs.
+ *
+ * @example Count fdatasyncs by wrapping the real layer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { denoFileLayer, type FileLayer, Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * let opens = 0;
+ * const fs: FileLayer = { ...denoFileLayer, open: (path, options) => (opens++, denoFileLayer.open(path, options)) };
+ * const journal = await Journal.open(dir, { fs });
+ * await journal.append(new Uint8Array([1]));
+ * await journal.close();
+ * assert.ok(opens > 0);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export const denoFileLayer: FileLayer = {
   open: (path, options) => Deno.open(path, options),
   async readDir(path) {

@@ -4,20 +4,10 @@
  * @module
  */
 import { type Hashers, loadHashers } from "./checksums.ts";
-import { HeadWriter, readHead } from "./durable_head.ts";
-import { CorruptJournalError, JournalClosedError, JournalError, JournalIOError } from "./errors.ts";
-import { denoFileLayer } from "./file_layer.ts";
-import {
-  DEFAULT_GROUP_COMMIT_BYTES,
-  DEFAULT_MAX_RECORD_BYTES,
-  DEFAULT_SEGMENT_BYTES,
-  FORMAT_VERSION,
-  HEADER_SIZE,
-  MAX_LEN_FIELD,
-  META_FILE,
-} from "./format.ts";
-import { acquireLock, type JournalLock } from "./lock.ts";
-import { newJournalId, readMeta, writeMeta } from "./metadata.ts";
+import { readHead } from "./durable_head.ts";
+import { JournalClosedError, JournalIOError } from "./errors.ts";
+import { openReader, openWriter, scanEnd, type Settings, settings } from "./journal_open.ts";
+import type { JournalLock } from "./lock.ts";
 import type {
   AppendResult,
   JournalOptions,
@@ -28,51 +18,8 @@ import type {
   SegmentInfo,
 } from "./options.ts";
 import { type ReadContext, readRecord, readRecords } from "./reader.ts";
-import { recover } from "./recovery.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
-import { SegmentScanner } from "./segment_scanner.ts";
-import { Writer } from "./writer.ts";
-
-type Settings = Required<Omit<JournalOptions, "onRecovery">> & Pick<JournalOptions, "onRecovery">;
-
-function settings(options: JournalOptions): Settings {
-  const s: Settings = {
-    readOnly: options.readOnly ?? false,
-    segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
-    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-    groupCommitBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
-    durability: options.durability ?? "always",
-    syncIntervalMs: options.syncIntervalMs ?? 100,
-    recovery: options.recovery ?? "tolerate-torn-tail",
-    verify: options.verify ?? "tail",
-    fs: options.fs ?? denoFileLayer,
-    onRecovery: options.onRecovery,
-  };
-  for (
-    const key of ["segmentBytes", "maxRecordBytes", "groupCommitBytes", "syncIntervalMs"] as const
-  ) {
-    if (!Number.isSafeInteger(s[key]) || s[key] <= 0) {
-      throw new RangeError(
-        `Cannot open journal: option "${key}" must be a positive integer, got "${s[key]}"`,
-      );
-    }
-  }
-  if (s.maxRecordBytes > MAX_LEN_FIELD - HEADER_SIZE) {
-    throw new RangeError(
-      `Cannot open journal: option "maxRecordBytes" exceeds "${MAX_LEN_FIELD - HEADER_SIZE}"`,
-    );
-  }
-  if (!["always", "interval", "none"].includes(s.durability)) {
-    throw new RangeError(`Cannot open journal: unknown durability "${s.durability}"`);
-  }
-  if (!["tolerate-torn-tail", "absolute", "point-in-time", "skip-corrupt"].includes(s.recovery)) {
-    throw new RangeError(`Cannot open journal: unknown recovery mode "${s.recovery}"`);
-  }
-  if (s.verify !== "tail" && s.verify !== "full") {
-    throw new RangeError(`Cannot open journal: unknown verify "${s.verify}"`);
-  }
-  return s;
-}
+import type { Writer } from "./writer.ts";
 
 /**
  * A durable, segmented write-ahead log. One writer per directory (an exclusive
@@ -176,19 +123,54 @@ export class Journal {
     return new Journal(dir, o.id, s, h, o.bases, o.durable, o.writer, o.lock, o.recovery);
   }
 
-  /** End of durable data: the writer's in memory, a reader's as of its last refresh. */
+  /**
+   * End of durable data: the writer's in memory, a reader's as of its last
+   * refresh. Readers never return bytes at or past it.
+   *
+   * @example Watch the durable end move
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * const { next } = await journal.append(new Uint8Array([1]));
+   * assert.equal(journal.durableOffset, next);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   get durableOffset(): number {
     return this.#writer !== null ? this.#writer.durableOffset : this.#durable;
   }
 
-  /** Base offset of the oldest segment still present. */
+  /**
+   * Base offset of the oldest segment still present: where a full read starts.
+   *
+   * @example Start reading at the first offset
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * assert.equal(journal.firstOffset, 0);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   get firstOffset(): number {
     return this.#bases.length > 0 ? this.#bases[0] : this.durableOffset;
   }
 
   /**
    * Append one payload; resolves once durable (per the durability mode) with
-   * its offset, the next offset and its BLAKE3-256 digest.
+   * its offset, the next offset and its BLAKE3-256 digest. Concurrent appends
+   * share group commits and get offsets in call order. Rejects with
+   * RecordSizeError (empty or too large; nothing written), JournalIOError (the
+   * write or sync failed; the writer is poisoned until reopened) or
+   * JournalClosedError. The payload is read when its group is written: do not
+   * modify it until the promise settles.
    *
    * @example Append a record
    * ```ts
@@ -212,7 +194,26 @@ export class Journal {
     }
   }
 
-  /** Append payloads contiguously with one write and one fdatasync. */
+  /**
+   * Append payloads contiguously in one group commit: one write and one
+   * fdatasync (more only where the batch crosses a segment boundary). Every
+   * payload is checked first; if one is empty or too large nothing is written.
+   * The payloads are read when the group is written: do not modify them until
+   * the promise settles.
+   *
+   * @example Append a batch
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * const results = await journal.appendBatch([new Uint8Array([1]), new Uint8Array([2])]);
+   * assert.equal(results[1].offset, results[0].next);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   appendBatch(payloads: Uint8Array[]): Promise<AppendResult[]> {
     try {
       return this.#writerOrThrow().appendBatch(payloads);
@@ -221,7 +222,26 @@ export class Journal {
     }
   }
 
-  /** Read and verify the record at `offset` (OffsetError / CorruptJournalError). */
+  /**
+   * Read the record starting at `offset` and verify its length and CRC.
+   * Throws OffsetError when `offset` is not the start of a durable record the
+   * journal holds, CorruptJournalError (naming file and offset) when it fails
+   * verification.
+   *
+   * @example Read one record
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * const { offset } = await journal.append(new TextEncoder().encode("hi"));
+   * const record = await journal.read(offset);
+   * assert.equal(new TextDecoder().decode(record.payload), "hi");
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async read(offset: number): Promise<JournalRecord> {
     this.#assertOpen();
     return await readRecord(this.#ctx, offset);
@@ -229,14 +249,49 @@ export class Journal {
 
   /**
    * Records from `offset` in order up to the durable end (a reader refreshes
-   * once when it reaches the end it knows); never non-durable bytes.
+   * once when it reaches the end it knows), across segment rotations; never
+   * non-durable bytes. Streams segment files in large chunks; each payload is
+   * a copy the caller owns.
+   *
+   * @example Iterate over the journal
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * await journal.appendBatch([new Uint8Array([1]), new Uint8Array([2])]);
+   * const seen = [];
+   * for await (const record of journal.readFrom(journal.firstOffset)) seen.push(record.payload[0]);
+   * assert.deepEqual(seen, [1, 2]);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
   readFrom(offset: number, options?: ReadFromOptions): AsyncIterableIterator<JournalRecord> {
     this.#assertOpen();
     return readRecords(this.#ctx, offset, options);
   }
 
-  /** Re-read the published durable end and the segment list; returns durableOffset. */
+  /**
+   * Re-read the published durable end and then the segment list (a reader);
+   * returns `durableOffset`. On the writer it just returns `durableOffset`.
+   *
+   * @example A reader catches up
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const writer = await Journal.open(dir);
+   * const reader = await Journal.open(dir, { readOnly: true });
+   * const { next } = await writer.append(new Uint8Array([1]));
+   * assert.equal(await reader.refresh(), next);
+   * await reader.close();
+   * await writer.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async refresh(): Promise<number> {
     this.#assertOpen();
     if (this.#writer !== null) return this.#writer.durableOffset;
@@ -249,7 +304,26 @@ export class Journal {
     return this.#durable;
   }
 
-  /** Delete sealed segments lying wholly below `offset`; returns how many. */
+  /**
+   * Delete the sealed segments lying wholly below `offset` (end <= offset),
+   * never the active segment and never data at or past `offset`; fsyncs the
+   * directory; returns how many were deleted. A reader throws TypeError.
+   *
+   * @example Clean up consumed segments
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir, { segmentBytes: 100 });
+   * for (let i = 0; i < 5; i++) await journal.append(new Uint8Array(50));
+   * const removed = await journal.removeSegmentsBefore(journal.durableOffset);
+   * assert.equal((await journal.segments()).length, 1);
+   * assert.ok(removed > 0);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async removeSegmentsBefore(offset: number): Promise<number> {
     this.#assertOpen();
     if (this.#writer === null) {
@@ -268,7 +342,23 @@ export class Journal {
     return n;
   }
 
-  /** The segment files, oldest first. */
+  /**
+   * The segment files, oldest first, with their base and end offsets.
+   *
+   * @example List segments
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * const [active] = await journal.segments();
+   * assert.equal(active.base, 0);
+   * assert.equal(active.sealed, false);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async segments(): Promise<SegmentInfo[]> {
     this.#assertOpen();
     if (this.#writer === null) await this.refresh();
@@ -282,7 +372,23 @@ export class Journal {
     }));
   }
 
-  /** Wait for in-flight flushes, sync, release the lock and close every handle. */
+  /**
+   * Wait for in-flight flushes, sync what is written, release the lock and
+   * close every handle (and the hashing worker). Always close a writer: an open
+   * one keeps its lock, its worker and its timer alive.
+   *
+   * @example Close a journal
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * await journal.close();
+   * await journal.close(); // idempotent
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -303,129 +409,5 @@ export class Journal {
       throw new TypeError(`Cannot append to journal "${this.dir}": it is open read-only`);
     }
     return this.#writer;
-  }
-}
-
-/** What the open helpers hand to the constructor. */
-interface Opened {
-  id: string;
-  bases: number[];
-  durable: number;
-  writer: Writer | null;
-  lock: JournalLock | null;
-  recovery: RecoveryReport | null;
-}
-
-async function openWriter(dir: string, s: Settings, h: Hashers): Promise<Opened> {
-  const { fs } = s;
-  await fs.mkdir(dir);
-  const lock = await acquireLock(fs, dir);
-  try {
-    let meta = await readMeta(fs, dir);
-    let bases = segmentBases(await fs.readDir(dir));
-    if (meta === null) {
-      if (bases.length > 0) throw new CorruptJournalError(`${dir}/${META_FILE}`, 0, "bad metadata");
-      meta = { version: FORMAT_VERSION, id: newJournalId() };
-      await writeMeta(fs, dir, meta);
-    }
-    if (bases.length === 0) {
-      const file = await fs.open(`${dir}/${segmentName(0)}`, { write: true, create: true });
-      file.close();
-      await fs.syncDir(dir);
-      bases = [0];
-    }
-    const head = await readHead(fs, h, dir);
-    const result = await recover({
-      fs,
-      h,
-      dir,
-      bases,
-      head,
-      mode: s.recovery,
-      verify: s.verify,
-      maxRecordBytes: s.maxRecordBytes,
-      onRecovery: s.onRecovery,
-    });
-    bases = result.bases;
-    const last = bases[bases.length - 1];
-    const active = await fs.open(`${dir}/${segmentName(last)}`, { read: true, write: true });
-    let headWriter: HeadWriter | null = null;
-    try {
-      await active.seek(result.lastSize, Deno.SeekMode.Start);
-      // What the scan accepted past the old durable end may sit only in the page cache.
-      await active.syncData();
-      headWriter = await HeadWriter.open(fs, h, dir);
-      await headWriter.publishDurably(result.report.end);
-    } catch (e) {
-      active.close();
-      headWriter?.close();
-      throw e;
-    }
-    const writer = new Writer({
-      fs,
-      h,
-      dir,
-      bases,
-      active,
-      activeSize: result.lastSize,
-      head: headWriter,
-      segmentBytes: s.segmentBytes,
-      maxRecordBytes: s.maxRecordBytes,
-      groupCommitBytes: s.groupCommitBytes,
-      durability: s.durability,
-      syncIntervalMs: s.syncIntervalMs,
-    });
-    return {
-      id: meta.id,
-      bases,
-      durable: result.report.end,
-      writer,
-      lock,
-      recovery: result.report,
-    };
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-}
-
-async function openReader(dir: string, s: Settings, h: Hashers): Promise<Opened> {
-  const { fs } = s;
-  const meta = await readMeta(fs, dir);
-  if (meta === null) {
-    throw new JournalError(`Cannot open journal "${dir}" read-only: no "${META_FILE}" found`);
-  }
-  const head = await readHead(fs, h, dir); // before the listing, as in refresh()
-  const bases = segmentBases(await fs.readDir(dir));
-  const durable = head ?? await scanEnd(dir, s, h, bases, 0);
-  return { id: meta.id, bases, durable, writer: null, lock: null, recovery: null };
-}
-
-/**
- * A reader's fallback when the durable end is unknown: the end of the valid
- * records of the last segment, scanning from `from` (or its base).
- */
-async function scanEnd(dir: string, s: Settings, h: Hashers, bases: number[], from: number) {
-  if (bases.length === 0) return from;
-  const base = bases[bases.length - 1];
-  let file;
-  try {
-    file = await s.fs.open(`${dir}/${segmentName(base)}`, { read: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return from;
-    throw e;
-  }
-  try {
-    const scanner = new SegmentScanner(file, h, {
-      start: from > base ? from - base : 0,
-      limit: Infinity,
-      maxRecordBytes: s.maxRecordBytes,
-      verify: "crc",
-      chunkBytes: 1024 * 1024,
-    });
-    while ((await scanner.next()).kind === "record");
-    return base + scanner.position;
-  } finally {
-    file.close();
   }
 }

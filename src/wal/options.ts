@@ -18,6 +18,18 @@ import type { FileLayer } from "./file_layer.ts";
  *   after the write, before any sync (a power loss can lose acknowledged appends,
  *   and the published end can run ahead of the data: reopen such a journal with
  *   `recovery: "point-in-time"` after an OS crash).
+ *
+ * @example Resolve appends before they are synced
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir, { durability: "interval", syncIntervalMs: 50 });
+ * await journal.append(new Uint8Array([1]));
+ * await journal.close(); // syncs what is written
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export type Durability = "always" | "interval" | "none";
 
@@ -34,10 +46,39 @@ export type Durability = "always" | "interval" | "none";
  *   delete every later segment; what was dropped is reported.
  * - `"skip-corrupt"`: skip bad acknowledged records (readers resync to the next
  *   valid record and report it) and still truncate a torn tail.
+ *
+ * @example Refuse even a torn tail
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir, { recovery: "absolute" });
+ * assert.deepEqual(journal.recovery?.events, []);
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export type RecoveryMode = "tolerate-torn-tail" | "absolute" | "point-in-time" | "skip-corrupt";
 
-/** Options of `Journal.open()`. */
+/**
+ * Options of `Journal.open()`.
+ *
+ * @example Options for a reader and a writer
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, type JournalOptions } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const options: JournalOptions = { segmentBytes: 1 << 20, durability: "always", recovery: "tolerate-torn-tail" };
+ * const writer = await Journal.open(dir, options);
+ * const reader = await Journal.open(dir, { ...options, readOnly: true });
+ * assert.equal(reader.readOnly, true);
+ * await reader.close();
+ * await writer.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface JournalOptions {
   /**
    * Open a reader: takes no lock, never writes anything, reads up to the
@@ -95,7 +136,24 @@ export interface JournalOptions {
   onRecovery?: (event: RecoveryEvent) => void;
 }
 
-/** Options of `Journal.readFrom()`. */
+/**
+ * Options of `Journal.readFrom()`.
+ *
+ * @example Use ReadFromOptions
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * const [a, b] = await journal.appendBatch([new Uint8Array([1]), new Uint8Array([2])]);
+ * const seen = [];
+ * for await (const r of journal.readFrom(a.offset, { end: b.offset })) seen.push(r.offset);
+ * assert.deepEqual(seen, [a.offset]);
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ReadFromOptions {
   /**
    * Stop before the first record starting at or past this offset.
@@ -109,7 +167,22 @@ export interface ReadFromOptions {
   signal?: AbortSignal;
 }
 
-/** Where an appended record landed. */
+/**
+ * Where an appended record landed.
+ *
+ * @example Use AppendResult
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * const result = await journal.append(new Uint8Array([1]));
+ * assert.equal(result.digest.length, 32);
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface AppendResult {
   /** Global offset of the record. */
   offset: number;
@@ -119,7 +192,23 @@ export interface AppendResult {
   digest: Uint8Array;
 }
 
-/** A record read back from the journal. */
+/**
+ * A record read back from the journal.
+ *
+ * @example Use JournalRecord
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * const { offset, digest } = await journal.append(new Uint8Array([1]));
+ * const record = await journal.read(offset);
+ * assert.deepEqual(record.digest, digest);
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface JournalRecord {
   /** Global offset of the record. */
   offset: number;
@@ -131,7 +220,22 @@ export interface JournalRecord {
   digest: Uint8Array;
 }
 
-/** One segment file of the journal. */
+/**
+ * One segment file of the journal.
+ *
+ * @example Use SegmentInfo
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * const [segment] = await journal.segments();
+ * assert.ok(segment.path.endsWith("00000000000000000000.wal"));
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface SegmentInfo {
   /** Global offset of its first byte. */
   base: number;
@@ -143,7 +247,22 @@ export interface SegmentInfo {
   sealed: boolean;
 }
 
-/** Something recovery found or did. */
+/**
+ * Something recovery found or did.
+ *
+ * @example Use RecoveryEvent
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const events: string[] = [];
+ * const journal = await Journal.open(dir, { onRecovery: (e) => events.push(`${e.kind} at ${e.offset}`) });
+ * assert.deepEqual(events, []);
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RecoveryEvent {
   /**
    * `"truncated"`: a torn tail was cut off; `"dropped"`: point-in-time recovery
@@ -161,7 +280,21 @@ export interface RecoveryEvent {
   bytes: number;
 }
 
-/** What `Journal.open()` found and did. */
+/**
+ * What `Journal.open()` found and did.
+ *
+ * @example Use RecoveryReport
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * assert.equal(journal.recovery?.mode, "tolerate-torn-tail");
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface RecoveryReport {
   /** The recovery mode used. */
   mode: RecoveryMode;
@@ -177,7 +310,22 @@ export interface RecoveryReport {
   events: RecoveryEvent[];
 }
 
-/** One problem found by `verifyJournal()`. */
+/**
+ * One problem found by `verifyJournal()`.
+ *
+ * @example Inspect problems
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, verifyJournal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await journal.close();
+ * const { problems } = await verifyJournal(dir);
+ * assert.deepEqual(problems, []);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface VerifyProblem {
   /** Segment file (or metadata / durable file). */
   file: string;
@@ -187,7 +335,23 @@ export interface VerifyProblem {
   reason: CorruptionReason;
 }
 
-/** Result of `verifyJournal()`. */
+/**
+ * Result of `verifyJournal()`.
+ *
+ * @example Read a report
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, verifyJournal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await journal.append(new Uint8Array([1]));
+ * await journal.close();
+ * const report = await verifyJournal(dir);
+ * assert.equal(report.records, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface VerifyReport {
   /** Number of segment files. */
   segments: number;

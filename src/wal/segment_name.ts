@@ -27,7 +27,18 @@ export function segmentName(base: number): string {
   return String(base).padStart(SEGMENT_NAME_DIGITS, "0") + SEGMENT_EXTENSION;
 }
 
-/** The base offset named by a segment file name, or `null` if it is not one. */
+/**
+ * The base offset named by a segment file name, or `null` if it is not one.
+ *
+ * @example Parse a segment name
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSegmentName } from "./segment_name.ts";
+ *
+ * assert.equal(parseSegmentName("00000000000067108864.wal"), 67108864);
+ * assert.equal(parseSegmentName("journal.json"), null);
+ * ```
+ */
 export function parseSegmentName(name: string): number | null {
   const match = NAME_PATTERN.exec(name);
   if (match === null) return null;

@@ -14,7 +14,23 @@ import type { VerifyProblem, VerifyReport } from "./options.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
 import { SegmentScanner } from "./segment_scanner.ts";
 
-/** Options of `verifyJournal()`. */
+/**
+ * Options of `verifyJournal()`.
+ *
+ * @example Verify with a smaller record cap
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Journal, verifyJournal } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(dir);
+ * await journal.append(new Uint8Array(100));
+ * await journal.close();
+ * const report = await verifyJournal(dir, { maxRecordBytes: 50 });
+ * assert.equal(report.problems[0].reason, "length exceeds maximum");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface VerifyOptions {
   /**
    * Largest acceptable payload; longer lengths are reported.

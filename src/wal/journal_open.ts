@@ -1,0 +1,194 @@
+/**
+ * Opening a journal: option defaults and checks, the writer's lock, metadata
+ * and recovery, the reader's first look at the durable end.
+ *
+ * @module
+ */
+import type { Hashers } from "./checksums.ts";
+import { HeadWriter, readHead } from "./durable_head.ts";
+import { CorruptJournalError, JournalError } from "./errors.ts";
+import { denoFileLayer } from "./file_layer.ts";
+import {
+  DEFAULT_GROUP_COMMIT_BYTES,
+  DEFAULT_MAX_RECORD_BYTES,
+  DEFAULT_SEGMENT_BYTES,
+  FORMAT_VERSION,
+  HEADER_SIZE,
+  MAX_LEN_FIELD,
+  META_FILE,
+} from "./format.ts";
+import { acquireLock, type JournalLock } from "./lock.ts";
+import { newJournalId, readMeta, writeMeta } from "./metadata.ts";
+import type { JournalOptions, RecoveryReport } from "./options.ts";
+import { recover } from "./recovery.ts";
+import { segmentBases, segmentName } from "./segment_name.ts";
+import { SegmentScanner } from "./segment_scanner.ts";
+import { Writer } from "./writer.ts";
+
+/** Options with every default filled in. */
+export type Settings =
+  & Required<Omit<JournalOptions, "onRecovery">>
+  & Pick<JournalOptions, "onRecovery">;
+
+export function settings(options: JournalOptions): Settings {
+  const s: Settings = {
+    readOnly: options.readOnly ?? false,
+    segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
+    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    groupCommitBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
+    durability: options.durability ?? "always",
+    syncIntervalMs: options.syncIntervalMs ?? 100,
+    recovery: options.recovery ?? "tolerate-torn-tail",
+    verify: options.verify ?? "tail",
+    fs: options.fs ?? denoFileLayer,
+    onRecovery: options.onRecovery,
+  };
+  for (
+    const key of ["segmentBytes", "maxRecordBytes", "groupCommitBytes", "syncIntervalMs"] as const
+  ) {
+    if (!Number.isSafeInteger(s[key]) || s[key] <= 0) {
+      throw new RangeError(
+        `Cannot open journal: option "${key}" must be a positive integer, got "${s[key]}"`,
+      );
+    }
+  }
+  if (s.maxRecordBytes > MAX_LEN_FIELD - HEADER_SIZE) {
+    throw new RangeError(
+      `Cannot open journal: option "maxRecordBytes" exceeds "${MAX_LEN_FIELD - HEADER_SIZE}"`,
+    );
+  }
+  if (!["always", "interval", "none"].includes(s.durability)) {
+    throw new RangeError(`Cannot open journal: unknown durability "${s.durability}"`);
+  }
+  if (!["tolerate-torn-tail", "absolute", "point-in-time", "skip-corrupt"].includes(s.recovery)) {
+    throw new RangeError(`Cannot open journal: unknown recovery mode "${s.recovery}"`);
+  }
+  if (s.verify !== "tail" && s.verify !== "full") {
+    throw new RangeError(`Cannot open journal: unknown verify "${s.verify}"`);
+  }
+  return s;
+}
+
+/** What the open helpers hand to the constructor. */
+export interface Opened {
+  id: string;
+  bases: number[];
+  durable: number;
+  writer: Writer | null;
+  lock: JournalLock | null;
+  recovery: RecoveryReport | null;
+}
+
+export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<Opened> {
+  const { fs } = s;
+  await fs.mkdir(dir);
+  const lock = await acquireLock(fs, dir);
+  try {
+    let meta = await readMeta(fs, dir);
+    let bases = segmentBases(await fs.readDir(dir));
+    if (meta === null) {
+      if (bases.length > 0) throw new CorruptJournalError(`${dir}/${META_FILE}`, 0, "bad metadata");
+      meta = { version: FORMAT_VERSION, id: newJournalId() };
+      await writeMeta(fs, dir, meta);
+    }
+    if (bases.length === 0) {
+      const file = await fs.open(`${dir}/${segmentName(0)}`, { write: true, create: true });
+      file.close();
+      await fs.syncDir(dir);
+      bases = [0];
+    }
+    const head = await readHead(fs, h, dir);
+    const result = await recover({
+      fs,
+      h,
+      dir,
+      bases,
+      head,
+      mode: s.recovery,
+      verify: s.verify,
+      maxRecordBytes: s.maxRecordBytes,
+      onRecovery: s.onRecovery,
+    });
+    bases = result.bases;
+    const last = bases[bases.length - 1];
+    const active = await fs.open(`${dir}/${segmentName(last)}`, { read: true, write: true });
+    let headWriter: HeadWriter | null = null;
+    try {
+      await active.seek(result.lastSize, Deno.SeekMode.Start);
+      // What the scan accepted past the old durable end may sit only in the page cache.
+      await active.syncData();
+      headWriter = await HeadWriter.open(fs, h, dir);
+      await headWriter.publishDurably(result.report.end);
+    } catch (e) {
+      active.close();
+      headWriter?.close();
+      throw e;
+    }
+    const writer = new Writer({
+      fs,
+      h,
+      dir,
+      bases,
+      active,
+      activeSize: result.lastSize,
+      head: headWriter,
+      segmentBytes: s.segmentBytes,
+      maxRecordBytes: s.maxRecordBytes,
+      groupCommitBytes: s.groupCommitBytes,
+      durability: s.durability,
+      syncIntervalMs: s.syncIntervalMs,
+    });
+    return {
+      id: meta.id,
+      bases,
+      durable: result.report.end,
+      writer,
+      lock,
+      recovery: result.report,
+    };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+export async function openReader(dir: string, s: Settings, h: Hashers): Promise<Opened> {
+  const { fs } = s;
+  const meta = await readMeta(fs, dir);
+  if (meta === null) {
+    throw new JournalError(`Cannot open journal "${dir}" read-only: no "${META_FILE}" found`);
+  }
+  const head = await readHead(fs, h, dir); // before the listing, as in refresh()
+  const bases = segmentBases(await fs.readDir(dir));
+  const durable = head ?? await scanEnd(dir, s, h, bases, 0);
+  return { id: meta.id, bases, durable, writer: null, lock: null, recovery: null };
+}
+
+/**
+ * A reader's fallback when the durable end is unknown: the end of the valid
+ * records of the last segment, scanning from `from` (or its base).
+ */
+export async function scanEnd(dir: string, s: Settings, h: Hashers, bases: number[], from: number) {
+  if (bases.length === 0) return from;
+  const base = bases[bases.length - 1];
+  let file;
+  try {
+    file = await s.fs.open(`${dir}/${segmentName(base)}`, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return from;
+    throw e;
+  }
+  try {
+    const scanner = new SegmentScanner(file, h, {
+      start: from > base ? from - base : 0,
+      limit: Infinity,
+      maxRecordBytes: s.maxRecordBytes,
+      verify: "crc",
+      chunkBytes: 1024 * 1024,
+    });
+    while ((await scanner.next()).kind === "record");
+    return base + scanner.position;
+  } finally {
+    file.close();
+  }
+}
