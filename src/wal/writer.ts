@@ -235,7 +235,7 @@ export class Writer {
     let total = 0;
     for (const entry of group) total += entry.bytes;
     if (this.#buf.length < total) {
-      this.#buf = new Uint8Array(
+      this.#buf = sharedBytes(
         Math.max(total, Math.min(this.#init.groupCommitBytes, this.#buf.length * 2)),
       );
     }
@@ -271,13 +271,14 @@ export class Writer {
       const entry = group[g];
       results[g] = entry.one !== null ? place(entry.one) : entry.many!.map(place);
     }
-    await this.#sealer.seal(buf, starts, at);
-    for (let i = 0; i < starts.length; i++) {
-      const from = starts[i] + DIGEST_OFFSET;
-      digests.set(buf.subarray(from, from + DIGEST_SIZE), i * DIGEST_SIZE);
-    }
-    let action = "write segment";
+    let action = "seal records";
     try {
+      await this.#sealer.seal(buf, starts, at);
+      for (let i = 0; i < starts.length; i++) {
+        const from = starts[i] + DIGEST_OFFSET;
+        digests.set(buf.subarray(from, from + DIGEST_SIZE), i * DIGEST_SIZE);
+      }
+      action = "write segment";
       let from = 0;
       for (const split of splits) {
         if (split > from) this.#write(buf.subarray(from, split));
