@@ -20,7 +20,18 @@
  */
 export const RECORD_TYPE = { assertion: 0, vote: 1, epoch: 2 } as const;
 
-/** Name of a record type: `"assertion"`, `"vote"` or `"epoch"`. */
+/**
+ * Name of a record type: `"assertion"`, `"vote"` or `"epoch"`.
+ *
+ * @example Name a record type
+ * ```ts
+ * import { type RecordType } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const kind: RecordType = "vote";
+ * assert.equal(kind, "vote");
+ * ```
+ */
 export type RecordType = keyof typeof RECORD_TYPE;
 
 /** Width of the type code. */
@@ -39,12 +50,12 @@ export const RESERVED_SIZE = 7;
  * assert.deepEqual(PAYLOAD_HEADER_SIZE, 8);
  * ```
  */
-export const PAYLOAD_HEADER_SIZE = TYPE_SIZE + RESERVED_SIZE;
+export const PAYLOAD_HEADER_SIZE: number = TYPE_SIZE + RESERVED_SIZE;
 
 /** Byte position of the type code inside a payload. */
 export const TYPE_OFFSET = 0;
 /** Byte position of the reserved bytes inside a payload. */
-export const RESERVED_OFFSET = TYPE_OFFSET + TYPE_SIZE;
+export const RESERVED_OFFSET: number = TYPE_OFFSET + TYPE_SIZE;
 
 /** Record type name for a type code, or `undefined` for an unknown code. */
 export function recordTypeName(code: number): RecordType | undefined {

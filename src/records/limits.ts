@@ -11,6 +11,15 @@
  * Largest whole payload (header + CBOR body): Deno KV's value limit, because
  * the store keeps the payload bytes unchanged as the value of `["H", hash]`,
  * `["V", assertion, vote]` and `["E", id]`.
+ *
+ * @example Check a payload fits before logging it
+ * ```ts
+ * import { MAX_PAYLOAD_BYTES, serializeEpoch } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const payload = serializeEpoch({ id: "01", name: "e", description: "", startTime: 0 });
+ * assert.ok(payload.length <= MAX_PAYLOAD_BYTES);
+ * ```
  */
 export const MAX_PAYLOAD_BYTES = 65_536;
 
@@ -32,21 +41,50 @@ export const KV_KEY_LIMIT_BYTES = 2_048;
  * bytes and a 0x00 terminator: `"S"` is 1 + 1 + 1 = 3 bytes, the subject adds
  * 1 + 1 = 2 bytes around its bytes, the 64-hex hash is 1 + 64 + 1 = 66 bytes.
  */
-export const SUBJECT_KEY_OVERHEAD_BYTES = 3 + 2 + 66;
+export const SUBJECT_KEY_OVERHEAD_BYTES: number = 3 + 2 + 66;
 
 /**
  * Largest subject, in UTF-8 bytes: the key limit minus the largest prefix and
  * the rest of the subject key, 2,048 − 256 − 71 = 1,721. Subjects may not hold
  * U+0000, which the key encoding would escape into two bytes.
+ *
+ * @example The subject bound
+ * ```ts
+ * import { MAX_SUBJECT_BYTES } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(MAX_SUBJECT_BYTES, 2048 - 256 - 71);
+ * ```
  */
-export const MAX_SUBJECT_BYTES = KV_KEY_LIMIT_BYTES - MAX_PREFIX_KEY_BYTES -
+export const MAX_SUBJECT_BYTES: number = KV_KEY_LIMIT_BYTES - MAX_PREFIX_KEY_BYTES -
   SUBJECT_KEY_OVERHEAD_BYTES;
 
-/** Most tags one assertion may carry. */
+/**
+ * Most tags one assertion may carry.
+ *
+ * @example Stay within the tag limit
+ * ```ts
+ * import { MAX_TAGS } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const tags = ["a", "b", "c", "d"].slice(0, MAX_TAGS);
+ * assert.equal(tags.length, 4);
+ * ```
+ */
 export const MAX_TAGS = 64;
 
 /** Length in hex characters of a BLAKE3-256 content hash. */
 export const HASH_HEX_LENGTH = 64;
 
-/** Largest epoch id, in bytes (shown as 2 to 64 hex characters). */
+/**
+ * Largest epoch id, in bytes (shown as 2 to 64 hex characters).
+ *
+ * @example The longest epoch id
+ * ```ts
+ * import { MAX_EPOCH_ID_BYTES } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal("ab".repeat(MAX_EPOCH_ID_BYTES).length, 64);
+ * ```
+ */
 export const MAX_EPOCH_ID_BYTES = 32;

@@ -23,25 +23,8 @@
  * @module
  */
 
-export {
-  PAYLOAD_HEADER_SIZE,
-  RECORD_TYPE,
-  type RecordType,
-  RESERVED_OFFSET,
-  RESERVED_SIZE,
-  TYPE_OFFSET,
-  TYPE_SIZE,
-} from "./format.ts";
-export {
-  HASH_HEX_LENGTH,
-  KV_KEY_LIMIT_BYTES,
-  MAX_EPOCH_ID_BYTES,
-  MAX_PAYLOAD_BYTES,
-  MAX_PREFIX_KEY_BYTES,
-  MAX_SUBJECT_BYTES,
-  MAX_TAGS,
-  SUBJECT_KEY_OVERHEAD_BYTES,
-} from "./limits.ts";
+export { PAYLOAD_HEADER_SIZE, RECORD_TYPE, type RecordType } from "./format.ts";
+export { MAX_EPOCH_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_SUBJECT_BYTES, MAX_TAGS } from "./limits.ts";
 export { RecordDecodeError, RecordValidationError } from "./errors.ts";
 export type {
   Assertion,
@@ -61,4 +44,3 @@ export {
 export { parseRecordJson, recordToJson } from "./json.ts";
 export { contentHash } from "./hash.ts";
 export { fromHex, toHex } from "./hex.ts";
-export { validateAssertion, validateEpoch, validateRecord, validateVote } from "./validate.ts";

@@ -22,7 +22,22 @@ import {
 } from "./ingest_state.ts";
 import type { CommitBatch, CommitResult, KvSet } from "./types.ts";
 
-/** Totals of a planned commit, as Deno KV counts them. */
+/**
+ * Totals of a planned commit, as Deno KV counts them.
+ *
+ * @example Read the room left in a batch
+ * ```ts
+ * import { type CommitCost, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const budget: CommitCost = store.batchBudget("j1");
+ * assert.equal(budget.mutations, 999);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CommitCost {
   /** Number of mutations. */
   mutations: number;

@@ -37,7 +37,22 @@ import type {
   Tally,
 } from "./types.ts";
 
-/** Options of `KvStore.open`. */
+/**
+ * Options of `KvStore.open`.
+ *
+ * @example Open a store under a prefix
+ * ```ts
+ * import { KvStore, type KvStoreOptions } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const options: KvStoreOptions = { prefix: ["tenant-1"] };
+ * const store = await KvStore.open(`${dir}/kv.sqlite`, options);
+ * assert.deepEqual(store.keys.prefix, ["tenant-1"]);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface KvStoreOptions {
   /**
    * Key prefix every key of this store starts with, so several stores can
@@ -48,7 +63,22 @@ export interface KvStoreOptions {
   prefix?: Deno.KvKey;
 }
 
-/** Options of `KvStore.batchBudget`. */
+/**
+ * Options of `KvStore.batchBudget`.
+ *
+ * @example Budget a batch that also moves a consumer
+ * ```ts
+ * import { type BatchBudgetOptions, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const options: BatchBudgetOptions = { consumer: "ingestor" };
+ * assert.ok(store.batchBudget("j1", options).mutations < 1000);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface BatchBudgetOptions {
   /**
    * Consumer whose offset the commit will also move.
@@ -58,7 +88,22 @@ export interface BatchBudgetOptions {
   consumer?: string;
 }
 
-/** Options of `KvStore.deadLetters`. */
+/**
+ * Options of `KvStore.deadLetters`.
+ *
+ * @example List a few dead letters
+ * ```ts
+ * import { type DeadLetterListOptions, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const options: DeadLetterListOptions = { limit: 10 };
+ * assert.deepEqual(await store.deadLetters(undefined, options), []);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface DeadLetterListOptions {
   /**
    * Most dead letters to return.

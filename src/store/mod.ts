@@ -25,15 +25,8 @@ export {
   type KvStoreOptions,
 } from "./kv_store.ts";
 export type { CommitCost } from "./commit.ts";
-export {
-  ASSERTION_PART,
-  EPOCH_PART,
-  INGEST_PART,
-  KeyLayout,
-  SUBJECT_PART,
-  VOTE_PART,
-} from "./keys.ts";
-export { keyBytes, keyPartBytes, setBytes, valueBytes } from "./key_size.ts";
+export { KeyLayout } from "./keys.ts";
+export { keyBytes, valueBytes } from "./key_size.ts";
 export {
   MAX_CHECKS,
   MAX_COMMIT_BYTES,
@@ -43,7 +36,6 @@ export {
   MAX_LIST_BATCH,
   MAX_MUTATIONS,
   MAX_PREFIX_BYTES,
-  MAX_SUBJECT_BYTES,
   MAX_TOTAL_KEY_BYTES,
   MAX_VALUE_BYTES,
 } from "./limits.ts";

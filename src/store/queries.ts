@@ -10,10 +10,9 @@ import {
   contentHash,
   decodeRecord,
   type Epoch,
-  HASH_HEX_LENGTH,
-  MAX_EPOCH_ID_BYTES,
   type Vote,
 } from "../records/mod.ts";
+import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES } from "../records/limits.ts";
 import { listPage } from "./_page.ts";
 import type { KeyLayout } from "./keys.ts";
 import { MAX_GET_MANY, MAX_LIST_BATCH } from "./limits.ts";

@@ -6,7 +6,30 @@
 
 import type { Assertion, Epoch, RecordType, Vote } from "../records/mod.ts";
 
-/** One `set` mutation, with what it costs against the commit limits. */
+/**
+ * One `set` mutation, with what it costs against the commit limits.
+ *
+ * @example Inspect the sets of a plan
+ * ```ts
+ * import { KvStore, type KvSet } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * import { contentHash, fromHex, serializeAssertion } from "@stemedb/ingest/records";
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const payload = serializeAssertion({
+ *   subject: "earth", predicate: "orbits", object: "sun",
+ *   source: "kepler", confidence: 1, timestamp: 0,
+ * });
+ * const digest = fromHex(await contentHash(payload));
+ * const plan = store.recordMutations(payload, digest);
+ * const sets: KvSet[] = plan.ok ? plan.sets : [];
+ * assert.equal(sets.length, 2);
+ * assert.ok(sets.every((s) => s.bytes > 2 * s.keyBytes));
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface KvSet {
   /** Full key, prefix included. */
   key: Deno.KvKey;
@@ -21,7 +44,22 @@ export interface KvSet {
   keyBytes: number;
 }
 
-/** The mutations that apply one payload, or why it is a poison record. */
+/**
+ * The mutations that apply one payload, or why it is a poison record.
+ *
+ * @example Tell records from poison
+ * ```ts
+ * import { KvStore, type RecordPlan } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const plan: RecordPlan = store.recordMutations(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0xa0]), new Uint8Array(32));
+ * assert.ok(!plan.ok && plan.kind === "unknown-type");
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type RecordPlan =
   | {
     /** The payload is a valid record that fits Deno KV. */
@@ -42,10 +80,37 @@ export type RecordPlan =
     reason: string;
   };
 
-/** Why a payload cannot be applied. */
+/**
+ * Why a payload cannot be applied.
+ *
+ * @example Poison kinds
+ * ```ts
+ * import { type PoisonKind } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const kinds: PoisonKind[] = ["unknown-type", "undecodable", "invalid", "too-large"];
+ * assert.equal(kinds.length, 4);
+ * ```
+ */
 export type PoisonKind = "unknown-type" | "undecodable" | "invalid" | "too-large";
 
-/** A poison record, kept under `["_ingest", "dead", journalId, offset]`. */
+/**
+ * A poison record, kept under `["_ingest", "dead", journalId, offset]`.
+ *
+ * @example Dead-letter a poison record
+ * ```ts
+ * import { type DeadLetter, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const letter: DeadLetter = { journalId: "j1", offset: 0, reason: "undecodable: x", payload: new Uint8Array([1]) };
+ * await store.commitBatch({ journalId: "j1", expect: null, sets: [], deadLetters: [letter], cursor: 45 });
+ * assert.equal((await store.deadLetters("j1"))[0].reason, "undecodable: x");
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface DeadLetter {
   /** Journal the record came from (32 lowercase hex characters). */
   journalId: string;
@@ -61,7 +126,23 @@ export interface DeadLetter {
   at?: number;
 }
 
-/** Lag figures the ingestor may record with its cursor. */
+/**
+ * Lag figures the ingestor may record with its cursor.
+ *
+ * @example Record lag with a commit
+ * ```ts
+ * import { type CursorLag, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const lag: CursorLag = { bytes: 4096, records: 12 };
+ * await store.commitBatch({ journalId: "j1", expect: null, sets: [], deadLetters: [], cursor: 8, lag });
+ * assert.deepEqual((await store.cursors())[0].lag, lag);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CursorLag {
   /** Bytes between the cursor and the journal's durable end. */
   bytes: number;
@@ -69,7 +150,23 @@ export interface CursorLag {
   records?: number;
 }
 
-/** A journal's ingest cursor as stored. */
+/**
+ * A journal's ingest cursor as stored.
+ *
+ * @example List cursors
+ * ```ts
+ * import { type CursorInfo, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * await store.commitBatch({ journalId: "j1", expect: null, sets: [], deadLetters: [], cursor: 8 });
+ * const [info]: CursorInfo[] = await store.cursors();
+ * assert.equal(info.offset, 8);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CursorInfo {
   /** Journal id. */
   journalId: string;
@@ -81,7 +178,22 @@ export interface CursorInfo {
   lag?: CursorLag;
 }
 
-/** A cursor read for a versionstamp-checked commit. */
+/**
+ * A cursor read for a versionstamp-checked commit.
+ *
+ * @example Read a cursor before committing
+ * ```ts
+ * import { type CursorState, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const state: CursorState = await store.readCursor("j1");
+ * assert.deepEqual(state, { offset: null, versionstamp: null });
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CursorState {
   /** Next offset to ingest, or `null` before the first commit. */
   offset: number | null;
@@ -89,7 +201,22 @@ export interface CursorState {
   versionstamp: string | null;
 }
 
-/** One batch: sets, dead letters and the new cursor, committed atomically. */
+/**
+ * One batch: sets, dead letters and the new cursor, committed atomically.
+ *
+ * @example Commit an empty batch that only moves the cursor
+ * ```ts
+ * import { type CommitBatch, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const batch: CommitBatch = { journalId: "j1", expect: null, sets: [], deadLetters: [], cursor: 100 };
+ * assert.ok((await store.commitBatch(batch)).ok);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CommitBatch {
   /** Journal the batch was read from. */
   journalId: string;
@@ -107,7 +234,23 @@ export interface CommitBatch {
   consumer?: string;
 }
 
-/** Result of `commitBatch`. */
+/**
+ * Result of `commitBatch`.
+ *
+ * @example A stale expectation fails cleanly
+ * ```ts
+ * import { type CommitResult, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * await store.commitBatch({ journalId: "j1", expect: null, sets: [], deadLetters: [], cursor: 1 });
+ * const result: CommitResult = await store.commitBatch({ journalId: "j1", expect: null, sets: [], deadLetters: [], cursor: 2 });
+ * assert.equal(result.ok, false);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CommitResult {
   /** False when the cursor key changed since `expect`: nothing was applied. */
   ok: boolean;
@@ -115,7 +258,23 @@ export interface CommitResult {
   versionstamp?: string;
 }
 
-/** A registered journal consumer and its offset. */
+/**
+ * A registered journal consumer and its offset.
+ *
+ * @example Register a consumer
+ * ```ts
+ * import { type ConsumerInfo, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * await store.setConsumer("j1", "backup", 64);
+ * const [consumer]: ConsumerInfo[] = await store.consumers("j1");
+ * assert.equal(consumer.offset, 64);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ConsumerInfo {
   /** Consumer name. */
   name: string;
@@ -125,7 +284,22 @@ export interface ConsumerInfo {
   updatedAt: number;
 }
 
-/** Options of paginated queries. */
+/**
+ * Options of paginated queries.
+ *
+ * @example Ask for a small page
+ * ```ts
+ * import { KvStore, type ListOptions } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const options: ListOptions = { limit: 5 };
+ * assert.deepEqual(await store.listEpochs(options), { items: [], cursor: null });
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface ListOptions {
   /**
    * Most items to return.
@@ -141,7 +315,26 @@ export interface ListOptions {
   cursor?: string;
 }
 
-/** One page of results. */
+/**
+ * One page of results.
+ *
+ * @example Page through all epochs
+ * ```ts
+ * import { KvStore, type Page, type StoredEpoch } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * let cursor: string | undefined;
+ * do {
+ *   const page: Page<StoredEpoch> = await store.listEpochs({ limit: 100, cursor });
+ *   assert.equal(page.items.length, 0);
+ *   cursor = page.cursor ?? undefined;
+ * } while (cursor);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface Page<T> {
   /** Items of this page, in key order. */
   items: T[];
@@ -149,25 +342,94 @@ export interface Page<T> {
   cursor: string | null;
 }
 
-/** An assertion as stored, with its content hash. */
+/**
+ * An assertion as stored, with its content hash.
+ *
+ * @example Read an assertion back
+ * ```ts
+ * import { KvStore, type StoredAssertion } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * import { contentHash, fromHex, serializeAssertion } from "@stemedb/ingest/records";
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const payload = serializeAssertion({
+ *   subject: "earth", predicate: "orbits", object: "sun",
+ *   source: "kepler", confidence: 1, timestamp: 0,
+ * });
+ * const digest = fromHex(await contentHash(payload));
+ * const plan = store.recordMutations(payload, digest);
+ * if (!plan.ok) throw new Error(plan.reason);
+ * await store.commitBatch({ journalId: "j1", expect: null, sets: plan.sets, deadLetters: [], cursor: 1 });
+ * const stored: StoredAssertion | null = await store.getAssertion(plan.hash);
+ * assert.equal(stored?.hash, plan.hash);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface StoredAssertion extends Assertion {
   /** Content hash (BLAKE3-256 of the payload, hex). */
   hash: string;
 }
 
-/** A vote as stored, with its content hash. */
+/**
+ * A vote as stored, with its content hash.
+ *
+ * @example List votes
+ * ```ts
+ * import { KvStore, type StoredVote } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const votes: StoredVote[] = (await store.listVotes("ab".repeat(32))).items;
+ * assert.equal(votes.length, 0);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface StoredVote extends Vote {
   /** Content hash (BLAKE3-256 of the payload, hex). */
   hash: string;
 }
 
-/** An epoch as stored, with the content hash of its payload. */
+/**
+ * An epoch as stored, with the content hash of its payload.
+ *
+ * @example Get an epoch
+ * ```ts
+ * import { KvStore, type StoredEpoch } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const epoch: StoredEpoch | null = await store.getEpoch("0a");
+ * assert.equal(epoch, null);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface StoredEpoch extends Epoch {
   /** Content hash of the payload stored for this id (hex). */
   hash: string;
 }
 
-/** The votes on one assertion, each distinct vote counted once. */
+/**
+ * The votes on one assertion, each distinct vote counted once.
+ *
+ * @example Tally an assertion without votes
+ * ```ts
+ * import { KvStore, type Tally } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const tally: Tally = await store.tally("ab".repeat(32));
+ * assert.equal(tally.count, 0);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface Tally {
   /** Number of distinct votes. */
   count: number;

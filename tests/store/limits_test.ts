@@ -5,7 +5,7 @@ import {
   MAX_PREFIX_KEY_BYTES,
   MAX_SUBJECT_BYTES,
   SUBJECT_KEY_OVERHEAD_BYTES,
-} from "../../src/records/mod.ts";
+} from "../../src/records/limits.ts";
 import {
   keyBytes,
   KeyLayout,
