@@ -32,7 +32,10 @@ export async function listPage<V>(
 ): Promise<Page<Deno.KvEntry<V>>> {
   const limit = pageLimit(action, options);
   const cursor = options?.cursor === "" ? undefined : options?.cursor;
-  const iter = kv.list<V>({ prefix }, { limit: limit + 1, cursor, batchSize: limit + 1 });
+  // One entry more than the page tells whether another page follows; Deno KV
+  // reads at most MAX_LIST_BATCH entries per round trip.
+  const batchSize = Math.min(limit + 1, MAX_LIST_BATCH);
+  const iter = kv.list<V>({ prefix }, { limit: limit + 1, cursor, batchSize });
   const items: Deno.KvEntry<V>[] = [];
   let next: string | null = null;
   let more = false;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KvStore } from "../../src/store/mod.ts";
+import { KvStore, MAX_LIST_BATCH } from "../../src/store/mod.ts";
 import {
   assertion,
   assertionPayload,
@@ -116,6 +116,24 @@ Deno.test("tally() counts each distinct vote once, also when it was appended twi
       down: 1,
       neutral: 1,
     });
+  });
+});
+
+Deno.test("list queries accept the largest page size, MAX_LIST_BATCH", async () => {
+  await withStore(async (store) => {
+    const items = await Promise.all(
+      Array.from(
+        { length: 1_001 },
+        (_, i) => epochPayload({ id: i.toString(16).padStart(4, "0") }),
+      ),
+    );
+    for (let i = 0; i < items.length; i += 500) await ingest(store, items.slice(i, i + 500));
+    const first = await store.listEpochs({ limit: MAX_LIST_BATCH });
+    assert.equal(first.items.length, MAX_LIST_BATCH);
+    assert.notEqual(first.cursor, null);
+    const rest = await store.listEpochs({ limit: MAX_LIST_BATCH, cursor: first.cursor! });
+    assert.deepEqual(rest.items.map((e) => e.id), ["03e8"]);
+    assert.equal(rest.cursor, null);
   });
 });
 
