@@ -139,7 +139,8 @@ export async function recover(input: RecoveryInput): Promise<RecoveryResult> {
         return false;
       },
       report,
-      head === null ? Infinity : head - base,
+      // skip-corrupt resyncs at most to the durable end, a record boundary
+      head === null ? Infinity : Math.min(head, end) - base,
     );
     if (tornAt >= 0) {
       if (mode === "absolute") throw new CorruptJournalError(file, tornAt, tornReason);

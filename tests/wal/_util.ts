@@ -41,6 +41,8 @@ export interface FaultLayer extends FileLayer {
   failWrite: Error | null;
   /** When set, segment fdatasyncs fail with this error. */
   failSync: Error | null;
+  /** fsyncs of directories. */
+  dirSyncs: number;
   /** When set, a segment write writes this many bytes (once) and later writes fail with ENOSPC. */
   failAfterBytes: number | null;
 }
@@ -54,6 +56,11 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
     failWrite: null,
     failSync: null,
     failAfterBytes: null,
+    dirSyncs: 0,
+    syncDir(path) {
+      layer.dirSyncs++;
+      return base.syncDir(path);
+    },
     async open(path, options) {
       const inner = await base.open(path, options);
       if (!path.endsWith(".wal")) return inner;

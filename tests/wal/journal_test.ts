@@ -176,3 +176,37 @@ Deno.test("Journal.readFrom() stops at the end option and honours an abort signa
     await journal.close();
   });
 });
+
+Deno.test("Journal rotation fsyncs the directory after creating each segment", async () => {
+  await withTempDir(async (dir) => {
+    const fs = faultLayer();
+    const journal = await Journal.open(dir, { fs, segmentBytes: 200 });
+    const before = fs.dirSyncs;
+    for (let i = 0; i < 10; i++) await journal.append(payload(i, 100));
+    const created = (await journal.segments()).length - 1;
+    assert.ok(created >= 4);
+    assert.equal(fs.dirSyncs - before, created);
+    await journal.removeSegmentsBefore(journal.durableOffset);
+    assert.equal(fs.dirSyncs - before, created + 1);
+    await journal.close();
+  });
+});
+
+Deno.test("Journal.open() after a clean close scans nothing but the tail", async () => {
+  await withTempDir(async (dir) => {
+    const journal = await Journal.open(dir, { segmentBytes: 4096 });
+    for (let i = 0; i < 20; i++) {
+      await journal.appendBatch(Array.from({ length: 20 }, (_, j) => payload(i * 20 + j)));
+    }
+    const end = journal.durableOffset;
+    await journal.close();
+    const reopened = await Journal.open(dir, { segmentBytes: 4096 });
+    assert.equal(reopened.recovery!.scannedFrom, end);
+    assert.equal(reopened.recovery!.scannedBytes, 0);
+    assert.equal(reopened.recovery!.publishedEnd, end);
+    await reopened.close();
+    const full = await Journal.open(dir, { segmentBytes: 4096, verify: "full" });
+    assert.equal(full.recovery!.scannedBytes, end);
+    await full.close();
+  });
+});
