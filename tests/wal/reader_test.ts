@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { HEAD_FILE, Journal, OffsetError } from "../../src/wal/mod.ts";
+import {
+  CorruptJournalError,
+  HEAD_FILE,
+  Journal,
+  OffsetError,
+  type RecoveryEvent,
+} from "../../src/wal/mod.ts";
 import { payload, readAll, withTempDir } from "./_util.ts";
 
 Deno.test("a read-only Journal sees nothing past the published durable end", async () => {
@@ -106,3 +112,54 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   }
   return out;
 }
+
+Deno.test('a read-only Journal opened "skip-corrupt" resyncs past a corrupt record and reports it', async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir);
+    const results = await writer.appendBatch(Array.from({ length: 6 }, (_, i) => payload(i, 80)));
+    await writer.close();
+    const path = `${dir}/00000000000000000000.wal`;
+    const bytes = await Deno.readFile(path);
+    bytes[results[2].offset + 50] ^= 0x55;
+    await Deno.writeFile(path, bytes);
+    const events: RecoveryEvent[] = [];
+    const reader = await Journal.open(dir, {
+      readOnly: true,
+      recovery: "skip-corrupt",
+      onRecovery: (e) => events.push(e),
+    });
+    const seen = [];
+    for await (const r of reader.readFrom(0)) seen.push(r.offset);
+    assert.deepEqual(seen, results.filter((_, i) => i !== 2).map((r) => r.offset));
+    assert.deepEqual(events, [{
+      kind: "skipped",
+      file: path,
+      offset: results[2].offset,
+      reason: "crc mismatch",
+      bytes: results[2].next - results[2].offset,
+    }]);
+    await reader.close();
+    // The default mode refuses to hand it out.
+    const strict = await Journal.open(dir, { readOnly: true });
+    await assert.rejects(readAll(strict), CorruptJournalError);
+    await strict.close();
+  });
+});
+
+Deno.test('durability "interval" publishes the durable end when it seals a segment', async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir, {
+      durability: "interval",
+      syncIntervalMs: 60_000,
+      segmentBytes: 200,
+    });
+    const a = await writer.append(payload(1, 100));
+    assert.equal(writer.durableOffset, 0);
+    await writer.append(payload(2, 100)); // rotates: the first segment is synced and sealed
+    assert.equal(writer.durableOffset, a.next);
+    const reader = await Journal.open(dir, { readOnly: true });
+    assert.deepEqual(await readAll(reader), [payload(1, 100)]);
+    await reader.close();
+    await writer.close();
+  });
+});
