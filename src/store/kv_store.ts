@@ -310,7 +310,7 @@ export class KvStore {
   /**
    * A page of the assertions about `subject`, in hash order.
    *
-   * @throws {RangeError} If `limit` is not in [1, 1000].
+   * @throws {RangeError} If `limit` is not in [1, 1000] or `subject` exceeds `MAX_SUBJECT_BYTES`.
    */
   listSubject(subject: string, options?: ListOptions): Promise<Page<StoredAssertion>> {
     return listSubject(this.#kv, this.#keys, subject, options);

@@ -12,7 +12,7 @@ import {
   type Epoch,
   type Vote,
 } from "../records/mod.ts";
-import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES } from "../records/limits.ts";
+import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../records/limits.ts";
 import { listPage } from "./_page.ts";
 import type { KeyLayout } from "./keys.ts";
 import { MAX_GET_MANY, MAX_LIST_BATCH } from "./limits.ts";
@@ -90,6 +90,12 @@ export async function listSubject(
 ): Promise<Page<StoredAssertion>> {
   if (typeof subject !== "string") {
     throw new TypeError(`Cannot list subject: expected a string, got ${typeof subject}`);
+  }
+  const size = new TextEncoder().encode(subject).length;
+  if (size > MAX_SUBJECT_BYTES) {
+    throw new RangeError(
+      `Cannot list subject: it is ${size} UTF-8 bytes, more than ${MAX_SUBJECT_BYTES}`,
+    );
   }
   const page = await listPage<string>(kv, "list subject", keys.subject(subject), options);
   const hashes = page.items.map((entry) => entry.value);

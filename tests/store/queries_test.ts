@@ -32,6 +32,7 @@ Deno.test("queries reject malformed hashes, ids and limits with TypeError or Ran
     await assert.rejects(() => store.getEpoch("00".repeat(33)), TypeError);
     await assert.rejects(() => store.listSubject(5 as never), TypeError);
     await assert.rejects(() => store.listSubject("s", { limit: 0 }), RangeError);
+    await assert.rejects(() => store.listSubject("x".repeat(1722)), RangeError);
     await assert.rejects(() => store.listEpochs({ limit: 1001 }), RangeError);
     await assert.rejects(() => store.listEpochs({ limit: 2.5 }), RangeError);
   });
