@@ -95,7 +95,7 @@ export async function recover(input: RecoveryInput): Promise<RecoveryResult> {
       }
       const end = bases[i] + sizes[i];
       if (end !== bases[i + 1]) {
-        const reason = end < bases[i + 1] ? "missing bytes" : "overlapping segment";
+        const reason = end < bases[i + 1] ? "missing segment" : "overlapping segment";
         const offset = Math.min(end, bases[i + 1]);
         const action = acknowledged(i, offset, reason);
         if (action instanceof Cut) throw action;

@@ -93,7 +93,7 @@ export async function verifyJournal(
       problems.push({
         file: `${dir}/${segmentName(bases[i - 1])}`,
         offset: Math.min(end, base),
-        reason: base > end ? "missing bytes" : "overlapping segment",
+        reason: base > end ? "missing segment" : "overlapping segment",
       });
     }
     const handle = await fs.open(file, { read: true });

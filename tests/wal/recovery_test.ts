@@ -267,7 +267,7 @@ Deno.test("Journal.open() reports a missing sealed segment", async () => {
     await Deno.remove(segments[1].path);
     await assert.rejects(Journal.open(dir, options), (e: unknown) => {
       assert.ok(e instanceof CorruptJournalError);
-      assert.equal(e.reason satisfies CorruptionReason, "missing bytes");
+      assert.equal(e.reason satisfies CorruptionReason, "missing segment");
       assert.equal(e.offset, segments[0].end);
       assert.equal(e.file, segments[0].path);
       return true;
