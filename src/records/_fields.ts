@@ -43,16 +43,12 @@ export function rejectUnknown(type: string, obj: Record<string, unknown>, allowe
   }
 }
 
-/** True when `text` holds a lone surrogate (and so is not valid UTF-8 text). */
-function hasLoneSurrogate(text: string): boolean {
-  return !text.isWellFormed();
-}
-
 /** A well-formed string; non-empty unless `allowEmpty`. */
 export function text(type: string, field: string, value: unknown, allowEmpty = false): string {
   if (typeof value !== "string") fail(type, field, `must be a string, got ${show(value)}`);
   if (!allowEmpty && value.length === 0) fail(type, field, `must be a non-empty string, got ""`);
-  if (hasLoneSurrogate(value)) fail(type, field, `must be valid Unicode text (lone surrogate)`);
+  // A lone surrogate has no UTF-8 encoding; TextEncoder would silently replace it.
+  if (!value.isWellFormed()) fail(type, field, `must be valid Unicode text (lone surrogate)`);
   return value;
 }
 

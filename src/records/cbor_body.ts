@@ -76,10 +76,12 @@ function wrongKind(type: RecordType, key: string, expected: string): never {
  * @throws {RecordDecodeError} On unknown keys or values of the wrong CBOR kind.
  */
 export function fromBody(type: RecordType, body: unknown): Assertion | Vote | Epoch {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+  if (
+    typeof body !== "object" || body === null || Array.isArray(body) ||
+    body instanceof Uint8Array
+  ) {
     throw new RecordDecodeError(`${type} body must be a CBOR map`);
   }
-  if (body instanceof Uint8Array) throw new RecordDecodeError(`${type} body must be a CBOR map`);
   const map = body as Record<string, unknown>;
   const specs = BODY_FIELDS[type];
   for (const key of Object.keys(map)) {

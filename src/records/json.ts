@@ -56,8 +56,8 @@ export function recordToJson(record: KnowledgeRecord): Record<string, unknown> {
   const out: Record<string, unknown> = { type: record.type };
   for (const [key, value] of Object.entries(record.value)) {
     if (value === undefined) continue;
-    out[key] = typeof value === "object" && !Array.isArray(value) ? { ...value } : value;
-    if (Array.isArray(value)) out[key] = [...value];
+    // Copy tags and references so the caller can change the JSON freely.
+    out[key] = Array.isArray(value) ? [...value] : typeof value === "object" ? { ...value } : value;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { RecordValidationError, serializeAssertion } from "../../src/records/mod.ts";
 import {
   KV_KEY_LIMIT_BYTES,
   MAX_PAYLOAD_BYTES,
@@ -49,6 +50,19 @@ Deno.test("a max-size subject key under a max-size prefix is exactly the KV key 
     const longer = keys.subjectEntry("s".repeat(MAX_SUBJECT_BYTES + 1), "0".repeat(64));
     await assert.rejects(() => kv.set(longer, 1), /Key too large/);
   });
+  // Records refuse that longer subject before it could reach the log.
+  assert.throws(
+    () =>
+      serializeAssertion({
+        subject: "s".repeat(MAX_SUBJECT_BYTES + 1),
+        predicate: "p",
+        object: 1,
+        source: "src",
+        confidence: 1,
+        timestamp: 0,
+      }),
+    RecordValidationError,
+  );
 });
 
 Deno.test("KeyLayout rejects a prefix longer than MAX_PREFIX_BYTES", () => {
