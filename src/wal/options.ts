@@ -19,6 +19,9 @@ import type { FileLayer } from "./file_layer.ts";
  *   and the published end can run ahead of the data: reopen such a journal with
  *   `recovery: "point-in-time"` after an OS crash).
  *
+ * Rotation always fdatasyncs the segment it seals, and `close()` fdatasyncs
+ * whatever is still unsynced, in every mode.
+ *
  * @example Resolve appends before they are synced
  * ```ts
  * import assert from "node:assert/strict";

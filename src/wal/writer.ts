@@ -66,6 +66,8 @@ export class Writer {
   #activeSize: number;
   #written: number;
   #durable: number;
+  /** End of what an fdatasync has covered (behind #durable with durability "none"). */
+  #synced: number;
   #queue: Entry[] = [];
   #buf: Uint8Array;
   #loop: Promise<void> | null = null;
@@ -82,11 +84,12 @@ export class Writer {
     this.#activeSize = init.activeSize;
     this.#written = init.bases[init.bases.length - 1] + init.activeSize;
     this.#durable = this.#written;
+    this.#synced = this.#written;
     this.#buf = sharedBytes(Math.min(init.groupCommitBytes, 64 * 1024) + HEADER_SIZE);
     this.#sealer = new ParallelSealer(init.h);
     if (init.durability === "interval") {
       this.#timer = setInterval(() => {
-        if (this.#written > this.#durable) {
+        if (this.#written > this.#synced) {
           this.#syncWanted = true;
           this.#kick();
         }
@@ -156,7 +159,8 @@ export class Writer {
     clearInterval(this.#timer);
     while (this.#loop !== null) await this.#loop;
     let error: JournalIOError | null = null;
-    if (this.#failure === null && this.#written > this.#durable) {
+    // A clean close makes everything written durable, whatever the mode.
+    if (this.#failure === null && this.#written > this.#synced) {
       try {
         await this.#syncPublish();
       } catch (e) {
@@ -293,6 +297,7 @@ export class Writer {
       if (mode === "always") {
         action = "sync segment";
         await this.#active.syncData();
+        this.#synced = this.#written;
       }
       if (mode !== "interval") {
         action = "publish durable end";
@@ -321,6 +326,7 @@ export class Writer {
     const { fs, dir, bases } = this.#init;
     await this.#active.syncData();
     this.#written = base;
+    this.#synced = base;
     if (this.#durable < base) {
       this.#durable = base;
       this.#init.head.publish(base);
@@ -346,6 +352,7 @@ export class Writer {
   async #syncPublish(): Promise<void> {
     const end = this.#written;
     await this.#active.syncData();
+    this.#synced = end;
     this.#durable = end;
     this.#init.head.publish(end);
   }

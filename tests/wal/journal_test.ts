@@ -210,3 +210,16 @@ Deno.test("Journal.open() after a clean close scans nothing but the tail", async
     await full.close();
   });
 });
+
+Deno.test('Journal.close() fdatasyncs what durability "none" left unsynced', async () => {
+  await withTempDir(async (dir) => {
+    const fs = faultLayer();
+    const journal = await Journal.open(dir, { fs, durability: "none" });
+    const syncs = fs.segmentSyncs;
+    await journal.appendBatch([payload(1), payload(2)]);
+    await journal.append(payload(3));
+    assert.equal(fs.segmentSyncs, syncs);
+    await journal.close();
+    assert.equal(fs.segmentSyncs, syncs + 1);
+  });
+});
