@@ -309,6 +309,10 @@ export class Writer {
       this.#rejectAll(group, this.#failure);
       return;
     }
+    if (buf.length > 2 * this.#init.groupCommitBytes + HEADER_SIZE) {
+      // A huge batch grew the buffer: do not keep that much memory for good.
+      this.#buf = sharedBytes(this.#init.groupCommitBytes + HEADER_SIZE);
+    }
     for (let g = 0; g < group.length; g++) {
       group[g].resolve(results[g] as AppendResult & AppendResult[]);
     }
