@@ -10,6 +10,7 @@ type Size = { bytes: number } | { nearSegment: number };
 type Op =
   | { kind: "append"; sizes: Size[] } // concurrent appends, awaited together
   | { kind: "batch"; sizes: Size[] }
+  | { kind: "bigBatch"; count: number } // over 64 KiB: large groups are sealed on a worker
   | { kind: "reopen" }
   | { kind: "remove"; at: number } // fraction of the log: removeSegmentsBefore(at * end)
   | { kind: "read"; at: number }
@@ -27,6 +28,7 @@ const sizeArb: fc.Arbitrary<Size> = fc.oneof(
   fc.integer({ min: 1, max: 200 }).map((bytes) => ({ bytes })),
   fc.integer({ min: -3, max: 3 }).map((nearSegment) => ({ nearSegment })),
 );
+/** Ops over small records: rotations every few records when segments are tiny. */
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 4,
@@ -58,6 +60,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: "reader" as const }) },
+);
+
+/** The same ops plus batches over 64 KiB, whose groups are sealed on a worker. */
+const bigOpArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 2, arbitrary: opArb },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("bigBatch" as const),
+      count: fc.integer({ min: 150, max: 600 }),
+    }),
+  },
 );
 
 /** Checks that `journal` holds exactly the model's records from its first offset on. */
@@ -130,6 +144,12 @@ async function runOps(
       } else if (op.kind === "batch") {
         const payloads = op.sizes.map(payloadOf);
         acknowledge(payloads, await journal.appendBatch(payloads));
+      } else if (op.kind === "bigBatch") {
+        const payloads = Array.from(
+          { length: op.count },
+          () => payloadOf({ bytes: prng.int(150, 700) }),
+        );
+        acknowledge(payloads, await journal.appendBatch(payloads));
       } else if (op.kind === "reopen") {
         const first = journal.firstOffset;
         await journal.close();
@@ -186,5 +206,19 @@ Deno.test("Journal reads back exactly what was acknowledged across appends, batc
       runOps,
     ),
     { numRuns: 60 },
+  );
+});
+
+Deno.test("Journal reads back exactly what was acknowledged when large groups are sealed in parallel", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(bigOpArb, { minLength: 1, maxLength: 12 }),
+      // Segments large enough that a big batch is not cut into hundreds of files.
+      fc.integer({ min: 64 * 1024, max: 512 * 1024 }),
+      fc.constantFrom(undefined, 4096, 256 * 1024),
+      fc.integer({ min: 0, max: 0xffff_ffff }),
+      runOps,
+    ),
+    { numRuns: 15 },
   );
 });
