@@ -44,6 +44,8 @@ const SINGLE_CHUNK = 16 * 1024;
 /** Where an offset lies: segment index and the bound of readable bytes in it. */
 interface Located {
   base: number;
+  /** Base of the following segment, `Infinity` while this one is the last known. */
+  next: number;
   path: string;
   /** File position readable bytes end at. */
   bound: number;
@@ -70,7 +72,12 @@ async function locate(ctx: ReadContext, offset: number, refreshed: boolean): Pro
   }
   const next = i + 1 < bases.length ? bases[i + 1] : Infinity;
   const base = bases[i];
-  return { base, path: `${ctx.dir}/${segmentName(base)}`, bound: Math.min(next, limit) - base };
+  return {
+    base,
+    next,
+    path: `${ctx.dir}/${segmentName(base)}`,
+    bound: Math.min(next, limit) - base,
+  };
 }
 
 async function openSegment(ctx: ReadContext, offset: number): Promise<[Located, FileHandle]> {
@@ -183,9 +190,12 @@ export async function* readRecords(
           chunkBytes: READ_CHUNK,
         });
       }
+      // The segment's end: known once a later segment exists. A segment removed
+      // under us (cleanup) keeps the end it had; its open handle still reads.
       const bases = ctx.bases();
       const i = findSegment(bases, where.base);
-      const next = i >= 0 && i + 1 < bases.length ? bases[i + 1] : Infinity;
+      if (i >= 0 && bases[i] === where.base && i + 1 < bases.length) where.next = bases[i + 1];
+      const next = where.next;
       scanner.setLimit(Math.min(next, ctx.limit()) - where.base);
       const step = await scanner.next();
       if (step.kind === "record") {

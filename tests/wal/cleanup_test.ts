@@ -43,3 +43,19 @@ Deno.test("Journal.removeSegmentsBefore() keeps a segment that ends exactly past
     await journal.close();
   });
 });
+
+Deno.test("Journal.readFrom() finishes a segment that cleanup removes under it", async () => {
+  await withTempDir(async (dir) => {
+    const journal = await Journal.open(dir, { segmentBytes: 256 });
+    const payloads = Array.from({ length: 30 }, (_, i) => payload(i));
+    for (const p of payloads) await journal.append(p);
+    const seen: Uint8Array[] = [];
+    for await (const record of journal.readFrom(0)) {
+      if (seen.length === 1) await journal.removeSegmentsBefore(journal.durableOffset);
+      seen.push(record.payload);
+      if (seen.length > 1) break;
+    }
+    assert.deepEqual(seen, payloads.slice(0, 2));
+    await journal.close();
+  });
+});
