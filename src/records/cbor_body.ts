@@ -65,6 +65,16 @@ export function toBody(record: KnowledgeRecord): Record<string, unknown> {
   return body;
 }
 
+// Serialization stores −0 as 0, so a body holding −0 is not the canonical
+// encoding of any record; rejecting it here lets decoding compare the body
+// with its own re-encoding.
+function notNegativeZero(type: RecordType, key: string, value: number): number {
+  if (Object.is(value, -0)) {
+    throw new RecordDecodeError(`${type} body key "${key}" holds -0, which is encoded as 0`);
+  }
+  return value;
+}
+
 function wrongKind(type: RecordType, key: string, expected: string): never {
   throw new RecordDecodeError(`${type} body key "${key}" must be ${expected}`);
 }
@@ -104,7 +114,7 @@ export function fromBody(type: RecordType, body: unknown): Assertion | Vote | Ep
         break;
       case "number":
         if (typeof v !== "number") wrongKind(type, key, "a number");
-        out[field] = v;
+        out[field] = notNegativeZero(type, key, v);
         break;
       case "tags":
         if (!Array.isArray(v)) wrongKind(type, key, "an array of text strings");
@@ -114,7 +124,9 @@ export function fromBody(type: RecordType, body: unknown): Assertion | Vote | Ep
         if (v instanceof Uint8Array) {
           if (v.length !== 32) wrongKind(type, key, "a 32-byte hash when a byte string");
           out[field] = { ref: toHex(v) };
-        } else if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+        } else if (typeof v === "number") {
+          out[field] = notNegativeZero(type, key, v);
+        } else if (typeof v === "string" || typeof v === "boolean") {
           out[field] = v;
         } else {
           wrongKind(type, key, "a text string, number, boolean or 32-byte hash");

@@ -173,14 +173,18 @@ export function decodeRecord(payload: Uint8Array): KnowledgeRecord {
   for (let i = RESERVED_OFFSET; i < RESERVED_OFFSET + RESERVED_SIZE; i++) {
     if (payload[i] !== 0) throw new RecordDecodeError(`reserved header byte ${i} is not zero`);
   }
+  const bodyBytes = payload.subarray(PAYLOAD_HEADER_SIZE);
   let body: unknown;
   try {
-    body = decode(payload.subarray(PAYLOAD_HEADER_SIZE), DECODE_OPTIONS);
+    body = decode(bodyBytes, DECODE_OPTIONS);
   } catch (cause) {
     throw new RecordDecodeError(`malformed CBOR body: ${(cause as Error).message}`, { cause });
   }
   const record = validateRecord({ type, value: fromBody(type, body) } as KnowledgeRecord);
-  if (!sameBytes(encodeValidated(record), payload)) {
+  // Validation changes nothing else (fromBody refuses −0, the one value it
+  // would normalise), so the body's own re-encoding is the record's canonical
+  // body: any other byte string for the same map is refused.
+  if (!sameBytes(encode(body, rfc8949EncodeOptions), bodyBytes)) {
     throw new RecordDecodeError("CBOR body is not in deterministic (canonical) encoding");
   }
   return record;

@@ -5,7 +5,31 @@
  * @module
  */
 
-const encoder = new TextEncoder();
+/**
+ * UTF-8 length of a string plus one for each U+0000 (which the key encoding
+ * escapes), without allocating. A lone surrogate counts 3 bytes, as
+ * TextEncoder writes it as U+FFFD.
+ */
+function stringKeyBytes(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += c === 0 ? 2 : 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    } else {
+      n += 3;
+    }
+  }
+  return n;
+}
 
 function zeroBytes(bytes: Uint8Array): number {
   let n = 0;
@@ -31,10 +55,7 @@ function bigintBytes(value: bigint): number {
  * numbers are a tag and 8 bytes; booleans one tag byte.
  */
 export function keyPartBytes(part: Deno.KvKeyPart): number {
-  if (typeof part === "string") {
-    const bytes = encoder.encode(part);
-    return 2 + bytes.length + zeroBytes(bytes);
-  }
+  if (typeof part === "string") return 2 + stringKeyBytes(part);
   if (part instanceof Uint8Array) return 2 + part.length + zeroBytes(part);
   if (typeof part === "number") return 9;
   if (typeof part === "boolean") return 1;

@@ -162,3 +162,12 @@ Deno.test("decodeRecord() rejects a __proto__ body key", () => {
   assert.throws(() => decodeRecord(payload(RECORD_TYPE.epoch, body)), RecordDecodeError);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
+
+Deno.test("decodeRecord() rejects -0, which serialization writes as 0", () => {
+  // A vote whose value is the half float -0.0 (f9 8000) instead of the integer 0.
+  const body = "a4" + "6161" + "5820" + "ab".repeat(32) + "6174" + "00" + "6176" + "f98000" +
+    "626279" + "63616e6e";
+  rejects(payload(RECORD_TYPE.vote, body), /-0/);
+  const zero = body.replace("6176f98000", "617600");
+  assert.equal(decodeRecord(payload(RECORD_TYPE.vote, zero)).type, "vote");
+});

@@ -77,3 +77,13 @@ for (const [name, make] of SHAPES) {
     });
   });
 }
+
+Deno.test("keyBytes() counts strings as their UTF-8 bytes with each U+0000 doubled", () => {
+  const encoder = new TextEncoder();
+  const samples = ["", "a", "\0", "é", "€", "🇨🇭", "a\0é\0€🇨", "\ud800", "\udc00x", "\ud800\ud800"];
+  for (const text of samples) {
+    const bytes = encoder.encode(text);
+    const zeros = bytes.filter((b) => b === 0).length;
+    assert.equal(keyBytes([text]), 2 + bytes.length + zeros, JSON.stringify(text));
+  }
+});
