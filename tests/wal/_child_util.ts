@@ -68,6 +68,16 @@ export function payloadFor(ids: number[], maxBytes = 16 * 1024): Uint8Array {
   return bytes;
 }
 
+/**
+ * The identity a `payloadFor` payload starts with, or `null` when the payload
+ * is too short to hold all of it.
+ */
+export function identityOf(payload: Uint8Array): number[] | null {
+  const bar = payload.indexOf(0x7c); // "|"
+  if (bar < 0) return null;
+  return new TextDecoder().decode(payload.subarray(0, bar)).split(".").map(Number);
+}
+
 /** True when two byte arrays hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

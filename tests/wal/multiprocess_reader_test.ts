@@ -4,10 +4,20 @@ import { fileURLToPath } from "node:url";
 import { createCRC32, type IHasher } from "hash-wasm";
 import { denoFileLayer, type FileLayer, Journal, JournalLockedError } from "../../src/wal/mod.ts";
 import { CRC32C_POLYNOMIAL, HEAD_FILE, HEAD_MAGIC, HEAD_SIZE } from "../../src/wal/format.ts";
-import { bytesEqual, delay, hex, lines, payloadFor, randomSeed } from "./_child_util.ts";
+import {
+  bytesEqual,
+  delay,
+  hex,
+  identityOf,
+  lines,
+  payloadFor,
+  Prng,
+  randomSeed,
+} from "./_child_util.ts";
 
 const WRITER = fileURLToPath(new URL("./_child_writer.ts", import.meta.url));
 const OPENER = fileURLToPath(new URL("./_child_open.ts", import.meta.url));
+const APPENDER = fileURLToPath(new URL("./_child_appender.ts", import.meta.url));
 const RECORDS = 600;
 /** Small segments: about twenty rotations for 600 records. */
 const SEGMENT_BYTES = 16 * 1024;
@@ -209,6 +219,73 @@ Deno.test("A reader whose refresh races a rotation still reads every record, nev
   } finally {
     await reader.close();
     await writer.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("A reader tailing through writer SIGKILLs only ever sees records that survive recovery", async () => {
+  const seed = Number(Deno.env.get("WAL_READER_SEED") ?? randomSeed());
+  const prng = new Prng(seed);
+  const dir = await Deno.makeTempDir({ prefix: "wal_tail_crash_" });
+  await (await Journal.open(dir, { segmentBytes: SEGMENT_BYTES })).close();
+  const reader = await Journal.open(dir, { readOnly: true });
+  const seen: { offset: number; next: number; payload: Uint8Array }[] = [];
+  let stop = false;
+  const tail = (async () => {
+    let position = 0;
+    while (true) {
+      const stopping = stop; // one last pass after the writers are done
+      for await (const record of reader.readFrom(position)) {
+        assert.equal(record.offset, position, `Not contiguous at ${position} (seed ${seed})`);
+        seen.push(record);
+        position = record.next;
+      }
+      if (stopping) return;
+      if (await reader.refresh() === position) await delay(1);
+    }
+  })();
+  try {
+    for (let round = 0; round < 8; round++) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", APPENDER, dir, String(round), String(SEGMENT_BYTES), "always"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const stderr = new Response(child.stderr).text();
+      await delay(prng.int(100, 500));
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Exited by itself: the status check reports it.
+      }
+      const status = await child.status;
+      assert.equal(status.signal, "SIGKILL", `Writer ${round} ended by itself: ${await stderr}`);
+    }
+  } finally {
+    stop = true;
+    await tail;
+    await reader.close();
+  }
+  try {
+    const journal = await Journal.open(dir, { segmentBytes: SEGMENT_BYTES });
+    try {
+      const survived = await Array.fromAsync(journal.readFrom(journal.firstOffset));
+      assert.ok(seen.length > 1_000, `The reader saw only ${seen.length} records`);
+      assert.ok(survived.length >= seen.length, "Recovery removed records a reader had seen");
+      for (let i = 0; i < seen.length; i++) {
+        const where = `record ${i} at offset ${seen[i].offset} (seed ${seed})`;
+        assert.equal(survived[i].offset, seen[i].offset, `Reader saw a different log: ${where}`);
+        assert.ok(bytesEqual(survived[i].payload, seen[i].payload), `Payload changed: ${where}`);
+        const ids = identityOf(seen[i].payload);
+        if (ids !== null) {
+          assert.ok(bytesEqual(seen[i].payload, payloadFor(ids)), `Reader saw garbage: ${where}`);
+        }
+      }
+    } finally {
+      await journal.close();
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
