@@ -1,33 +1,18 @@
 /**
- * Worker side of the parallel sealer: seals (digest + crc) records placed in a
- * shared buffer by the writer. Not part of the public API.
+ * Worker side of the parallel sealer: claims records of a job one at a time
+ * from a shared counter and seals them (digest + crc) in the shared buffer.
+ * Not part of the public API.
  *
  * @module
  */
 /// <reference lib="deno.worker" />
 import { loadHashers } from "./checksums.ts";
 import { sealRecord } from "./record_codec.ts";
-
-/** A sealing job: record start positions inside a shared buffer. */
-export interface SealJob {
-  /** Job number, echoed back. */
-  id: number;
-  /** The writer's shared encode buffer. */
-  buffer: SharedArrayBuffer;
-  /** Positions of the records to seal. */
-  starts: Int32Array;
-}
+import { claimAndSeal, type SealJob } from "./seal_job.ts";
 
 const hashers = await loadHashers();
 
 self.onmessage = (event: MessageEvent<SealJob>) => {
-  const { id, buffer, starts } = event.data;
-  try {
-    const buf = new Uint8Array(buffer);
-    for (let i = 0; i < starts.length; i++) sealRecord(hashers, buf, starts[i]);
-    self.postMessage({ id, ok: true });
-  } catch (e) {
-    self.postMessage({ id, ok: false, error: String(e) });
-  }
+  claimAndSeal(event.data, (buf, at) => sealRecord(hashers, buf, at));
 };
-self.postMessage({ id: -1, ok: true }); // ready
+self.postMessage("ready");

@@ -1,68 +1,78 @@
 /**
- * Seals large group commits on two cores: a worker hashes the second half of
- * the records while the writer's thread hashes the first. Hashing (BLAKE3 and
- * CRC-32C in WASM, about a microsecond per small record) dominates the cost of
- * a large batch; small groups are sealed inline, where a worker round trip
- * would cost more than it saves.
+ * Seals large group commits on two cores. Hashing (BLAKE3 and CRC-32C in WASM,
+ * about a microsecond per small record) dominates the cost of a large batch,
+ * so the writer's thread and a worker claim records from a shared counter;
+ * whichever is free does the work, and a busy or slow worker costs the writer
+ * at most one record's wait. Small groups are sealed inline, where posting a
+ * job would cost more than it saves.
  *
  * @module
  */
 import type { Hashers } from "./checksums.ts";
 import { sealRecord } from "./record_codec.ts";
+import { claimAndSeal, HEADER_SLOTS, SEALED, type SealJob } from "./seal_job.ts";
 
 /** Groups smaller than this are sealed on the writer's thread alone. */
 export const PARALLEL_MIN_BYTES = 64 * 1024;
 
-/** Seals placed records, using a worker for large groups once it is ready. */
+/** How long the writer waits for the worker's last claimed record before giving up on it. */
+const STALL_MS = 1000;
+
+/** Seals placed records, sharing large groups with a worker once it is ready. */
 export class ParallelSealer {
   #h: Hashers;
   #worker: Worker | null = null;
   #ready = false;
   #broken = false;
-  #next = 0;
-  #pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 
   /** A sealer hashing with `h` on this thread. */
   constructor(h: Hashers) {
     this.#h = h;
   }
 
-  /**
-   * Seal the records starting at `starts` (ascending) inside `buf`, which
-   * spans `bytes` bytes of records. Resolves once every record is sealed.
-   */
-  async seal(buf: Uint8Array, starts: number[], bytes: number): Promise<void> {
-    const h = this.#h;
-    if (
-      bytes < PARALLEL_MIN_BYTES || starts.length < 2 || !(buf.buffer instanceof SharedArrayBuffer)
-    ) {
-      for (const at of starts) sealRecord(h, buf, at);
-      return;
-    }
-    if (!this.#ready) {
-      this.#start();
-      for (const at of starts) sealRecord(h, buf, at);
-      return;
-    }
-    // Split by bytes, not records: the cost is in hashing.
-    const half = starts[0] + bytes / 2;
-    let k = 1;
-    while (k < starts.length - 1 && starts[k] < half) k++;
-    const done = this.#post(buf.buffer, Int32Array.from(starts.slice(k)));
-    for (let i = 0; i < k; i++) sealRecord(h, buf, starts[i]);
-    try {
-      await done;
-    } catch {
-      // The worker failed: never trust it again, seal its half here.
-      this.close();
-      this.#broken = true;
-      for (let i = k; i < starts.length; i++) sealRecord(h, buf, starts[i]);
-    }
-  }
-
-  /** Whether large groups are currently split with the worker. */
+  /** Whether large groups are currently shared with the worker. */
   get parallel(): boolean {
     return this.#ready;
+  }
+
+  /**
+   * Seal the records starting at `starts` inside `buf`, which spans `bytes`
+   * bytes of records. Returns once every record is sealed: `true` normally,
+   * `false` when a stalled worker was abandoned and might still write into
+   * `buf` (the same bytes it already holds) — the caller must not reuse `buf`
+   * for other data then.
+   */
+  seal(buf: Uint8Array, starts: number[], bytes: number): boolean {
+    const h = this.#h;
+    const shared = buf.buffer instanceof SharedArrayBuffer;
+    if (bytes < PARALLEL_MIN_BYTES || starts.length < 2 || !shared || !this.#ready) {
+      if (shared && bytes >= PARALLEL_MIN_BYTES) this.#start();
+      for (const at of starts) sealRecord(h, buf, at);
+      return true;
+    }
+    const count = starts.length;
+    const control = new SharedArrayBuffer(4 * (HEADER_SLOTS + count));
+    const slots = new Int32Array(control);
+    for (let i = 0; i < count; i++) slots[HEADER_SLOTS + i] = starts[i];
+    const job: SealJob = { buffer: buf.buffer as SharedArrayBuffer, control, count };
+    this.#worker!.postMessage(job);
+    claimAndSeal(job, (b, at) => sealRecord(h, b, at));
+    const deadline = performance.now() + STALL_MS;
+    let sealed: number;
+    while ((sealed = Atomics.load(slots, SEALED)) < count) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        // The worker claimed a record and stalled: stop trusting it and seal
+        // everything here (sealing is deterministic, so a late worker write
+        // puts the same bytes).
+        this.close();
+        this.#broken = true;
+        for (const at of starts) sealRecord(h, buf, at);
+        return false;
+      }
+      Atomics.wait(slots, SEALED, sealed, left);
+    }
+    return true;
   }
 
   /** Stop the worker. */
@@ -70,24 +80,14 @@ export class ParallelSealer {
     this.#worker?.terminate();
     this.#worker = null;
     this.#ready = false;
-    for (const p of this.#pending.values()) p.reject(new Error("Sealer closed"));
-    this.#pending.clear();
   }
 
   #start(): void {
     if (this.#worker !== null || this.#broken) return;
     try {
       const worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
-      worker.onmessage = (event: MessageEvent<{ id: number; ok: boolean; error?: string }>) => {
-        const { id, ok, error } = event.data;
-        if (id === -1) {
-          this.#ready = true;
-          return;
-        }
-        const p = this.#pending.get(id);
-        this.#pending.delete(id);
-        if (ok) p?.resolve();
-        else p?.reject(new Error(error));
+      worker.onmessage = () => {
+        this.#ready = true;
       };
       worker.onerror = (event) => {
         event.preventDefault();
@@ -98,13 +98,5 @@ export class ParallelSealer {
     } catch {
       this.#broken = true;
     }
-  }
-
-  #post(buffer: SharedArrayBuffer, starts: Int32Array): Promise<void> {
-    const id = this.#next++;
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker!.postMessage({ id, buffer, starts });
-    });
   }
 }

@@ -277,7 +277,10 @@ export class Writer {
     }
     let action = "seal records";
     try {
-      await this.#sealer.seal(buf, starts, at);
+      if (!this.#sealer.seal(buf, starts, at)) {
+        // An abandoned worker may still write into this buffer: the next group gets a new one.
+        this.#buf = sharedBytes(buf.length);
+      }
       for (let i = 0; i < starts.length; i++) {
         const from = starts[i] + DIGEST_OFFSET;
         digests.set(buf.subarray(from, from + DIGEST_SIZE), i * DIGEST_SIZE);
