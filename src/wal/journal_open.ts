@@ -81,7 +81,11 @@ export interface Opened {
 
 export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<Opened> {
   const { fs } = s;
-  await fs.mkdir(dir);
+  if (!(await exists(fs, dir))) {
+    await fs.mkdir(dir);
+    // the new directory's own entry must survive a crash too
+    await fs.syncDir(parentOf(dir));
+  }
   const lock = await acquireLock(fs, dir);
   try {
     let meta = await readMeta(fs, dir);
@@ -191,4 +195,21 @@ export async function scanEnd(dir: string, s: Settings, h: Hashers, bases: numbe
   } finally {
     file.close();
   }
+}
+
+async function exists(fs: Settings["fs"], path: string): Promise<boolean> {
+  try {
+    await fs.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function parentOf(dir: string): string {
+  const trimmed = dir.replace(/\/+$/, "");
+  const slash = trimmed.lastIndexOf("/");
+  if (slash < 0) return ".";
+  return slash === 0 ? "/" : trimmed.slice(0, slash);
 }
