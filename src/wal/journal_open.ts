@@ -30,6 +30,7 @@ export type Settings =
   & Required<Omit<JournalOptions, "onRecovery">>
   & Pick<JournalOptions, "onRecovery">;
 
+/** Fill in defaults and check every option (RangeError on a bad value). */
 export function settings(options: JournalOptions): Settings {
   const s: Settings = {
     readOnly: options.readOnly ?? false,
@@ -71,14 +72,21 @@ export function settings(options: JournalOptions): Settings {
 
 /** What the open helpers hand to the constructor. */
 export interface Opened {
+  /** Journal id from the metadata file. */
   id: string;
+  /** Segment bases, ascending (shared with the writer). */
   bases: number[];
+  /** Durable end known at open. */
   durable: number;
+  /** The writer, or `null` for a reader. */
   writer: Writer | null;
+  /** The held lock, or `null` for a reader. */
   lock: JournalLock | null;
+  /** What recovery did, or `null` for a reader. */
   recovery: RecoveryReport | null;
 }
 
+/** Open a writer: create if needed, lock, read or write metadata, recover, start the writer. */
 export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<Opened> {
   const { fs } = s;
   if (!(await exists(fs, dir))) {
@@ -156,6 +164,7 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
   }
 }
 
+/** Open a reader: metadata, durable end, then the segment list; no lock, no writes. */
 export async function openReader(dir: string, s: Settings, h: Hashers): Promise<Opened> {
   const { fs } = s;
   const meta = await readMeta(fs, dir);
@@ -172,7 +181,13 @@ export async function openReader(dir: string, s: Settings, h: Hashers): Promise<
  * A reader's fallback when the durable end is unknown: the end of the valid
  * records of the last segment, scanning from `from` (or its base).
  */
-export async function scanEnd(dir: string, s: Settings, h: Hashers, bases: number[], from: number) {
+export async function scanEnd(
+  dir: string,
+  s: Settings,
+  h: Hashers,
+  bases: number[],
+  from: number,
+): Promise<number> {
   if (bases.length === 0) return from;
   const base = bases[bases.length - 1];
   let file;
