@@ -98,9 +98,15 @@ async function runAppend(input: CommandInput): Promise<number> {
 
   if (!skipInvalid) {
     // All or nothing: a first pass validates every line before the journal is touched.
-    for await (const line of readLines(source.open())) {
-      const reject = check(line.number, line.text);
-      if (reject) totals.rejects.push(reject);
+    const progress = startProgress("validate", source.size);
+    try {
+      for await (const line of readLines(source.open())) {
+        const reject = check(line.number, line.text);
+        if (reject) totals.rejects.push(reject);
+        if (line.number % 1000 === 0) progress.update(line.bytesRead, line.number);
+      }
+    } finally {
+      progress.stop();
     }
     if (totals.rejects.length > 0) {
       echoRejects(totals.rejects);

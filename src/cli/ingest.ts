@@ -21,7 +21,7 @@ export const ingestCommand: Command = {
   description: [
     "Applies durable journal records to Deno KV exactly once, from the journal's cursor.",
     "Default: once, until caught up. --follow keeps tailing until SIGINT/SIGTERM.",
-    '--cron "*/5 * * * *" runs an ingest pass on that Deno.cron schedule until stopped.',
+    '--cron "*/5 * * * *" ingests at once, then on that Deno.cron schedule until stopped.',
     "The journal is opened read-only, so this works while another process writes.",
   ].join("\n"),
   options: {
@@ -96,24 +96,36 @@ async function runLong(
 ): Promise<number> {
   const stop = onStopSignal();
   try {
-    const what = schedule === undefined ? "following" : `on schedule "${schedule}"`;
-    printErr(
-      `Ingesting "${input.config.walDir}" into "${input.config.kv}", ${what} (Ctrl-C to stop)`,
-    );
+    const announce = (what: string) =>
+      printErr(
+        `Ingesting "${input.config.walDir}" into "${input.config.kv}", ${what} (Ctrl-C to stop)`,
+      );
     if (schedule === undefined) {
+      announce("following");
       const ingestor = new Ingestor(journal, store, { signal: stop.signal });
       ingestor.start();
       await stop.stopped;
       await ingestor.stop();
     } else {
-      const scheduled = scheduleIngest(journal, store, schedule, {
-        signal: stop.signal,
-        onReport: (r) => {
-          if (r.applied + r.deadLettered > 0) {
-            printErr(`Ingested ${r.applied} record(s), ${r.deadLettered} dead-lettered`);
-          }
-        },
-      });
+      let scheduled;
+      try {
+        scheduled = scheduleIngest(journal, store, schedule, {
+          signal: stop.signal,
+          onReport: (r) => {
+            if (r.applied + r.deadLettered > 0) {
+              printErr(`Ingested ${r.applied} record(s), ${r.deadLettered} dead-lettered`);
+            }
+          },
+        });
+      } catch (error) {
+        throw new Error(
+          `Cannot schedule ingest on "${schedule}": ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      announce(`on schedule "${schedule}"`);
+      // Catch up now rather than waiting up to a whole period for the first tick.
+      await scheduled.tick();
       await stop.stopped;
       await scheduled.close();
     }

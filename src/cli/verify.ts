@@ -7,7 +7,7 @@
 
 import { verifyJournal } from "../wal/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
-import { emit, EXIT_FAILURE, EXIT_OK, formatBytes, table } from "./_output.ts";
+import { emit, EXIT_FAILURE, EXIT_OK, formatBytes, printErr, table } from "./_output.ts";
 
 /** The `verify` command. */
 export const verifyCommand: Command = {
@@ -41,5 +41,8 @@ async function runVerify(input: CommandInput): Promise<number> {
     );
     return [summary, ...problems].join("\n");
   });
+  if (!sound) {
+    printErr(`Journal "${input.config.walDir}" is not sound: ${report.problems.length} problem(s)`);
+  }
   return sound ? EXIT_OK : EXIT_FAILURE;
 }

@@ -49,11 +49,25 @@ function lazyService(): Promise<Service> {
   service ??= openService(resolveConfig({}), {
     token: Deno.env.get("STEMEDB_TOKEN") || undefined,
     protectReads: /^(1|true|yes)$/i.test(Deno.env.get("STEMEDB_PROTECT_READS") ?? ""),
-  }).catch((error) => {
+  }).then(closeOnSignal, (error) => {
     service = null;
     throw error;
   });
   return service;
+}
+
+/**
+ * `deno serve` stops its server on SIGINT/SIGTERM and then waits for the event
+ * loop to drain, which the ingestor's loop would keep alive: close it too.
+ */
+function closeOnSignal(opened: Service): Service {
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const handler = () => {
+    for (const s of signals) Deno.removeSignalListener(s, handler);
+    opened.close().catch((error) => console.error(error));
+  };
+  for (const s of signals) Deno.addSignalListener(s, handler);
+  return opened;
 }
 
 /**

@@ -25,18 +25,30 @@ Deno.test("verify on a sound log exits 0", async () => {
 
 Deno.test("verify on a copy with one flipped byte exits non-zero naming segment and offset", async () => {
   await using data = await tempData();
-  await populated(data.dir);
-  const segment = [...Deno.readDirSync(`${data.dir}/wal`)].find((e) => e.name.endsWith(".wal"))!;
-  const path = `${data.dir}/wal/${segment.name}`;
+  const original = `${data.dir}/original`;
+  const copy = `${data.dir}/copy`;
+  await populated(original);
+  await Deno.mkdir(`${copy}/wal`, { recursive: true });
+  for (const entry of Deno.readDirSync(`${original}/wal`)) {
+    if (entry.isFile) {
+      await Deno.copyFile(`${original}/wal/${entry.name}`, `${copy}/wal/${entry.name}`);
+    }
+  }
+  const segment = [...Deno.readDirSync(`${copy}/wal`)].find((e) => e.name.endsWith(".wal"))!;
+  const path = `${copy}/wal/${segment.name}`;
   const bytes = await Deno.readFile(path);
-  const record = bytes.byteLength / 20; // equal-size records: flip a payload byte of record 10
-  const recordOffset = Math.floor(record) * 10;
+  const recordBytes = bytes.byteLength / 20; // 20 records of equal size
+  assert.ok(Number.isInteger(recordBytes));
+  const recordOffset = recordBytes * 10; // flip a payload byte of the 11th record
   bytes[recordOffset + 45] ^= 0xff;
   await Deno.writeFile(path, bytes);
-  const run = await stemedb(["verify", "--data", data.dir]);
-  assert.notEqual(run.code, 0);
+
+  const run = await stemedb(["verify", "--data", copy]);
+  assert.equal(run.code, 1);
   assert.match(run.stdout, new RegExp(`segment "[^"]*${segment.name}" offset ${recordOffset}`));
-  const asJson = json(await stemedb(["verify", "--data", data.dir, "--json"]));
+  assert.match(run.stderr, /not sound/);
+  const asJson = json(await stemedb(["verify", "--data", copy, "--json"]));
   assert.equal(asJson.sound, false);
   assert.ok(asJson.problems.some((p: { offset: number }) => p.offset === recordOffset));
+  assert.equal((await stemedb(["verify", "--data", original])).code, 0, "the original stays sound");
 });
