@@ -287,3 +287,71 @@ Deno.test("setConsumer() and a commit's consumer field register offsets for clea
     await assert.rejects(() => store.setConsumer(J1, "x", -1), TypeError);
   });
 });
+
+/** Packs plans greedily into one batch within `store.batchBudget()`; returns the sets. */
+function pack(
+  store: { batchBudget(id: string): { mutations: number; bytes: number; keyBytes: number } },
+  plans: KvSet[][],
+): KvSet[] {
+  const budget = store.batchBudget(J1);
+  const out: KvSet[] = [];
+  let bytes = 0;
+  let keys = 0;
+  for (const sets of plans) {
+    const b = sets.reduce((n, s) => n + s.bytes, 0);
+    const k = sets.reduce((n, s) => n + s.keyBytes, 0);
+    if (
+      out.length + sets.length > budget.mutations || bytes + b > budget.bytes ||
+      keys + k > budget.keyBytes
+    ) break;
+    out.push(...sets);
+    bytes += b;
+    keys += k;
+  }
+  return out;
+}
+
+Deno.test("batches packed to batchBudget() from real plans commit, whichever limit binds", async () => {
+  await withStore(async (store) => {
+    // Large assertions: the byte limit binds.
+    const large = await Promise.all(
+      Array.from(
+        { length: 20 },
+        (_, i) => assertionPayload({ subject: `s${i}`, object: "x".repeat(60_000), timestamp: i }),
+      ),
+    );
+    // Small records with long subjects: the total key size limit binds.
+    const keyHeavy = await Promise.all(
+      Array.from(
+        { length: 400 },
+        (_, i) => assertionPayload({ subject: `${"k".repeat(1_500)}${i}`, timestamp: i }),
+      ),
+    );
+    // Tiny records: the mutation count binds.
+    const tiny = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => assertionPayload({ subject: "t", timestamp: i })),
+    );
+    let expect: string | null = null;
+    for (
+      const [name, items] of [["large", large], ["keyHeavy", keyHeavy], ["tiny", tiny]] as const
+    ) {
+      const plans = items.map(({ payload, digest }) => {
+        const plan = store.recordMutations(payload, digest);
+        assert.ok(plan.ok);
+        return plan.sets;
+      });
+      const sets = pack(store, plans);
+      assert.ok(sets.length < plans.length * 2, `${name}: the budget must bind`);
+      const result = await store.commitBatch({
+        journalId: J1,
+        expect,
+        sets,
+        deadLetters: [],
+        cursor: 1,
+        lag: { bytes: 1, records: 1 },
+      });
+      assert.ok(result.ok, name);
+      expect = result.versionstamp!;
+    }
+  });
+});
