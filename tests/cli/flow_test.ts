@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Journal } from "../../src/wal/mod.ts";
 import { assertionJson, hashOf, json, ndjson, stemedb, tempData, TS } from "./_cli.ts";
 
 Deno.test("append, ingest, status and every kind of query work together", async () => {
@@ -89,4 +90,26 @@ Deno.test("STEMEDB_DATA selects the data directory", async () => {
   const run = await stemedb(["append"], { stdin: input, env: { STEMEDB_DATA: data.dir } });
   assert.equal(run.code, 0, run.stderr);
   await Deno.stat(`${data.dir}/wal/journal.json`);
+});
+
+Deno.test("status reports dead letters with offset and reason after ingesting a poison record", async () => {
+  await using data = await tempData();
+  const d = ["--data", data.dir];
+  assert.equal(
+    (await stemedb(["append", ...d], { stdin: ndjson([assertionJson("A", "b", "c")]) })).code,
+    0,
+  );
+  const journal = await Journal.open(`${data.dir}/wal`);
+  const poison = new Uint8Array([0xee, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]); // unknown record type
+  const { offset } = await journal.append(poison);
+  await journal.close();
+  const ingest = await stemedb(["ingest", ...d, "--json"]);
+  assert.equal(ingest.code, 0, ingest.stderr);
+  assert.equal(json(ingest).deadLettered, 1);
+  const report = json(await stemedb(["status", ...d, "--json"]));
+  assert.equal(report.deadLetters.count, 1);
+  assert.equal(report.deadLetters.latest[0].offset, offset);
+  assert.ok(report.deadLetters.latest[0].reason.length > 0);
+  const human = await stemedb(["status", ...d]);
+  assert.match(human.stdout, new RegExp(`offset ${offset}: `));
 });
