@@ -12,7 +12,7 @@
  * ```sh
  * deno run -A bench/wal_bench.ts            # full sizes
  * deno run -A bench/wal_bench.ts --quick    # a tenth of the sizes
- * deno run -A bench/wal_bench.ts --only=batch1000,sqlite1000
+ * deno run -A bench/wal_bench.ts --only=batch1000,sqlite1000 --trials=3
  * ```
  *
  * @module
@@ -24,7 +24,7 @@ import {
   type BenchCase,
   type CaseResult,
   formatRate,
-  measureCase,
+  measureCases,
   payloadPool,
 } from "./wal_measure.ts";
 import { naiveCase, sqliteCase } from "./wal_peers.ts";
@@ -131,10 +131,11 @@ function printTable(results: Map<CaseKey, CaseResult>): void {
     r.name,
     r.records.toLocaleString("en-US"),
     formatRate(r.median),
+    formatRate(Math.min(...r.trials)),
     formatRate(r.best),
     reference ? `${(r.median / reference).toFixed(2)}×` : "–",
   ]);
-  const head = ["case", "records", "records/s (median)", "best", "× SQLite-1000"];
+  const head = ["case", "records", "records/s (median)", "worst", "best", "× SQLite-1000"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
-      trials: { type: "string", default: "3" },
+      trials: { type: "string", default: "5" },
     },
   });
   const only = new Set((values.only?.split(",") ?? CASE_KEYS).map((k) => k.trim()));
@@ -199,19 +200,19 @@ async function main(): Promise<void> {
 
   console.log(
     `wal_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
-      `256-byte payloads, median of ${trials} trials after a warm-up${
+      `256-byte payloads, median of ${trials} interleaved rounds after a warm-up${
         values.quick ? " (--quick)" : ""
       }\n`,
   );
-  const results = new Map<CaseKey, CaseResult>();
-  for (const [key, c] of cases) {
-    if (!only.has(key)) continue;
-    const result = await measureCase(c, { trials });
-    results.set(key, result);
-    console.error(
-      `  ${c.name}: ${result.trials.map(formatRate).join(", ")} records/s`,
-    );
-  }
+  const selected = cases.filter(([key]) => only.has(key));
+  const measured = await measureCases(selected.map(([, c]) => c), {
+    trials,
+    onTrial: (name, round, rate) =>
+      console.error(`  round ${round + 1}: ${name}: ${formatRate(rate)} records/s`),
+  });
+  const results = new Map<CaseKey, CaseResult>(
+    selected.map(([key], i) => [key, measured[i]]),
+  );
   if (results.size > 0) {
     printTable(results);
     printTargets(results);

@@ -1,8 +1,8 @@
 /**
  * Timing helpers shared by the write-ahead log benchmark and its peers
  * (naive fdatasync loop, SQLite). Each case runs in a fresh temporary
- * directory on the same disk, once to warm up and then several timed trials,
- * and reports the median.
+ * directory on the same disk, once to warm up and then in several interleaved
+ * timed rounds, and reports the median.
  *
  * @module
  */
@@ -37,11 +37,11 @@ export interface CaseResult {
   trials: number[];
 }
 
-/** Options of {@linkcode measureCase}. */
+/** Options of {@linkcode measureCases}. */
 export interface MeasureOptions {
   /**
-   * Number of timed trials; the median is reported.
-   * @default {3}
+   * Number of timed rounds; the median is reported.
+   * @default {5}
    */
   trials?: number;
   /**
@@ -49,6 +49,11 @@ export interface MeasureOptions {
    * @default {the system temporary directory}
    */
   tempRoot?: string;
+  /**
+   * Called after each timed trial (progress output).
+   * @default {undefined}
+   */
+  onTrial?: (name: string, round: number, recordsPerSecond: number) => void;
 }
 
 /** Size of every benchmark payload, as the issue asks. */
@@ -65,28 +70,39 @@ export function payloadPool(count = 4096, bytes = PAYLOAD_BYTES): Uint8Array[] {
 }
 
 /**
- * Runs a case once untimed (warm-up), then `trials` timed times, each in a
- * fresh temporary directory that is removed afterwards.
+ * Runs every case once untimed (warm-up), then `trials` timed rounds. Each
+ * round runs every case once, in order, so that all cases see the same
+ * background load (the disk and the two cores are shared): interleaving keeps
+ * the ratios between cases honest when the load drifts. Every run gets a fresh
+ * temporary directory, removed afterwards.
  */
-export async function measureCase(c: BenchCase, options: MeasureOptions = {}): Promise<CaseResult> {
-  const trials = options.trials ?? 3;
-  await inTempDir(options.tempRoot, (dir) => c.run(dir, c.warmupRecords));
-  const rates: number[] = [];
-  for (let i = 0; i < trials; i++) {
-    const ms = await inTempDir(options.tempRoot, async (dir) => {
-      const start = performance.now();
-      await c.run(dir, c.records);
-      return performance.now() - start;
-    });
-    rates.push(c.records / (ms / 1000));
+export async function measureCases(
+  cases: BenchCase[],
+  options: MeasureOptions = {},
+): Promise<CaseResult[]> {
+  const trials = options.trials ?? 5;
+  for (const c of cases) await inTempDir(options.tempRoot, (dir) => c.run(dir, c.warmupRecords));
+  const rates: number[][] = cases.map(() => []);
+  for (let round = 0; round < trials; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[i];
+      const ms = await inTempDir(options.tempRoot, async (dir) => {
+        const start = performance.now();
+        await c.run(dir, c.records);
+        return performance.now() - start;
+      });
+      const rate = c.records / (ms / 1000);
+      rates[i].push(rate);
+      options.onTrial?.(c.name, round, rate);
+    }
   }
-  return {
+  return cases.map((c, i) => ({
     name: c.name,
     records: c.records,
-    median: median(rates),
-    best: Math.max(...rates),
-    trials: rates,
-  };
+    median: median(rates[i]),
+    best: Math.max(...rates[i]),
+    trials: rates[i],
+  }));
 }
 
 /** Median of a non-empty list of numbers. */
