@@ -204,7 +204,14 @@ export class Writer {
         return;
       }
       if (this.#queue.length > 0) {
-        await this.#flushGroup();
+        const group = this.#takeGroup();
+        try {
+          await this.#flushGroup(group);
+        } catch (e) {
+          // Not an I/O error (those are handled inside): still never leave an append hanging.
+          this.#failure ??= new JournalIOError(this.#init.dir, "flush a group", e);
+          this.#rejectAll(group, this.#failure);
+        }
       } else if (this.#syncWanted) {
         this.#syncWanted = false;
         try {
@@ -234,8 +241,7 @@ export class Writer {
     return this.#queue.splice(0, n);
   }
 
-  async #flushGroup(): Promise<void> {
-    const group = this.#takeGroup();
+  async #flushGroup(group: Entry[]): Promise<void> {
     let total = 0;
     for (const entry of group) total += entry.bytes;
     if (this.#buf.length < total) {
