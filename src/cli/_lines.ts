@@ -1,6 +1,8 @@
 /**
  * Splits a byte stream into numbered text lines, tracking bytes consumed for
- * progress reporting.
+ * progress reporting. Lines are split on bytes (0x0A never occurs inside a
+ * UTF-8 sequence) and decoded one by one, so invalid UTF-8 is reported with
+ * its line number.
  *
  * @module
  */
@@ -15,19 +17,40 @@ export interface Line {
   bytesRead: number;
 }
 
+const NEWLINE = 0x0a;
+
 /** Yield every line of `stream`, including blank ones, in order. */
 export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  let pending = "";
+  const decode = (bytes: Uint8Array, number: number): string => {
+    try {
+      return decoder.decode(bytes).replace(/\r$/, "");
+    } catch {
+      throw new TypeError(`Cannot read input: line ${number} is not valid UTF-8`);
+    }
+  };
+  let pending = new Uint8Array(0);
   let number = 0;
   let bytesRead = 0;
   for await (const chunk of stream) {
     bytesRead += chunk.byteLength;
-    pending += decoder.decode(chunk, { stream: true });
-    const parts = pending.split("\n");
-    pending = parts.pop()!;
-    for (const part of parts) yield { number: ++number, text: part.replace(/\r$/, ""), bytesRead };
+    let bytes = chunk;
+    if (pending.byteLength > 0) {
+      bytes = new Uint8Array(pending.byteLength + chunk.byteLength);
+      bytes.set(pending);
+      bytes.set(chunk, pending.byteLength);
+    }
+    let start = 0;
+    let newline: number;
+    while ((newline = bytes.indexOf(NEWLINE, start)) !== -1) {
+      number++;
+      yield { number, text: decode(bytes.subarray(start, newline), number), bytesRead };
+      start = newline + 1;
+    }
+    pending = bytes.slice(start);
   }
-  pending += decoder.decode();
-  if (pending !== "") yield { number: ++number, text: pending.replace(/\r$/, ""), bytesRead };
+  if (pending.byteLength > 0) {
+    number++;
+    yield { number, text: decode(pending, number), bytesRead };
+  }
 }

@@ -58,6 +58,8 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
   const ingestor = new Ingestor(journal, store);
   const started = performance.now();
   const totals = { applied: 0, deadLettered: 0, commits: 0, conflicts: 0, from: -1, to: -1 };
+  // Stop at the durable end seen now, so a busy writer cannot keep a one-shot run going forever.
+  const target = journal.readOnly ? await journal.refresh() : journal.durableOffset;
   while (true) {
     const report = await ingestor.runOnce();
     if (totals.from < 0) totals.from = report.from;
@@ -66,7 +68,7 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
     totals.deadLettered += report.deadLettered;
     totals.commits += report.commits;
     totals.conflicts += report.conflicts;
-    if (report.caughtUp) break;
+    if (report.caughtUp || report.to >= target) break;
   }
   const elapsedMs = performance.now() - started;
   const records = totals.applied + totals.deadLettered;

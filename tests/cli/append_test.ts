@@ -79,3 +79,13 @@ Deno.test("append --rejects without --skip-invalid is a usage error", async () =
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--skip-invalid/);
 });
+
+Deno.test("append reports a line of invalid UTF-8 by number and appends nothing", async () => {
+  await using data = await tempData();
+  const file = `${data.dir}/bad.ndjson`;
+  const good = new TextEncoder().encode(ndjson([assertionJson("A", "b", "c")]));
+  await Deno.writeFile(file, new Uint8Array([...good, 0xff, 0xfe, 0x0a]));
+  const run = await stemedb(["append", file, "--data", data.dir]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /line 2 is not valid UTF-8/);
+});

@@ -74,6 +74,9 @@ Deno.test("serve --port 0 prints its address as JSON, serves, and stops cleanly 
     const got = await fetch(`${info.url}/assertions/${hash}`);
     assert.equal(got.status, 200);
     assert.equal((await got.json()).object, "serve");
+    const status = await stemedb(["status", "--data", data.dir, "--json"]);
+    assert.equal(status.code, 0, `status works while serve writes: ${status.stderr}`);
+    assert.equal(json(status).ingest.lagBytes, 0);
   } finally {
     run = await server.finish("SIGTERM");
   }
