@@ -46,9 +46,13 @@ function overview(): string {
 /** Run the command line with `args`; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    printErr(overview());
+    return EXIT_USAGE;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     printOut(overview());
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    return EXIT_OK;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
