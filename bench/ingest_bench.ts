@@ -19,7 +19,8 @@
  *
  * Usage: `deno run -A bench/ingest_bench.ts [--quick]` (quick: 20,000
  * records, 500 end-to-end, 128 MiB log). Prints PASS/FAIL per target and
- * exits 0 either way.
+ * exits 0 either way. `--only throughput|e2e|memory` runs one case;
+ * `--log-mib N` sizes the memory case's log.
  *
  * @module
  */
@@ -31,11 +32,16 @@ import { Ingestor } from "../src/ingest/mod.ts";
 
 const { values: flags, positionals } = parseArgs({
   args: Deno.args,
-  options: { quick: { type: "boolean" }, "memory-child": { type: "boolean" } },
+  options: {
+    quick: { type: "boolean" },
+    "memory-child": { type: "boolean" },
+    "log-mib": { type: "string" },
+    only: { type: "string" },
+  },
   allowPositionals: true,
 });
 if (flags["memory-child"]) {
-  await memoryChild(positionals[0], positionals[1]);
+  await memoryChild(positionals[0], positionals[1], positionals[2]);
   Deno.exit(0);
 }
 const quick = flags.quick ?? false;
@@ -45,7 +51,11 @@ const E2E_IN_FLIGHT = 64;
 /** Interleaved trials of case 1; the best of each side counts (least disturbed by other load). */
 const TRIALS = 3;
 const LATENCY_SAMPLES = quick ? 10 : 20;
-const MEMORY_LOG_BYTES = quick ? 128 * 1024 ** 2 : 1024 ** 3;
+const MEMORY_LOG_BYTES = flags["log-mib"] !== undefined
+  ? Number(flags["log-mib"]) * 1024 ** 2
+  : quick
+  ? 128 * 1024 ** 2
+  : 1024 ** 3;
 const MiB = 1024 ** 2;
 
 const root = await Deno.makeTempDir({ prefix: "stemedb-ingest-bench-" });
@@ -271,36 +281,100 @@ function median(xs: number[]): number {
 /**
  * The measured side of the memory case, run in a child process so its RSS
  * starts from a fresh Deno with the modules loaded, not from the leftovers of
- * the other cases or of writing the log: ingest the log in tenths and print
- * one JSON line per tenth, then a summary line.
+ * the other cases or of writing the log. Mode "ingestor" runs the Ingestor in
+ * tenths of the log; mode "raw" is the baseline: the same records read,
+ * planned and written in plain atomic commits of the same size, without the
+ * Ingestor. Prints one JSON line.
  */
-async function memoryChild(journalDir: string, kvPath: string): Promise<void> {
+async function memoryChild(journalDir: string, kvPath: string, mode: string): Promise<void> {
   const journal = await Journal.open(journalDir, { readOnly: true });
   const store = await KvStore.open(kvPath);
+  const records = Number(Deno.env.get("BENCH_RECORDS"));
+  const tenth = Math.ceil(records / 10);
   const ingestor = new Ingestor(journal, store);
+  const raw = rawWriter(journal, store);
+  const step = mode === "raw"
+    ? () => raw(tenth)
+    : async () => (await ingestor.runOnce({ maxRecords: tenth })).applied;
   const rss = () => Deno.memoryUsage().rss;
   const start = rss();
   let peak = start;
   const timer = setInterval(() => {
     peak = Math.max(peak, rss());
   }, 20);
-  const records = Number(Deno.env.get("BENCH_RECORDS"));
-  const tenth = Math.ceil(records / 10);
   const t0 = performance.now();
   let applied = 0;
   const tenths: number[] = [];
+  const heaps: number[] = [];
+  const kinds: string[] = [];
   while (applied < records) {
-    const r = await ingestor.runOnce({ maxRecords: tenth });
-    if (r.applied === 0) break;
-    applied += r.applied;
+    const n = await step();
+    if (n === 0) break;
+    applied += n;
     peak = Math.max(peak, rss());
     tenths.push(rss());
+    const usage = Deno.memoryUsage();
+    heaps.push(usage.heapUsed + usage.external);
+    kinds.push(rssKinds());
   }
   const ms = performance.now() - t0;
   clearInterval(timer);
   store.close();
   await journal.close();
-  console.log(JSON.stringify({ start, peak, end: rss(), tenths, applied, ms }));
+  console.log(JSON.stringify({ start, peak, end: rss(), tenths, heaps, kinds, applied, ms }));
+}
+
+/** The baseline writer: `n` more records per call, read, planned and committed plainly. */
+function rawWriter(journal: Journal, store: KvStore): (n: number) => Promise<number> {
+  const records = journal.readFrom(journal.firstOffset);
+  return async (n) => {
+    let done = 0;
+    let sets: KvSet[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      const op = store.kv.atomic();
+      for (const s of sets) op.set(s.key, s.value);
+      await op.commit();
+      sets = [];
+      bytes = 0;
+    };
+    while (done < n) {
+      const next = await records.next();
+      if (next.done) break;
+      const plan = store.recordMutations(next.value.payload, next.value.digest);
+      if (!plan.ok) continue;
+      const size = plan.sets.reduce((sum, s) => sum + s.bytes, 0);
+      if (sets.length + plan.sets.length > 998 || bytes + size > 780_000) await flush();
+      sets.push(...plan.sets);
+      bytes += size;
+      done++;
+    }
+    if (sets.length > 0) await flush();
+    return done;
+  };
+}
+
+/** Linux: anonymous vs file-backed resident memory, from /proc/self/status ("" elsewhere). */
+function rssKinds(): string {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = (name: string) => Number(status.match(new RegExp(`${name}:\\s+(\\d+)`))?.[1] ?? NaN);
+    return `${(kb("RssAnon") / 1024).toFixed(0)}/${(kb("RssFile") / 1024).toFixed(0)}`;
+  } catch {
+    return "";
+  }
+}
+
+/** What a memory child reports. */
+interface MemoryRun {
+  start: number;
+  peak: number;
+  end: number;
+  tenths: number[];
+  heaps: number[];
+  kinds: string[];
+  applied: number;
+  ms: number;
 }
 
 async function memory(): Promise<void> {
@@ -316,42 +390,62 @@ async function memory(): Promise<void> {
   );
   const journalDir = `${root}/mem-wal`;
   await prepareJournal(journalDir, records, (i) => payloadOf(i, `${big}${i}`), 16);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "--memory-child",
-      journalDir,
-      `${root}/mem.sqlite`,
-    ],
-    env: { BENCH_RECORDS: String(records) },
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error(`Cannot run the memory case: child exited ${out.code}`);
-  const m = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
   const mib = (n: number) => (n / MiB).toFixed(0);
+  const runs: Record<string, MemoryRun> = {};
+  for (const mode of ["ingestor", "raw"]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL(import.meta.url).pathname,
+        "--memory-child",
+        journalDir,
+        `${root}/mem-${mode}.sqlite`,
+        mode,
+      ],
+      env: { BENCH_RECORDS: String(records) },
+      stderr: "inherit",
+    }).output();
+    if (!out.success) {
+      throw new Error(`Cannot run the memory case "${mode}": child exited ${out.code}`);
+    }
+    const m: MemoryRun = JSON.parse(
+      new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!,
+    );
+    runs[mode] = m;
+    const label = mode === "raw" ? "baseline (plain commits, no Ingestor)" : "ingestor";
+    console.log(`   ${label}:`);
+    console.log(`     RSS MiB after each tenth: ${m.tenths.map(mib).join(", ")}`);
+    if (m.kinds[0] !== "") {
+      console.log(`     RSS anonymous/file-backed MiB after each tenth: ${m.kinds.join(", ")}`);
+    }
+    console.log(
+      `     V8 heap used + external MiB after each tenth: ${m.heaps.map(mib).join(", ")}`,
+    );
+    const speed = `${rate(m.applied, m.ms)}, ${
+      (MEMORY_LOG_BYTES / MiB / (m.ms / 1000)).toFixed(0)
+    } MiB/s`;
+    console.log(
+      `     RSS start ${mib(m.start)} MiB, peak ${mib(m.peak)} MiB, end ${mib(m.end)} MiB ` +
+        `(peak − start ${mib(m.peak - m.start)} MiB); ${m.applied} records, ${speed}`,
+    );
+  }
+  const m = runs.ingestor;
   const growth = m.peak - m.start;
-  console.log(`   RSS MiB after each tenth: ${m.tenths.map(mib).join(", ")}`);
-  console.log(
-    `   RSS start ${mib(m.start)} MiB, peak ${mib(m.peak)} MiB, end ${mib(m.end)} MiB ` +
-      `(peak − start ${mib(growth)} MiB) while applying ${
-        m.applied.toLocaleString("en-US")
-      } records; ` +
-      `${rate(m.applied, m.ms)}, ${((MEMORY_LOG_BYTES / MiB) / (m.ms / 1000)).toFixed(0)} MiB/s`,
-  );
   results.push({
     name: "memory flat through the log",
     pass: growth < 128 * MiB && m.applied === records,
-    detail: `peak − start ${mib(growth)} MiB over ${mib(MEMORY_LOG_BYTES)} MiB (limit 128 MiB)`,
+    detail: `peak − start ${mib(growth)} MiB over ${mib(MEMORY_LOG_BYTES)} MiB (limit 128 MiB; ` +
+      `baseline without the Ingestor ${mib(runs.raw.peak - runs.raw.start)} MiB)`,
   });
 }
 
 try {
   console.log(`stemedb ingest benchmark${quick ? " (quick)" : ""}, Deno ${Deno.version.deno}`);
-  await throughput();
-  await endToEnd();
-  await memory();
+  const only = flags.only;
+  if (only === undefined || only === "throughput") await throughput();
+  if (only === undefined || only === "e2e") await endToEnd();
+  if (only === undefined || only === "memory") await memory();
   console.log("\nTargets:");
   for (const r of results) console.log(`   ${r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
 } finally {

@@ -90,13 +90,15 @@ export async function ingestPass(
   };
   while (!budget.exhausted() && cursor.offset < journal.durableOffset) {
     const outcome = await pump(ctx, cursor, report, budget);
-    cursor = outcome.cursor;
     if (outcome.conflict) {
       report.conflicts++;
       cursor = await readCursor(journal, ctx.store);
       continue;
     }
-    if (outcome.stopped) break;
+    // No record between the cursor and the durable end as the journal reads it: nothing to do.
+    const stuck = outcome.cursor.offset === cursor.offset;
+    cursor = outcome.cursor;
+    if (outcome.stopped || stuck) break;
   }
   report.to = cursor.offset;
   report.caughtUp = cursor.offset >= journal.durableOffset;
