@@ -129,3 +129,16 @@ Deno.test("GET /health and GET /status report the journal and the ingest cursor"
     await server.close();
   }
 });
+
+Deno.test("GET an epoch id that is not short even-length hex answers 400", async () => {
+  const server = await startServer();
+  try {
+    for (const id of ["abc", "zz", "ab".repeat(33)]) {
+      const bad = await call(`${server.url}/epochs/${id}`);
+      assert.equal(bad.status, 400, id);
+      assert.equal(bad.body.error.code, "bad_request");
+    }
+  } finally {
+    await server.close();
+  }
+});
