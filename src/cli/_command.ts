@@ -91,9 +91,9 @@ export function parseCommand(command: Command, args: string[]): CommandInput | n
     const extra = count > max
       ? `unexpected argument "${parsed.positionals[max]}"`
       : "missing argument";
-    throw new UsageError(
-      `Cannot run "${command.name}": ${extra} (usage: stemedb ${command.usage})`,
-    );
+    // A one-line usage fits the message; longer ones are left to --help.
+    const usage = command.usage.includes("\n") ? "" : ` (usage: stemedb ${command.usage})`;
+    throw new UsageError(`Cannot run "${command.name}": ${extra}${usage}`);
   }
   const config = resolveConfig(
     { data: values.data as string | undefined, kv: values.kv as string | undefined },
@@ -109,7 +109,10 @@ function describeParseError(error: unknown): string {
   const option = /'(-[^']*)'/.exec(message)?.[1];
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `Unknown option "${option}"`;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
-    return `Invalid value for option "${option.split(" ")[0]}": ${message.split(/\.\s|:\s/)[0]}`;
+    const flag = option.split(" ")[0];
+    return /argument missing/.test(message)
+      ? `Option "${flag}" needs a value`
+      : `Invalid value for option "${flag}": ${message.split(/\.\s|:\s/)[0]}`;
   }
   return message.split(". ")[0];
 }
