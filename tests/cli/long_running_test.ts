@@ -74,6 +74,11 @@ Deno.test("serve --port 0 prints its address as JSON, serves, and stops cleanly 
     const got = await fetch(`${info.url}/assertions/${hash}`);
     assert.equal(got.status, 200);
     assert.equal((await got.json()).object, "serve");
+    const append = await stemedb(["append", "--data", data.dir], {
+      stdin: ndjson([assertionJson("Locked", "out", true)]),
+    });
+    assert.equal(append.code, 1, "a second writer is refused");
+    assert.match(append.stderr, /locked by another writer/);
     const status = await stemedb(["status", "--data", data.dir, "--json"]);
     assert.equal(status.code, 0, `status works while serve writes: ${status.stderr}`);
     assert.equal(json(status).ingest.lagBytes, 0);

@@ -122,3 +122,23 @@ Deno.test("POST a body over the limit answers 413, also without Content-Length",
     await server.close();
   }
 });
+
+Deno.test("64 concurrent POSTs are each acknowledged once durable at distinct offsets", async () => {
+  const server = await startServer();
+  try {
+    const results = await Promise.all(
+      Array.from(
+        { length: 64 },
+        (_, n) => call(`${server.url}/assertions`, post(assertion({ subject: "Many", object: n }))),
+      ),
+    );
+    assert.ok(results.every((r) => r.status === 201));
+    const offsets = new Set(results.map((r) => r.body.offset));
+    assert.equal(offsets.size, 64);
+    await server.ingest();
+    const page = await call(`${server.url}/subjects/Many/assertions?limit=100`);
+    assert.equal(page.body.items.length, 64);
+  } finally {
+    await server.close();
+  }
+});
