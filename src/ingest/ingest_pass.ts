@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Journal } from "../wal/mod.ts";
+import type { Journal, JournalRecord } from "../wal/mod.ts";
 import type { DeadLetter, KvStore } from "../store/mod.ts";
 import { BatchPacker, type PackedBatch, packLimits, setsCost } from "./batch_packer.ts";
 import type { IngestReport, RunOnceOptions } from "./options.ts";
@@ -182,28 +182,13 @@ async function pump(
       }
       stats.recordsRead++;
       stats.bytesRead += rec.next - rec.offset;
-      const plan = store.recordMutations(rec.payload, rec.digest);
-      let letter: DeadLetter | null = null;
-      if (plan.ok) {
-        const cost = setsCost(plan.sets);
-        if (packer.fitsAlone(cost)) {
-          if (!packer.tryAddSets(plan.sets, cost, rec.next)) {
-            if (!(await send(packer.take()))) return { cursor, conflict: true, stopped: false };
-            packer.tryAddSets(plan.sets, cost, rec.next);
-          }
-        } else {
-          const reason = `${TOO_LARGE_REASON}: ${cost.mutations} mutations, ${cost.bytes} bytes, ` +
-            `${cost.keyBytes} key bytes`;
-          letter = deadLetter(journal.id, rec.offset, reason, rec.payload);
-        }
-      } else {
-        letter = deadLetter(journal.id, rec.offset, plan.reason, rec.payload);
-      }
-      if (letter !== null) {
-        const cost = setsCost([store.deadLetterSet(letter)]);
-        if (!packer.tryAddDeadLetter(letter, cost, rec.next)) {
-          if (!(await send(packer.take()))) return { cursor, conflict: true, stopped: false };
-          packer.tryAddDeadLetter(letter, cost, rec.next);
+      const add = planRecord(ctx, packer, rec);
+      if (!add()) {
+        if (!(await send(packer.take()))) return { cursor, conflict: true, stopped: false };
+        if (!add()) {
+          throw new RangeError(
+            `Cannot pack record at offset ${rec.offset}: no room in an empty batch`,
+          );
         }
       }
       packed++;
@@ -218,11 +203,24 @@ async function pump(
   }
 }
 
-function deadLetter(
-  journalId: string,
-  offset: number,
-  reason: string,
-  payload: Uint8Array,
-): DeadLetter {
-  return { journalId, offset, reason, payload };
+/**
+ * Plan one record and return how to add it to the packer: its sets, or a
+ * dead letter when it is poison or its sets cannot fit even an empty commit.
+ */
+function planRecord(ctx: PassContext, packer: BatchPacker, rec: JournalRecord): () => boolean {
+  const { store, journal } = ctx;
+  const { offset, payload, digest, next } = rec;
+  const plan = store.recordMutations(payload, digest);
+  let reason: string;
+  if (plan.ok) {
+    const cost = setsCost(plan.sets);
+    if (packer.fitsAlone(cost)) return () => packer.tryAddSets(plan.sets, cost, next);
+    reason = `${TOO_LARGE_REASON}: ${cost.mutations} mutations, ${cost.bytes} bytes, ` +
+      `${cost.keyBytes} key bytes`;
+  } else {
+    reason = plan.reason;
+  }
+  const letter: DeadLetter = { journalId: journal.id, offset, reason, payload };
+  const cost = setsCost([store.deadLetterSet(letter)]);
+  return () => packer.tryAddDeadLetter(letter, cost, next);
 }
