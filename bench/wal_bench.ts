@@ -36,6 +36,7 @@ const CASE_KEYS = [
   "concurrent64",
   "batch1000",
   "naive",
+  "naiveBlocking",
   "sqlite1",
   "sqlite1000",
   "open",
@@ -48,6 +49,7 @@ const FULL_RECORDS: Record<Exclude<CaseKey, "open">, number> = {
   concurrent64: 200_000,
   batch1000: 1_000_000,
   naive: 10_000,
+  naiveBlocking: 10_000,
   sqlite1: 10_000,
   sqlite1000: 1_000_000,
 };
@@ -163,6 +165,13 @@ function printTargets(results: Map<CaseKey, CaseResult>): void {
     const verdict = s >= factor * r ? "PASS" : "FAIL";
     console.log(`  ${verdict}  ${label}: ${(s / r).toFixed(2)}×`);
   }
+  const concurrent = rate("concurrent64");
+  const blocking = rate("naiveBlocking");
+  if (concurrent !== undefined && blocking !== undefined) {
+    console.log(
+      `  (info) 64 concurrent vs naive with blocking calls: ${(concurrent / blocking).toFixed(2)}×`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
     ],
     ["batch1000", batchCase(pool, BATCH_RECORDS, records("batch1000"), warmup("batch1000"))],
     ["naive", naiveCase(pool, records("naive"), warmup("naive"))],
+    ["naiveBlocking", naiveCase(pool, records("naiveBlocking"), warmup("naiveBlocking"), true)],
     ["sqlite1", sqliteCase(pool, 1, records("sqlite1"), warmup("sqlite1"))],
     ["sqlite1000", sqliteCase(pool, BATCH_RECORDS, records("sqlite1000"), warmup("sqlite1000"))],
   ];

@@ -18,11 +18,18 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 
 /**
  * Naive baseline: open a file, and for each record write a 4-byte length and
- * the payload, then fdatasync before the next record.
+ * the payload, then fdatasync before the next record. With `blocking`, the
+ * write and fdatasync are Deno's blocking calls (`writeSync`, `syncDataSync`),
+ * which skip the thread-pool round trip of the async calls.
  */
-export function naiveCase(pool: Uint8Array[], records: number, warmupRecords: number): BenchCase {
+export function naiveCase(
+  pool: Uint8Array[],
+  records: number,
+  warmupRecords: number,
+  blocking = false,
+): BenchCase {
   return {
-    name: "naive write + fdatasync",
+    name: blocking ? "naive, blocking calls" : "naive write + fdatasync",
     records,
     warmupRecords,
     async run(dir, n) {
@@ -37,8 +44,14 @@ export function naiveCase(pool: Uint8Array[], records: number, warmupRecords: nu
         const payload = pool[i % pool.length];
         view.setUint32(0, payload.length, true);
         frame.set(payload, 4);
-        await writeAll(file, frame);
-        await file.syncData();
+        if (blocking) {
+          let done = 0;
+          while (done < frame.length) done += file.writeSync(frame.subarray(done));
+          file.syncDataSync();
+        } else {
+          await writeAll(file, frame);
+          await file.syncData();
+        }
       }
     },
   };
