@@ -128,7 +128,7 @@ async function crashRounds(rounds: number, durability: Durability): Promise<void
       if (!result.opened) killedInOpen++;
     }
     assert.ok(acks.length >= 1_000, `Only ${acks.length} appends were acknowledged`);
-    assert.ok(new Set(acks.map((a) => a.round)).size >= rounds / 2, "Too few rounds appended");
+    assert.ok(new Set(acks.map((a) => a.round)).size >= rounds / 4, "Too few rounds appended");
 
     const journal = await Journal.open(dir, { segmentBytes: SEGMENT_BYTES });
     try {
