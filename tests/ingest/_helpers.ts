@@ -105,9 +105,14 @@ export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env>
 
 /** Content keys (`H`, `S`, `V`, `E`) of a store, as `JSON key → value`. */
 export async function contentOf(kv: Deno.Kv): Promise<Map<string, unknown>> {
-  const out = new Map<string, unknown>();
+  return new Map([...(await entriesOf(kv))].map(([k, e]) => [k, e.value]));
+}
+
+/** Content entries (`H`, `S`, `V`, `E`) of a store, by `keyString`. */
+export async function entriesOf(kv: Deno.Kv): Promise<Map<string, Deno.KvEntry<unknown>>> {
+  const out = new Map<string, Deno.KvEntry<unknown>>();
   for await (const e of kv.list({ prefix: [] })) {
-    if (["H", "S", "V", "E"].includes(e.key[0] as string)) out.set(keyString(e.key), e.value);
+    if (["H", "S", "V", "E"].includes(e.key[0] as string)) out.set(keyString(e.key), e);
   }
   return out;
 }
@@ -116,17 +121,23 @@ export async function contentOf(kv: Deno.Kv): Promise<Map<string, unknown>> {
 export async function expectedContent(
   journal: Journal,
   store: KvStore,
-): Promise<{ content: Map<string, unknown>; poison: number[]; end: number }> {
+): Promise<{ content: Map<string, unknown>; order: string[][]; poison: number[]; end: number }> {
   const content = new Map<string, unknown>();
+  const order: string[][] = [];
   const poison: number[] = [];
   let end = journal.firstOffset;
   for await (const rec of journal.readFrom(journal.firstOffset)) {
     const plan = store.recordMutations(rec.payload, rec.digest);
-    if (plan.ok) { for (const s of plan.sets) content.set(keyString(s.key), s.value); }
-    else poison.push(rec.offset);
+    if (plan.ok) {
+      const keys = plan.sets.map((s) => keyString(s.key));
+      plan.sets.forEach((s, i) => content.set(keys[i], s.value));
+      order.push(keys);
+    } else {
+      poison.push(rec.offset);
+    }
     end = rec.next;
   }
-  return { content, poison, end };
+  return { content, order, poison, end };
 }
 
 /** Assert the store holds exactly the log's content, dead letters and cursor. */
@@ -142,6 +153,19 @@ export async function assertAppliedOnce(journal: Journal, store: KvStore): Promi
     want.end,
     "cursor is the durable end",
   );
+  // In log order: a key written by one record only carries the versionstamp of the
+  // commit that applied it, and commits apply records in order, so these never decrease.
+  const entries = await entriesOf(store.kv);
+  const seen = new Map<string, number>();
+  for (const keys of want.order) for (const k of keys) seen.set(k, (seen.get(k) ?? 0) + 1);
+  let last = "";
+  for (const keys of want.order) {
+    const stamps = keys.filter((k) => seen.get(k) === 1).map((k) => entries.get(k)!.versionstamp);
+    assert.ok(new Set(stamps).size <= 1, "a record's sets were committed together");
+    if (stamps.length === 0) continue;
+    assert.ok(stamps[0] >= last, "records were applied in log order");
+    last = stamps[0];
+  }
 }
 
 /** A printable, comparable form of a KV key. */
