@@ -32,9 +32,16 @@ Deno.test("random byte damage never hangs, crashes or yields a record that does 
     const byOffset = new Map(results.map((r, i) => [r.offset, payloads[i]]));
     const random = prng(12345);
     for (let round = 0; round < 40; round++) {
+      for await (const e of Deno.readDir(dir)) {
+        const path = `${dir}/${e.name}`;
+        if (e.name.endsWith(".wal") && !segments.some((s) => s.path === path)) {
+          await Deno.remove(path);
+        }
+      }
       for (let i = 0; i < segments.length; i++) {
         await Deno.writeFile(segments[i].path, originals[i]);
       }
+      await Deno.writeFile(`${dir}/${HEAD_FILE}`, head);
       for (let k = 0; k < 1 + (round % 4); k++) {
         const i = Math.floor(random() * segments.length);
         const pos = Math.floor(random() * originals[i].length);
