@@ -1,8 +1,10 @@
 /**
  * The group-commit writer. Appends queue; one flusher loop takes everything
  * queued (capped at groupCommitBytes, at least one entry), encodes it into one
- * buffer, writes it with one write and one fdatasync, publishes the durable
- * end, then resolves every append in call order.
+ * reused buffer (payloads placed first, then digests and CRCs sealed in place,
+ * large groups on two cores), writes it with one write and one fdatasync,
+ * publishes the durable end, then resolves every append in call order. There
+ * is no await per record: only per group.
  *
  * @module
  */
@@ -24,7 +26,9 @@ interface Entry {
   many: Uint8Array[] | null;
   /** Encoded size of the entry. */
   bytes: number;
+  /** Settles the append (one result) or the batch (an array). */
   resolve: (value: AppendResult & AppendResult[]) => void;
+  /** Rejects the append or batch. */
   reject: (error: unknown) => void;
 }
 
