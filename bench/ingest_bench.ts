@@ -312,6 +312,7 @@ async function memoryChild(journalDir: string, kvPath: string, mode: string): Pr
   let applied = 0;
   const tenths: number[] = [];
   const heaps: number[] = [];
+  const heapTotals: number[] = [];
   const kinds: string[] = [];
   while (applied < records) {
     const n = await step();
@@ -321,13 +322,16 @@ async function memoryChild(journalDir: string, kvPath: string, mode: string): Pr
     tenths.push(rss());
     const usage = Deno.memoryUsage();
     heaps.push(usage.heapUsed + usage.external);
+    heapTotals.push(usage.heapTotal);
     kinds.push(rssKinds());
   }
   const ms = performance.now() - t0;
   clearInterval(timer);
   store.close();
   await journal.close();
-  console.log(JSON.stringify({ start, peak, end: rss(), tenths, heaps, kinds, applied, ms }));
+  console.log(
+    JSON.stringify({ start, peak, end: rss(), tenths, heaps, heapTotals, kinds, applied, ms }),
+  );
 }
 
 /** The baseline writer: `n` more records per call, read, planned and committed plainly. */
@@ -378,6 +382,7 @@ interface MemoryRun {
   end: number;
   tenths: number[];
   heaps: number[];
+  heapTotals: number[];
   kinds: string[];
   applied: number;
   ms: number;
@@ -426,7 +431,9 @@ async function memory(): Promise<void> {
       console.log(`     RSS anonymous/file-backed MiB after each tenth: ${m.kinds.join(", ")}`);
     }
     console.log(
-      `     V8 heap used + external MiB after each tenth: ${m.heaps.map(mib).join(", ")}`,
+      `     V8 heap used + external (heap total) MiB after each tenth: ${
+        m.heaps.map((h, i) => `${mib(h)} (${mib(m.heapTotals[i])})`).join(", ")
+      }`,
     );
     const speed = `${rate(m.applied, m.ms)}, ${
       (MEMORY_LOG_BYTES / MiB / (m.ms / 1000)).toFixed(0)
