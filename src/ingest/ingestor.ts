@@ -37,7 +37,7 @@ import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./optio
  * while ((await store.tally(assertion)).count === 0) {
  *   await new Promise((resolve) => setTimeout(resolve, 10));
  * }
- * assert.deepEqual((await store.tally(assertion)).up, 1);
+ * assert.equal((await store.tally(assertion)).up, 1);
  * await ingestor.stop();
  * store.close();
  * await journal.close();

@@ -33,8 +33,8 @@
  * while ((await store.getAssertion(hash)) === null) {
  *   await new Promise((resolve) => setTimeout(resolve, 10));
  * }
- * assert.deepEqual((await store.getAssertion(hash))?.object, "France");
- * assert.deepEqual((await store.listSubject("Paris")).items.length, 1);
+ * assert.equal((await store.getAssertion(hash))?.object, "France");
+ * assert.equal((await store.listSubject("Paris")).items.length, 1);
  *
  * await ingestor.stop();
  * store.close();

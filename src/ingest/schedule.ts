@@ -70,7 +70,7 @@ export interface ScheduledIngest extends AsyncDisposable {
  * const store = await KvStore.open(`${dir}/kv.sqlite`);
  * const schedule = scheduleIngest(journal, store, "* * * * *", { timeBudgetMs: 20_000 });
  * const report = await schedule.tick();
- * assert.deepEqual(report.caughtUp, true);
+ * assert.equal(report.caughtUp, true);
  * await schedule.close();
  * store.close();
  * await journal.close();
