@@ -58,3 +58,20 @@ Deno.test("verifyJournal() reports a payload that does not match its digest", as
     assert.deepEqual(report.problems, [{ file: path, offset: 0, reason: "digest mismatch" }]);
   });
 });
+
+Deno.test("verifyJournal() reports a missing segment and a durable end past the data", async () => {
+  await withTempDir(async (dir) => {
+    const journal = await Journal.open(dir, { segmentBytes: 300 });
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => payload(i)));
+    const segments = await journal.segments();
+    await journal.close();
+    await Deno.remove(segments[1].path);
+    const last = segments[segments.length - 1];
+    await Deno.truncate(last.path, 0);
+    const report = await verifyJournal(dir);
+    assert.deepEqual(report.problems, [
+      { file: segments[0].path, offset: segments[0].end, reason: "missing segment" },
+      { file: last.path, offset: last.base, reason: "missing bytes" },
+    ]);
+  });
+});
