@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Worker } from "node:worker_threads";
 import type { Hashers } from "./checksums.ts";
 import { sealRecord } from "./record_codec.ts";
 import { claimAndSeal, HEADER_SLOTS, SEALED, type SealJob } from "./seal_job.ts";
@@ -77,7 +78,7 @@ export class ParallelSealer {
 
   /** Stop the worker. */
   close(): void {
-    this.#worker?.terminate();
+    void this.#worker?.terminate();
     this.#worker = null;
     this.#ready = false;
   }
@@ -85,15 +86,16 @@ export class ParallelSealer {
   #start(): void {
     if (this.#worker !== null || this.#broken) return;
     try {
-      const worker = new Worker(new URL("./hash_worker.ts", import.meta.url), { type: "module" });
-      worker.onmessage = () => {
-        this.#ready = true;
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        this.close();
+      const worker = new Worker(new URL("./hash_worker.ts", import.meta.url));
+      // An idle worker must not keep the process alive (a writer left open at exit).
+      worker.unref();
+      worker.once("message", () => {
+        if (this.#worker === worker) this.#ready = true;
+      });
+      worker.on("error", () => {
+        if (this.#worker === worker) this.close();
         this.#broken = true;
-      };
+      });
       this.#worker = worker;
     } catch {
       this.#broken = true;
