@@ -58,3 +58,29 @@ Deno.test("Journal.appendBatch() of a large batch reads back intact with the wor
     await reopened.close();
   });
 });
+
+Deno.test("a writer left open with its sealing worker running does not keep the process alive", async () => {
+  await withTempDir(async (dir) => {
+    const mod = new URL("../../src/wal/mod.ts", import.meta.url).href;
+    const script = `
+      import { Journal } from ${JSON.stringify(mod)};
+      const journal = await Journal.open(${JSON.stringify(dir)});
+      const batch = Array.from({ length: 400 }, () => new Uint8Array(256));
+      for (let i = 0; i < 5; i++) {
+        await journal.appendBatch(batch);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      console.log("appended");
+    `;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", script],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const out = await child.output();
+    clearTimeout(timer);
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "appended");
+    assert.equal(out.code, 0, "the process did not exit on its own");
+  });
+});
