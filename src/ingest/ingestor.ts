@@ -159,7 +159,12 @@ export class Ingestor {
 
   async #runLoop(signal: AbortSignal): Promise<void> {
     const { pollIntervalMs = 250, watch = true, onError = console.error } = this.#options;
-    const watcher = watch ? new JournalWatcher(this.#journal.dir, () => this.#signalWake()) : null;
+    // In-process the writer tells us the moment a group commit is durable; a
+    // reader's writer is another process, so the directory watch is the hint.
+    const journal = this.#journal;
+    const wake = () => this.#signalWake();
+    const unsubscribe = watch && !journal.readOnly ? journal.onDurable(wake) : null;
+    const watcher = watch && journal.readOnly ? new JournalWatcher(journal.dir, wake) : null;
     try {
       while (!signal.aborted) {
         this.#woken = false;
@@ -173,6 +178,7 @@ export class Ingestor {
         if (!again) await this.#sleep(pollIntervalMs, signal);
       }
     } finally {
+      unsubscribe?.();
       await watcher?.close();
     }
   }

@@ -37,8 +37,9 @@ export interface IngestorOptions {
    */
   pollIntervalMs?: number;
   /**
-   * Watch the journal directory with `Deno.watchFs` so the background loop
-   * wakes as soon as the writer publishes a new durable end (a hint only:
+   * Wake the background loop as soon as new records are durable: through
+   * `journal.onDurable()` when the journal is this process's writer, through
+   * `Deno.watchFs` on the journal directory when it is a reader (a hint only:
    * polling still runs).
    * @default {true}
    */

@@ -19,7 +19,7 @@ import type {
 } from "./options.ts";
 import { type ReadContext, readRecord, readRecords } from "./reader.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
-import type { Writer } from "./writer.ts";
+import { notify, type Writer } from "./writer.ts";
 
 /**
  * A durable, segmented write-ahead log. One writer per directory (an exclusive
@@ -55,6 +55,7 @@ export class Journal {
   #writer: Writer | null;
   #lock: JournalLock | null;
   #durable: number;
+  #listeners = new Set<(durableEnd: number) => void>();
   #closed = false;
   #ctx: ReadContext;
 
@@ -300,8 +301,43 @@ export class Journal {
     // end was created before the end was published, so the listing includes it.
     const head = await readHead(fs, this.#h, this.dir);
     this.#bases = segmentBases(await fs.readDir(this.dir));
+    const before = this.#durable;
     this.#durable = head ?? await scanEnd(this.dir, this.#s, this.#h, this.#bases, this.#durable);
+    if (this.#durable > before) {
+      for (const listener of this.#listeners) notify(listener, this.#durable);
+    }
     return this.#durable;
+  }
+
+  /**
+   * Call `listener` with the new durable end each time it moves: on a writer
+   * right after the sync that made a group commit durable, on a reader when a
+   * `refresh()` sees it move. An in-process, zero-latency wake-up for tailers
+   * such as the ingestor (other processes watch the directory instead).
+   * Returns the function that removes the listener. A listener that throws is
+   * reported with `reportError` and never disturbs the journal.
+   *
+   * @example Wake a tailer when records become durable
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * const seen: number[] = [];
+   * const unsubscribe = journal.onDurable((end) => seen.push(end));
+   * const { next } = await journal.append(new Uint8Array([1]));
+   * assert.deepEqual(seen, [next]);
+   * unsubscribe();
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  onDurable(listener: (durableEnd: number) => void): () => void {
+    this.#assertOpen();
+    if (this.#writer !== null) return this.#writer.listen(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**

@@ -80,6 +80,7 @@ export class Writer {
   #failure: JournalIOError | null = null;
   #closed = false;
   #sealer: ParallelSealer;
+  #listeners = new Set<(durableEnd: number) => void>();
 
   /** Start a writer over a recovered, synced active segment. */
   constructor(init: WriterInit) {
@@ -314,8 +315,7 @@ export class Writer {
       }
       if (mode !== "interval") {
         action = "publish durable end";
-        this.#durable = this.#written;
-        this.#init.head.publish(this.#durable);
+        this.#publish(this.#written);
       }
     } catch (e) {
       this.#failure ??= new JournalIOError(this.#init.dir, action, e);
@@ -344,10 +344,7 @@ export class Writer {
     await this.#active.syncData();
     this.#written = base;
     this.#synced = base;
-    if (this.#durable < base) {
-      this.#durable = base;
-      this.#init.head.publish(base);
-    }
+    if (this.#durable < base) this.#publish(base);
     const file = await fs.open(`${dir}/${segmentName(base)}`, {
       read: true,
       write: true,
@@ -370,8 +367,20 @@ export class Writer {
     const end = this.#written;
     await this.#active.syncData();
     this.#synced = end;
+    this.#publish(end);
+  }
+
+  /** Publish a new durable end to other processes (the file) and to in-process listeners. */
+  #publish(end: number): void {
     this.#durable = end;
     this.#init.head.publish(end);
+    for (const listener of this.#listeners) notify(listener, end);
+  }
+
+  /** Call `listener` with each new durable end; returns the unsubscribe function. */
+  listen(listener: (durableEnd: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   #countRecords(group: Entry[]): number {
@@ -388,4 +397,13 @@ export class Writer {
 /** A byte array on shared memory, so the sealer's worker can hash in place. */
 function sharedBytes(size: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(size));
+}
+
+/** Run a durable-end listener; its failure is reported, never allowed to break the writer. */
+export function notify(listener: (durableEnd: number) => void, end: number): void {
+  try {
+    listener(end);
+  } catch (e) {
+    reportError(e);
+  }
 }

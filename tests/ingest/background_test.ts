@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { contentHash } from "../../src/records/mod.ts";
 import { Ingestor } from "../../src/ingest/mod.ts";
+import { Journal } from "../../src/wal/mod.ts";
 import { assertionPayload, openEnv } from "./_helpers.ts";
 import type { KvStore } from "../../src/store/mod.ts";
 
@@ -13,7 +14,7 @@ async function waitFor(store: KvStore, hash: string, timeoutMs: number): Promise
   return performance.now() - start;
 }
 
-Deno.test("Ingestor.start() wakes on a journal change long before its poll interval", async () => {
+Deno.test("Ingestor.start() over this process's writer wakes on each durable append, not the poll", async () => {
   await using env = await openEnv();
   const ingestor = new Ingestor(env.journal, env.store, { pollIntervalMs: 60_000 });
   ingestor.start();
@@ -26,13 +27,32 @@ Deno.test("Ingestor.start() wakes on a journal change long before its poll inter
       times.push(await waitFor(env.store, await contentHash(payload), 10_000));
     }
     console.log(`append → queryable: ${times.map((t) => t.toFixed(1)).join(", ")} ms`);
-    assert.ok(Math.max(...times) < 2_000, "woken by Deno.watchFs, not the 60 s poll");
+    assert.ok(Math.max(...times) < 2_000, "woken by journal.onDurable(), not the 60 s poll");
   } finally {
     const start = performance.now();
     await ingestor.stop();
     assert.ok(performance.now() - start < 1_000, "stop() returns promptly");
   }
   assert.equal(ingestor.running, false);
+});
+
+Deno.test("Ingestor.start() over a read-only journal wakes through Deno.watchFs, not the poll", async () => {
+  await using env = await openEnv();
+  const reader = await Journal.open(env.journalDir, { readOnly: true });
+  const ingestor = new Ingestor(reader, env.store, { pollIntervalMs: 60_000 });
+  ingestor.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the first pass finish and sleep
+    for (let i = 0; i < 3; i++) {
+      const payload = assertionPayload(i);
+      await env.journal.append(payload);
+      const ms = await waitFor(env.store, await contentHash(payload), 10_000);
+      assert.ok(ms < 2_000, `woken by Deno.watchFs, not the 60 s poll (took ${ms} ms)`);
+    }
+  } finally {
+    await ingestor.stop();
+    await reader.close();
+  }
 });
 
 Deno.test("Ingestor.start() without watching still ingests on its poll interval", async () => {

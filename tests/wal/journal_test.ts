@@ -223,3 +223,61 @@ Deno.test('Journal.close() fdatasyncs what durability "none" left unsynced', asy
     assert.equal(fs.segmentSyncs, syncs + 1);
   });
 });
+
+Deno.test("Journal.onDurable() tells a writer's listeners each new durable end until unsubscribed", async () => {
+  await withTempDir(async (dir) => {
+    const journal = await Journal.open(dir, { segmentBytes: 256 });
+    const seen: number[] = [];
+    const unsubscribe = journal.onDurable((end) => seen.push(end));
+    const first = await journal.append(payload(1, 100));
+    const batch = await journal.appendBatch([payload(2, 200), payload(3, 200)]);
+    assert.equal(seen.at(-1), batch[1].next);
+    assert.ok(seen.includes(first.next));
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "ends only move forward");
+    assert.ok(seen.every((end) => end <= journal.durableOffset));
+    unsubscribe();
+    const count = seen.length;
+    await journal.append(payload(4));
+    assert.equal(seen.length, count);
+    await journal.close();
+  });
+});
+
+Deno.test("Journal.onDurable() tells a reader's listeners when refresh() sees the end move", async () => {
+  await withTempDir(async (dir) => {
+    const writer = await Journal.open(dir);
+    const reader = await Journal.open(dir, { readOnly: true });
+    const seen: number[] = [];
+    reader.onDurable((end) => seen.push(end));
+    await reader.refresh();
+    assert.deepEqual(seen, [], "no move, no call");
+    const { next } = await writer.append(payload(1));
+    await reader.refresh();
+    assert.deepEqual(seen, [next]);
+    await reader.close();
+    await writer.close();
+  });
+});
+
+Deno.test("Journal.onDurable() listener that throws is reported and appends still resolve", async () => {
+  await withTempDir(async (dir) => {
+    const reported: unknown[] = [];
+    const onError = (event: ErrorEvent) => {
+      event.preventDefault();
+      reported.push(event.error);
+    };
+    globalThis.addEventListener("error", onError);
+    try {
+      const journal = await Journal.open(dir);
+      journal.onDurable(() => {
+        throw new Error("listener broke");
+      });
+      const { offset } = await journal.append(payload(1));
+      assert.deepEqual((await journal.read(offset)).payload, payload(1));
+      assert.equal((reported[0] as Error).message, "listener broke");
+      await journal.close();
+    } finally {
+      globalThis.removeEventListener("error", onError);
+    }
+  });
+});
