@@ -66,6 +66,26 @@ export function sealRecord(h: Hashers, buf: Uint8Array, at: number): void {
 }
 
 /**
+ * The length checks alone, without reading the payload: `available` bytes of
+ * the record are in `buf` (at least the header for a verdict), and `room`
+ * bytes remain before the end of the segment or the durable end.
+ */
+export function checkLength(
+  buf: Uint8Array,
+  at: number,
+  available: number,
+  room: number,
+  maxRecordBytes: number,
+): CorruptionReason | null {
+  if (available < HEADER_SIZE) return "torn header";
+  const len = readU32(buf, at + LEN_OFFSET);
+  if (len === 0) return "zero length";
+  if (len > maxRecordBytes) return "length exceeds maximum";
+  if (HEADER_SIZE + len > room) return "torn payload";
+  return null;
+}
+
+/**
  * Check the record at `at`, given that `available` bytes from `at` belong to
  * the segment (and are in `buf`, up to the record's end). Returns `null` for a
  * good record, else what is wrong. The length is bounded before the payload is
@@ -79,12 +99,9 @@ export function checkRecord(
   maxRecordBytes: number,
   verifyDigest: boolean,
 ): CorruptionReason | null {
-  if (available < HEADER_SIZE) return "torn header";
-  const len = readU32(buf, at + LEN_OFFSET);
-  if (len === 0) return "zero length";
-  if (len > maxRecordBytes) return "length exceeds maximum";
-  if (HEADER_SIZE + len > available) return "torn payload";
-  const end = at + HEADER_SIZE + len;
+  const bad = checkLength(buf, at, available, available, maxRecordBytes);
+  if (bad !== null) return bad;
+  const end = at + HEADER_SIZE + readU32(buf, at + LEN_OFFSET);
   const crc = h.crc32c(
     buf.subarray(at + LEN_OFFSET, at + LEN_SIZE),
     buf.subarray(at + DIGEST_OFFSET, end),

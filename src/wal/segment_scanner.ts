@@ -8,7 +8,7 @@ import type { CorruptionReason } from "./errors.ts";
 import type { Hashers } from "./checksums.ts";
 import type { FileHandle } from "./file_layer.ts";
 import { DIGEST_OFFSET, DIGEST_SIZE, HEADER_SIZE, LEN_OFFSET } from "./format.ts";
-import { checkRecord, readU32 } from "./record_codec.ts";
+import { checkLength, checkRecord, readU32 } from "./record_codec.ts";
 
 /** How much of each record a scan verifies. */
 export type ScanVerify = "length" | "crc" | "digest";
@@ -112,7 +112,7 @@ export class SegmentScanner {
     const o = pos - this.#bufStart; // the buffer may have moved
     const available = Math.min(avail, have);
     const reason = this.#opts.verify === "length"
-      ? lengthOnly(this.#buf, o, available, this.#opts.maxRecordBytes, avail)
+      ? checkLength(this.#buf, o, available, avail, this.#opts.maxRecordBytes)
       : checkRecord(
         this.#h,
         this.#buf,
@@ -166,19 +166,4 @@ export class SegmentScanner {
     }
     return this.#bufLen;
   }
-}
-
-function lengthOnly(
-  buf: Uint8Array,
-  at: number,
-  available: number,
-  max: number,
-  avail: number,
-): CorruptionReason | null {
-  if (available < HEADER_SIZE) return "torn header";
-  const len = readU32(buf, at + LEN_OFFSET);
-  if (len === 0) return "zero length";
-  if (len > max) return "length exceeds maximum";
-  if (HEADER_SIZE + len > avail) return "torn payload";
-  return null;
 }
