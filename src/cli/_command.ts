@@ -7,7 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { type DataConfig, resolveConfig } from "./_config.ts";
+import { type DataConfig, resolveConfig } from "../config/data_dir.ts";
 import { UsageError } from "./_output.ts";
 
 /** One option of a command. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { openJournal } from "./_config.ts";
+import { openJournal } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { readLines } from "./_lines.ts";
 import {

@@ -11,7 +11,7 @@ import { continents, countries, languages } from "countries-list";
 import { type Assertion, type Epoch, serializeRecord, toHex, type Vote } from "../records/mod.ts";
 import { Ingestor } from "../ingest/mod.ts";
 import type { AppendResult } from "../wal/mod.ts";
-import { openJournal, openStore } from "./_config.ts";
+import { openJournal, openStore } from "../config/data_dir.ts";
 import type { Command, CommandInput } from "./_command.ts";
 import { emit, EXIT_OK, formatRate, rate } from "./_output.ts";
 

@@ -8,7 +8,7 @@
 import { Ingestor, scheduleIngest } from "../ingest/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import type { KvStore as Store } from "../store/mod.ts";
-import { openJournal, openStore } from "./_config.ts";
+import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, formatRate, printErr, rate, table, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { openStore } from "./_config.ts";
+import { openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_FAILURE, EXIT_OK, printErr, UsageError } from "./_output.ts";
 import type { KvStore } from "../store/mod.ts";

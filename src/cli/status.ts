@@ -6,7 +6,7 @@
  */
 
 import { collectStatus } from "../http/status_report.ts";
-import { openJournal, openStore } from "./_config.ts";
+import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption } from "./_command.ts";
 import { emit, EXIT_OK, formatBytes, table } from "./_output.ts";
 

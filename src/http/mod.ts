@@ -32,7 +32,7 @@
  * @module
  */
 
-import { resolveConfig } from "../cli/_config.ts";
+import { resolveConfig } from "../config/data_dir.ts";
 import { type App, type AppOptions, createApp } from "./app.ts";
 import { errorResponse, HttpError, type HttpErrorCode } from "./errors.ts";
 import { openService, type Service } from "./service.ts";

@@ -6,7 +6,7 @@
  */
 
 import { Ingestor } from "../ingest/mod.ts";
-import { type DataConfig, openJournal, openStore } from "../cli/_config.ts";
+import { type DataConfig, openJournal, openStore } from "../config/data_dir.ts";
 import { type App, createApp } from "./app.ts";
 import type { Journal } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
