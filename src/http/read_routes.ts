@@ -5,14 +5,11 @@
  * @module
  */
 
-import { MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
+import { isEpochId, isHash, MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
 import { collectStatus } from "./status_report.ts";
-
-/** Length of a content hash in hex: BLAKE3-256 is 32 bytes. */
-const HASH_HEX_LENGTH = 32 * 2;
 
 /** Largest page a list route returns. */
 export const MAX_PAGE_LIMIT = 1000;
@@ -43,11 +40,11 @@ export const readRoutes: Route<AppContext>[] = [
     async (context) => Response.json(await collectStatus(context.journal, context.store)),
   ),
   get("/assertions/:hash", async (context, _request, params) => {
-    const hash = hexParam(params, "hash", { exact: HASH_HEX_LENGTH });
+    const hash = hexParam(params, "hash", isHash, "64 hex characters");
     return found(await context.store.getAssertion(hash), `assertion "${hash}"`);
   }),
   get("/assertions/:hash/votes", async (context, _request, params, url) => {
-    const hash = hexParam(params, "hash", { exact: HASH_HEX_LENGTH });
+    const hash = hexParam(params, "hash", isHash, "64 hex characters");
     const [page, tally] = await Promise.all([
       context.store.listVotes(hash, pageOptions(url)),
       context.store.tally(hash),
@@ -63,7 +60,12 @@ export const readRoutes: Route<AppContext>[] = [
     return Response.json({ items: page.items, cursor: page.cursor });
   }),
   get("/epochs/:id", async (context, _request, params) => {
-    const id = hexParam(params, "id", { max: MAX_EPOCH_ID_BYTES * 2 });
+    const id = hexParam(
+      params,
+      "id",
+      isEpochId,
+      `an even number of hex characters, at most ${MAX_EPOCH_ID_BYTES * 2}`,
+    );
     return found(await context.store.getEpoch(id), `epoch "${id}"`);
   }),
 ];
@@ -75,24 +77,19 @@ function found(value: unknown, what: string): Response {
   return Response.json(value);
 }
 
-/** A hex path parameter: exactly `size.exact` characters, or at most `size.max`. */
+/** A hex path parameter, any case, checked by the records module's predicate. */
 function hexParam(
   params: RouteParams,
   name: string,
-  size: { exact?: number; max?: number },
+  valid: (value: string) => boolean,
+  expected: string,
 ): string {
   const value = params[name].toLowerCase();
-  const ok = /^[0-9a-f]+$/.test(value) && value.length % 2 === 0 &&
-    (size.exact === undefined || value.length === size.exact) &&
-    (size.max === undefined || value.length <= size.max);
-  if (!ok) {
-    const what = size.exact !== undefined
-      ? `${size.exact} hex characters`
-      : `an even number of hex characters, at most ${size.max}`;
+  if (!valid(value)) {
     throw new HttpError(
       400,
       "bad_request",
-      `Cannot read ${name} "${params[name]}": expected ${what}`,
+      `Cannot read ${name} "${params[name]}": expected ${expected}`,
     );
   }
   return value;

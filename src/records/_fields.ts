@@ -3,7 +3,7 @@
 
 import { RecordValidationError } from "./errors.ts";
 import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES } from "./limits.ts";
-import { isLowerHex } from "./hex.ts";
+import { isEpochId, isHash } from "./hex.ts";
 
 const encoder = new TextEncoder();
 
@@ -81,7 +81,7 @@ export function time(type: string, field: string, value: unknown): number {
 
 /** A 64-character lowercase hex content hash. */
 export function hash(type: string, field: string, value: unknown): string {
-  if (typeof value !== "string" || value.length !== HASH_HEX_LENGTH || !isLowerHex(value)) {
+  if (!isHash(value)) {
     fail(type, field, `must be ${HASH_HEX_LENGTH} lowercase hex characters, got ${show(value)}`);
   }
   return value;
@@ -89,9 +89,7 @@ export function hash(type: string, field: string, value: unknown): string {
 
 /** An epoch id: 1–32 bytes as 2–64 lowercase hex characters. */
 export function epochId(type: string, field: string, value: unknown): string {
-  if (
-    typeof value !== "string" || !isLowerHex(value) || value.length > 2 * MAX_EPOCH_ID_BYTES
-  ) {
+  if (!isEpochId(value)) {
     fail(
       type,
       field,

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES } from "./limits.ts";
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /**
@@ -26,6 +28,44 @@ export function toHex(bytes: Uint8Array): string {
 /** True when `text` is non-empty, even-length lowercase hex. */
 export function isLowerHex(text: string): boolean {
   return text.length > 0 && text.length % 2 === 0 && /^[0-9a-f]+$/.test(text);
+}
+
+/**
+ * True when `value` is a content hash: BLAKE3-256 as 64 lowercase hex
+ * characters. Every layer checks hashes with this one predicate and throws
+ * its own typed error.
+ *
+ * @example Tell a hash from other strings
+ * ```ts
+ * import { isHash } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isHash("ab".repeat(32)), true);
+ * assert.equal(isHash("AB".repeat(32)), false);
+ * assert.equal(isHash("ab"), false);
+ * ```
+ */
+export function isHash(value: unknown): value is string {
+  return typeof value === "string" && value.length === HASH_HEX_LENGTH && isLowerHex(value);
+}
+
+/**
+ * True when `value` is an epoch id: 1 to `MAX_EPOCH_ID_BYTES` bytes as
+ * lowercase hex (2 to 64 characters, even length).
+ *
+ * @example Tell an epoch id from other strings
+ * ```ts
+ * import { isEpochId } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isEpochId("0a0b"), true);
+ * assert.equal(isEpochId("0a0"), false);
+ * assert.equal(isEpochId("00".repeat(33)), false);
+ * ```
+ */
+export function isEpochId(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 2 * MAX_EPOCH_ID_BYTES &&
+    isLowerHex(value);
 }
 
 /**

@@ -43,4 +43,4 @@ export {
 } from "./codec.ts";
 export { parseRecordJson, recordToJson } from "./json.ts";
 export { contentHash } from "./hash.ts";
-export { fromHex, toHex } from "./hex.ts";
+export { fromHex, isEpochId, isHash, toHex } from "./hex.ts";

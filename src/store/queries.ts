@@ -10,6 +10,8 @@ import {
   contentHash,
   decodeRecord,
   type Epoch,
+  isEpochId,
+  isHash,
   type Vote,
 } from "../records/mod.ts";
 import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../records/limits.ts";
@@ -25,12 +27,9 @@ import type {
   Tally,
 } from "./types.ts";
 
-const HASH_RE = new RegExp(`^[0-9a-f]{${HASH_HEX_LENGTH}}$`);
-const EPOCH_RE = new RegExp(`^(?:[0-9a-f]{2}){1,${MAX_EPOCH_ID_BYTES}}$`);
-
 /** Throws TypeError unless `hash` is a 64-character lowercase hex hash. */
 export function checkHash(action: string, hash: unknown): string {
-  if (typeof hash !== "string" || !HASH_RE.test(hash)) {
+  if (!isHash(hash)) {
     throw new TypeError(
       `Cannot ${action}: expected ${HASH_HEX_LENGTH} lowercase hex characters, got "${
         String(hash).slice(0, 80)
@@ -42,7 +41,7 @@ export function checkHash(action: string, hash: unknown): string {
 
 /** Throws TypeError unless `id` is an epoch id (2–64 lowercase hex characters). */
 export function checkEpochId(action: string, id: unknown): string {
-  if (typeof id !== "string" || !EPOCH_RE.test(id)) {
+  if (!isEpochId(id)) {
     throw new TypeError(
       `Cannot ${action}: expected an epoch id of 2 to ${
         2 * MAX_EPOCH_ID_BYTES
