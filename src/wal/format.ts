@@ -48,6 +48,12 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Default cap on the bytes one group commit writes with one fdatasync. */
 export const DEFAULT_GROUP_COMMIT_BYTES = 1024 * 1024;
 
+/**
+ * Default zero-filled space kept ahead of the active segment's last record.
+ * Zeros past the last record of the last segment are its end, not damage.
+ */
+export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024;
+
 /** Segment names: the base offset as 20 zero-padded decimal digits (u64 max has 20). */
 export const SEGMENT_NAME_DIGITS = 20;
 /** Segment file extension. */

@@ -11,6 +11,7 @@ import { denoFileLayer } from "./file_layer.ts";
 import {
   DEFAULT_GROUP_COMMIT_BYTES,
   DEFAULT_MAX_RECORD_BYTES,
+  DEFAULT_PREALLOCATE_BYTES,
   DEFAULT_SEGMENT_BYTES,
   FORMAT_VERSION,
   HEADER_SIZE,
@@ -38,6 +39,7 @@ export function settings(options: JournalOptions): Settings {
     maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
     groupCommitBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
     durability: options.durability ?? "always",
+    preallocateBytes: options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES,
     syncIntervalMs: options.syncIntervalMs ?? 100,
     recovery: options.recovery ?? "tolerate-torn-tail",
     verify: options.verify ?? "tail",
@@ -52,6 +54,11 @@ export function settings(options: JournalOptions): Settings {
         `Cannot open journal: option "${key}" must be a positive integer, got "${s[key]}"`,
       );
     }
+  }
+  if (!Number.isSafeInteger(s.preallocateBytes) || s.preallocateBytes < 0) {
+    throw new RangeError(
+      `Cannot open journal: option "preallocateBytes" must be a non-negative integer, got "${s.preallocateBytes}"`,
+    );
   }
   if (s.maxRecordBytes > MAX_LEN_FIELD - HEADER_SIZE) {
     throw new RangeError(
@@ -148,6 +155,7 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       maxRecordBytes: s.maxRecordBytes,
       groupCommitBytes: s.groupCommitBytes,
       durability: s.durability,
+      preallocateBytes: s.durability === "none" ? 0 : s.preallocateBytes,
       syncIntervalMs: s.syncIntervalMs,
     });
     return {

@@ -112,6 +112,16 @@ export interface JournalOptions {
    */
   durability?: Durability;
   /**
+   * Zero-fill the active segment this far ahead of its last record (durability
+   * `"always"` and `"interval"`). An fdatasync that only overwrites allocated
+   * blocks commits no file-size change, which on ext4 and XFS makes it about
+   * half as slow as one that grows the file; zeros past the last record of
+   * the active segment read as its end (docs/FORMAT.md 1.3). `0` turns it off
+   * (copy-on-write file systems such as btrfs and ZFS gain nothing from it).
+   * @default {1048576} (1 MiB)
+   */
+  preallocateBytes?: number;
+  /**
    * Sync period for durability `"interval"`, in milliseconds.
    * @default {100}
    */
@@ -360,7 +370,7 @@ export interface VerifyReport {
   segments: number;
   /** Records that verified. */
   records: number;
-  /** Bytes in the segment files. */
+  /** Bytes of records in the segment files (preallocated zeros past the last record not counted). */
   bytes: number;
   /** The published durable end, or `null` if unknown. */
   durableOffset: number | null;

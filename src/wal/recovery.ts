@@ -12,7 +12,7 @@ import type { Hashers } from "./checksums.ts";
 import type { FileLayer } from "./file_layer.ts";
 import type { RecoveryEvent, RecoveryMode, RecoveryReport } from "./options.ts";
 import { segmentName } from "./segment_name.ts";
-import { SegmentScanner } from "./segment_scanner.ts";
+import { SegmentScanner, zeroFrom } from "./segment_scanner.ts";
 
 /** Input of `recover()`. */
 export interface RecoveryInput {
@@ -142,7 +142,12 @@ export async function recover(input: RecoveryInput): Promise<RecoveryResult> {
       // skip-corrupt resyncs at most to the durable end, a record boundary
       head === null ? Infinity : Math.min(head, end) - base,
     );
-    if (tornAt >= 0) {
+    if (tornAt >= 0 && await zeroTail(fs, file, tornAt - base)) {
+      // The writer's preallocated space past its last record: the end of the
+      // data, not a tear. Cut it so the segment's size is its data again.
+      await truncate(fs, file, tornAt - base);
+      sizes[last] = tornAt - base;
+    } else if (tornAt >= 0) {
       if (mode === "absolute") throw new CorruptJournalError(file, tornAt, tornReason);
       await truncate(fs, file, tornAt - base);
       sizes[last] = tornAt - base;
@@ -198,6 +203,15 @@ export async function recover(input: RecoveryInput): Promise<RecoveryResult> {
 
 function pathOf(dir: string, base: number): string {
   return `${dir}/${segmentName(base)}`;
+}
+
+async function zeroTail(fs: FileLayer, path: string, from: number): Promise<boolean> {
+  const file = await fs.open(path, { read: true });
+  try {
+    return await zeroFrom(file, from);
+  } finally {
+    file.close();
+  }
 }
 
 async function truncate(fs: FileLayer, path: string, size: number): Promise<void> {

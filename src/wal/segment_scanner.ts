@@ -167,3 +167,24 @@ export class SegmentScanner {
     return this.#bufLen;
   }
 }
+
+/**
+ * Whether every byte of `file` from position `from` to its end is zero: the
+ * writer's preallocated space past the last record of the active segment
+ * (docs/FORMAT.md 1.3), not damage. Moves the file position.
+ */
+export async function zeroFrom(file: FileHandle, from: number): Promise<boolean> {
+  const size = (await file.stat()).size;
+  const buf = new Uint8Array(Math.min(ZERO_CHECK_CHUNK, Math.max(0, size - from)));
+  await file.seek(from, Deno.SeekMode.Start);
+  let pos = from;
+  while (pos < size) {
+    const got = await file.read(buf.subarray(0, Math.min(buf.length, size - pos)));
+    if (got === null || got === 0) break;
+    for (let i = 0; i < got; i++) if (buf[i] !== 0) return false;
+    pos += got;
+  }
+  return true;
+}
+
+const ZERO_CHECK_CHUNK = 1024 * 1024;

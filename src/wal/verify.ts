@@ -12,7 +12,7 @@ import { DEFAULT_MAX_RECORD_BYTES, HEAD_FILE, META_FILE } from "./format.ts";
 import { readMeta } from "./metadata.ts";
 import type { VerifyProblem, VerifyReport } from "./options.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
-import { SegmentScanner } from "./segment_scanner.ts";
+import { SegmentScanner, zeroFrom } from "./segment_scanner.ts";
 
 /**
  * Options of `verifyJournal()`.
@@ -99,6 +99,7 @@ export async function verifyJournal(
     const handle = await fs.open(file, { read: true });
     try {
       const size = (await handle.stat()).size;
+      let dataEnd = size;
       const scanner = new SegmentScanner(handle, h, {
         start: 0,
         limit: size,
@@ -113,11 +114,16 @@ export async function verifyJournal(
           records++;
           continue;
         }
+        if (i === bases.length - 1 && await zeroFrom(handle, step.pos)) {
+          // a running (or killed) writer's preallocated space, not damage
+          dataEnd = step.pos;
+          break;
+        }
         problems.push({ file, offset: base + step.pos, reason: step.reason });
         await scanner.resync();
       }
-      bytes += size;
-      end = base + size;
+      bytes += dataEnd;
+      end = base + dataEnd;
     } finally {
       handle.close();
     }

@@ -29,7 +29,7 @@ Deno.test("Journal.append() resolves offsets that read() returns byte-exactly", 
 Deno.test("Journal.appendBatch() writes contiguous records with one write and one fdatasync", async () => {
   await withTempDir(async (dir) => {
     const fs = faultLayer();
-    const journal = await Journal.open(dir, { fs });
+    const journal = await Journal.open(dir, { fs, preallocateBytes: 0 });
     const writes = fs.segmentWrites;
     const syncs = fs.segmentSyncs;
     const payloads = Array.from({ length: 100 }, (_, i) => payload(i));
