@@ -116,7 +116,9 @@ export interface JournalOptions {
    * `"always"` and `"interval"`). An fdatasync that only overwrites allocated
    * blocks commits no file-size change, which on ext4 and XFS makes it about
    * half as slow as one that grows the file; zeros past the last record of
-   * the active segment read as its end (docs/FORMAT.md 1.3). `0` turns it off
+   * the active segment read as its end (docs/FORMAT.md 1.3). Best effort: a
+   * zero fill that fails (ENOSPC) is skipped until the next segment, and only
+   * the records' own write decides an append's fate. `0` turns it off
    * (copy-on-write file systems such as btrfs and ZFS gain nothing from it).
    * @default {1048576} (1 MiB)
    */

@@ -72,6 +72,8 @@ export class Writer {
   #activeSize: number;
   /** Size of the active file: records, then zero-filled space. */
   #allocated: number;
+  /** A zero fill failed in the active segment: no more until the next one. */
+  #preallocateOff = false;
   #written: number;
   #durable: number;
   /** End of what an fdatasync has covered (behind #durable with durability "none"). */
@@ -356,18 +358,28 @@ export class Writer {
    * no size change costs about half as much. The zeros are made durable by
    * the same fdatasync as the group that asked for them; recovery reads zeros
    * past the last record as the segment's end.
+   *
+   * Best effort: a failed zero write (ENOSPC a megabyte before the disk is
+   * really full) leaves only zeros behind, which are harmless wherever they
+   * stop, so it turns preallocation off until the next segment and lets the
+   * group's own write decide whether the append succeeds.
    */
   #preallocate(end: number): void {
     const { preallocateBytes, segmentBytes } = this.#init;
     const target = Math.min(segmentBytes, end + preallocateBytes);
-    if (preallocateBytes === 0 || target <= end) return;
+    if (preallocateBytes === 0 || target <= end || this.#preallocateOff) return;
     const from = Math.max(this.#allocated, end);
-    this.#active.seekSync(from, Deno.SeekMode.Start);
-    for (let at = from; at < target; at += ZEROS.length) {
-      writeAllSync(this.#active, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)));
+    try {
+      this.#active.seekSync(from, Deno.SeekMode.Start);
+      for (let at = from; at < target; at += ZEROS.length) {
+        writeAllSync(this.#active, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)));
+      }
+    } catch {
+      this.#preallocateOff = true;
     }
-    this.#active.seekSync(this.#activeSize, Deno.SeekMode.Start);
+    // However far the zeros got, trimming to the records stays right.
     this.#allocated = target;
+    this.#active.seekSync(this.#activeSize, Deno.SeekMode.Start);
   }
 
   /** Cut the active file back to its records (before sealing or closing it). */
@@ -401,6 +413,7 @@ export class Writer {
     this.#active = file;
     this.#activeSize = 0;
     this.#allocated = 0;
+    this.#preallocateOff = false;
     bases.push(base);
   }
 

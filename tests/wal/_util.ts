@@ -39,6 +39,8 @@ export interface FaultLayer extends FileLayer {
   segmentWrites: number;
   /** When set, segment writes fail with this error. */
   failWrite: Error | null;
+  /** When set, segment writes for which it returns an error fail with it. */
+  refuseWrite: ((bytes: Uint8Array) => Error | null) | null;
   /** When set, segment fdatasyncs fail with this error. */
   failSync: Error | null;
   /** fsyncs of directories. */
@@ -54,6 +56,7 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
     segmentSyncs: 0,
     segmentWrites: 0,
     failWrite: null,
+    refuseWrite: null,
     failSync: null,
     failAfterBytes: null,
     dirSyncs: 0,
@@ -75,6 +78,8 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
         writeSync(p) {
           layer.segmentWrites++;
           if (layer.failWrite !== null) throw layer.failWrite;
+          const refusal = layer.refuseWrite?.(p) ?? null;
+          if (refusal !== null) throw refusal;
           if (layer.failAfterBytes !== null) {
             const n = layer.failAfterBytes;
             layer.failAfterBytes = 0;

@@ -145,20 +145,32 @@ Deno.test("verifyJournal() of a running writer does not report its preallocated 
   });
 });
 
-Deno.test("Journal poisons the writer when preallocation fails and reopen keeps acknowledged records", async () => {
+Deno.test("Journal skips preallocation that hits ENOSPC and still lands the records that fit", async () => {
   await withTempDir(async (dir) => {
     const fs = faultLayer();
-    const journal = await Journal.open(dir, { fs, preallocateBytes: 4096 });
-    const acked = [payload(1, 100)];
-    await journal.append(acked[0]);
-    // The next group needs more zero-filled space than is left: the zero write hits ENOSPC.
-    fs.failWrite = new Error("ENOSPC: no space left on device (injected)");
-    await assert.rejects(journal.append(payload(2, 5000)), /ENOSPC/);
-    await assert.rejects(journal.append(payload(3)), /ENOSPC/);
-    fs.failWrite = null;
-    await journal.close().catch(() => {});
-    const reopened = await Journal.open(dir);
-    assert.deepEqual(await readAll(reopened), acked);
+    const journal = await Journal.open(dir, { fs, preallocateBytes: 4096, segmentBytes: 8192 });
+    let refused = 0;
+    // The disk has room for records but not for a zero fill.
+    fs.refuseWrite = (bytes) =>
+      bytes.length > 0 && bytes.every((b) => b === 0)
+        ? (refused++, new Error("ENOSPC: no space left on device (injected)"))
+        : null;
+    const payloads = Array.from({ length: 40 }, (_, i) => payload(i, 300));
+    for (const p of payloads) await journal.append(p);
+    assert.ok(refused >= 2, `zero fills refused: ${refused}`);
+    assert.ok((await journal.segments()).length >= 2, "rotation retried preallocation");
+    for (const s of await journal.segments()) {
+      assert.equal((await Deno.stat(s.path)).size, s.end - s.base, "no space beyond the records");
+    }
+    assert.deepEqual(await readAll(journal), payloads);
+    // Preallocation comes back once zero fills succeed again (in the next segment).
+    fs.refuseWrite = null;
+    while ((await journal.segments()).length < 4) await journal.append(payload(1, 300));
+    const active = (await journal.segments()).at(-1)!;
+    assert.ok((await Deno.stat(active.path)).size > active.end - active.base);
+    await journal.close();
+    const reopened = await Journal.open(dir, { verify: "full" });
+    assert.deepEqual((await readAll(reopened)).slice(0, 40), payloads);
     await reopened.close();
   });
 });
