@@ -115,7 +115,8 @@ async function runAppend(input: CommandInput): Promise<number> {
     }
   }
 
-  const journal = await openJournal(input.config);
+  // This process does nothing but append: a quick flush may block its event loop.
+  const journal = await openJournal(input.config, { blockingSyncMs: 1 });
   try {
     await appendLines(journal, source.open(), totals, batchSize, source.size);
   } finally {

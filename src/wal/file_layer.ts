@@ -37,6 +37,11 @@ export interface FileHandle {
   seekSync(offset: number, whence: Deno.SeekMode): number;
   /** fdatasync: make the written data (and the size) durable. */
   syncData(): Promise<void>;
+  /**
+   * Blocking fdatasync, used only when the journal's `blockingSyncMs` allows
+   * it. A layer without it is always synced through `syncData()`.
+   */
+  syncDataSync?(): void;
   /** Cut or extend the file to `len` bytes. */
   truncate(len?: number): Promise<void>;
   /** Size of the file. */

@@ -40,6 +40,7 @@ export function settings(options: JournalOptions): Settings {
     groupCommitBytes: options.groupCommitBytes ?? DEFAULT_GROUP_COMMIT_BYTES,
     durability: options.durability ?? "always",
     preallocateBytes: options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES,
+    blockingSyncMs: options.blockingSyncMs ?? 0,
     syncIntervalMs: options.syncIntervalMs ?? 100,
     recovery: options.recovery ?? "tolerate-torn-tail",
     verify: options.verify ?? "tail",
@@ -58,6 +59,11 @@ export function settings(options: JournalOptions): Settings {
   if (!Number.isSafeInteger(s.preallocateBytes) || s.preallocateBytes < 0) {
     throw new RangeError(
       `Cannot open journal: option "preallocateBytes" must be a non-negative integer, got "${s.preallocateBytes}"`,
+    );
+  }
+  if (!Number.isFinite(s.blockingSyncMs) || s.blockingSyncMs < 0) {
+    throw new RangeError(
+      `Cannot open journal: option "blockingSyncMs" must be a non-negative number of milliseconds, got "${s.blockingSyncMs}"`,
     );
   }
   if (s.maxRecordBytes > MAX_LEN_FIELD - HEADER_SIZE) {
@@ -156,6 +162,7 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       groupCommitBytes: s.groupCommitBytes,
       durability: s.durability,
       preallocateBytes: s.durability === "none" ? 0 : s.preallocateBytes,
+      blockingSyncMs: s.blockingSyncMs,
       syncIntervalMs: s.syncIntervalMs,
     });
     return {

@@ -58,6 +58,8 @@ export interface WriterInit {
   durability: Durability;
   /** Zero-filled space kept ahead of the last record (0: none). */
   preallocateBytes: number;
+  /** Longest fdatasync the event loop may block on (0: never block). */
+  blockingSyncMs: number;
   /** Interval for durability "interval". */
   syncIntervalMs: number;
 }
@@ -78,6 +80,8 @@ export class Writer {
   #durable: number;
   /** End of what an fdatasync has covered (behind #durable with durability "none"). */
   #synced: number;
+  /** How long the last flush of the active segment took, in ms. */
+  #lastSyncMs = 0;
   #queue: Entry[] = [];
   #buf: Uint8Array;
   #loop: Promise<void> | null = null;
@@ -320,7 +324,7 @@ export class Writer {
       const mode = this.#init.durability;
       if (mode === "always") {
         action = "sync segment";
-        await this.#active.syncData();
+        await this.#syncActive();
         this.#synced = this.#written;
       }
       if (mode !== "interval") {
@@ -417,9 +421,26 @@ export class Writer {
     bases.push(base);
   }
 
+  /**
+   * fdatasync the active segment: blocking while the last flush was quicker
+   * than `blockingSyncMs` (no thread hand-offs), on the thread pool otherwise.
+   * An async flush's time includes its hand-offs, so a busy event loop errs
+   * towards staying async.
+   */
+  async #syncActive(): Promise<void> {
+    const started = performance.now();
+    const file = this.#active;
+    if (file.syncDataSync !== undefined && this.#lastSyncMs < this.#init.blockingSyncMs) {
+      file.syncDataSync();
+    } else {
+      await file.syncData();
+    }
+    this.#lastSyncMs = performance.now() - started;
+  }
+
   async #syncPublish(): Promise<void> {
     const end = this.#written;
-    await this.#active.syncData();
+    await this.#syncActive();
     this.#synced = end;
     this.#publish(end);
   }

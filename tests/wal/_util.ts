@@ -33,8 +33,12 @@ export async function flipByte(path: string, pos: number): Promise<void> {
 
 /** Counters and fault switches of a wrapped file layer. */
 export interface FaultLayer extends FileLayer {
-  /** fdatasync calls on segment files. */
+  /** fdatasync calls on segment files (blocking and async). */
   segmentSyncs: number;
+  /** How each segment fdatasync ran, in order. */
+  syncKinds: ("blocking" | "async")[];
+  /** Called before each segment fdatasync (after it is counted). */
+  beforeSync: ((kind: "blocking" | "async") => void) | null;
   /** Write calls on segment files. */
   segmentWrites: number;
   /** When set, segment writes fail with this error. */
@@ -54,6 +58,8 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
   const layer: FaultLayer = {
     ...base,
     segmentSyncs: 0,
+    syncKinds: [],
+    beforeSync: null,
     segmentWrites: 0,
     failWrite: null,
     refuseWrite: null,
@@ -93,8 +99,21 @@ export function faultLayer(base: FileLayer = denoFileLayer): FaultLayer {
         seek: (o, w) => inner.seek(o, w),
         syncData() {
           layer.segmentSyncs++;
+          layer.syncKinds.push("async");
+          try {
+            layer.beforeSync?.("async");
+          } catch (e) {
+            return Promise.reject(e);
+          }
           if (layer.failSync !== null) return Promise.reject(layer.failSync);
           return inner.syncData();
+        },
+        syncDataSync() {
+          layer.segmentSyncs++;
+          layer.syncKinds.push("blocking");
+          layer.beforeSync?.("blocking");
+          if (layer.failSync !== null) throw layer.failSync;
+          inner.syncDataSync!();
         },
         truncate: (len) => inner.truncate(len),
         stat: () => inner.stat(),

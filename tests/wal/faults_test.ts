@@ -4,15 +4,16 @@ import { faultLayer, payload, readAll, withTempDir } from "./_util.ts";
 
 const eio = () => new Deno.errors.Interrupted("EIO: input/output error (injected)");
 
-for (const fault of ["write", "fdatasync", "partial write"] as const) {
+for (const fault of ["write", "fdatasync", "blocking fdatasync", "partial write"] as const) {
   Deno.test(`Journal poisons the writer when ${fault === "fdatasync" ? "an" : "a"} ${fault} fails and reopen recovers`, async () => {
     await withTempDir(async (dir) => {
       const fs = faultLayer();
-      const journal = await Journal.open(dir, { fs });
+      const blocking = fault === "blocking fdatasync";
+      const journal = await Journal.open(dir, { fs, blockingSyncMs: blocking ? 60_000 : 0 });
       const acked = [];
       for (let i = 0; i < 5; i++) acked.push(await journal.append(payload(i)));
       if (fault === "write") fs.failWrite = eio();
-      if (fault === "fdatasync") fs.failSync = eio();
+      if (fault === "fdatasync" || blocking) fs.failSync = eio();
       if (fault === "partial write") fs.failAfterBytes = 30;
       const affected = await Promise.allSettled([
         journal.append(payload(10)),
@@ -38,7 +39,11 @@ for (const fault of ["write", "fdatasync", "partial write"] as const) {
       const reopened = await Journal.open(dir);
       const read = await readAll(reopened);
       assert.deepEqual(read.slice(0, 5), acked.map((_, i) => payload(i)));
-      if (fault !== "fdatasync") assert.equal(read.length, 5); // a failed write left nothing valid
+      // a failed write left nothing valid
+      if (fault === "write" || fault === "partial write") assert.equal(read.length, 5);
+      if (blocking) {
+        assert.ok(fs.syncKinds.includes("blocking"), "the failed flush was the blocking one");
+      }
       const next = await reopened.append(payload(30));
       assert.deepEqual((await reopened.read(next.offset)).payload, payload(30));
       await reopened.close();
