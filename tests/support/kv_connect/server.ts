@@ -175,7 +175,7 @@ export async function startKvConnectServer(
     }
     const answer = await apply(op, headers, body);
     if (stream.destroyed) return;
-    if (answer.status !== 200) return reply(stream, answer.status, answer.text);
+    if (!answer.ok) return reply(stream, answer.status, answer.text);
     if (fire("lostAfterApply", op)) {
       stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
       return;
@@ -217,8 +217,8 @@ export async function startKvConnectServer(
   }
 
   type Answer =
-    | { status: 200; type: string; body: Uint8Array }
-    | { status: number; text: string };
+    | { ok: true; type: string; body: Uint8Array }
+    | { ok: false; status: number; text: string };
 
   async function apply(
     op: KvConnectOperation,
@@ -242,7 +242,7 @@ export async function startKvConnectServer(
     } catch (error) {
       if (!isClientMistake(error)) throw error;
       stats.badRequests++;
-      return { status: 400, text: (error as Error).message };
+      return { ok: false, status: 400, text: (error as Error).message };
     }
   }
 
@@ -266,7 +266,7 @@ export async function startKvConnectServer(
       expiresAt: new Date(Date.now() + ttlMs).toISOString(),
     };
     return {
-      status: 200,
+      ok: true,
       type: "application/json",
       body: new TextEncoder().encode(JSON.stringify(response)),
     };
@@ -323,7 +323,7 @@ function isClientMistake(error: unknown): boolean {
 }
 
 function protobuf(body: Uint8Array) {
-  return { status: 200 as const, type: "application/x-protobuf", body };
+  return { ok: true as const, type: "application/x-protobuf", body };
 }
 
 function reply(stream: Stream, status: number, text: string, extra: Record<string, string> = {}) {
