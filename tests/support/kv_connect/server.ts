@@ -2,7 +2,8 @@
  * The KV Connect test server: Deno's remote KV protocol over HTTP/2
  * cleartext, backed by a real Deno KV in a temporary SQLite file, with
  * faults injected between the client and that KV. See `README.md` beside
- * this file for what it serves and how tests drive it.
+ * this file for what it serves, how tests drive it, and the table of what
+ * Deno's remote client does under each fault.
  *
  * @module
  */
