@@ -10,6 +10,7 @@ export {
   type KvConnectServer,
   type KvConnectServerOptions,
   type KvConnectStats,
+  MIN_METADATA_TTL_MS,
   PROTOCOL_VERSIONS,
   startKvConnectServer,
 } from "./server.ts";
@@ -21,3 +22,4 @@ export {
   seededRandom,
 } from "./faults.ts";
 export { openRemoteKv, waitFor } from "./remote_client.ts";
+export { KV_BACKENDS, type KvBackend, type KvTarget, withKvBackend } from "./backend.ts";

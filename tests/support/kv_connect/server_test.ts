@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRemoteKv, startKvConnectServer } from "./mod.ts";
+import { MIN_METADATA_TTL_MS, openRemoteKv, startKvConnectServer, waitFor } from "./mod.ts";
 
 Deno.test("KV Connect server round-trips every value type the store keeps through Deno's remote client", async () => {
   await using server = await startKvConnectServer();
@@ -214,4 +214,27 @@ Deno.test("KV Connect server refuses a wrong access token with 401 at open", asy
     "401 Unauthorized",
   );
   assert.equal(server.stats.faults.unauthorized, 1);
+});
+
+Deno.test("startKvConnectServer() refuses a metadata lifetime Deno's client would refetch in a loop", async () => {
+  await assert.rejects(
+    startKvConnectServer({ metadataTtlMs: MIN_METADATA_TTL_MS - 1 }),
+    RangeError,
+    "metadataTtlMs",
+  );
+});
+
+Deno.test("A failing metadata refresh leaves Deno's client on its cached metadata while it lasts", async () => {
+  await using server = await startKvConnectServer({ metadataTtlMs: MIN_METADATA_TTL_MS });
+  const kv = await openRemoteKv(server);
+  try {
+    await kv.set(["k"], "v");
+    server.setFaults({ error5xx: { on: ["metadata"] } });
+    await waitFor("a refused refresh", () => server.stats.faults.error5xx >= 1, 15_000);
+    assert.equal((await kv.get(["k"])).value, "v");
+    assert.equal((await kv.set(["k"], "w")).ok, true);
+  } finally {
+    server.setFaults({});
+    kv.close();
+  }
 });
