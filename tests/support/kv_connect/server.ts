@@ -85,7 +85,11 @@ export interface KvConnectServer extends AsyncDisposable {
   setFaults(faults: KvConnectFaults): void;
   /** Lets every stalled request go on; returns how many were held. */
   releaseStalls(): number;
-  /** Stops listening, drops every connection, closes and deletes the backing KV. Idempotent. */
+  /**
+   * Stops listening, drops every connection and held request (unapplied),
+   * waits for requests being applied, then closes and deletes the backing
+   * KV. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -119,6 +123,8 @@ export async function startKvConnectServer(
     badRequests: 0,
   };
   const stalls = new Set<() => void>();
+  const inflight = new Set<Promise<void>>();
+  let stopping = false;
   const sockets = new Set<Socket>();
   const server = http2.createServer();
   let url = "";
@@ -135,13 +141,15 @@ export async function startKvConnectServer(
   server.on("session", (session) => session.on("error", () => {}));
   server.on("stream", (stream: Stream, headers: http2.IncomingHttpHeaders) => {
     stream.on("error", () => {});
-    handle(stream, headers).catch((error) => {
+    const handled = handle(stream, headers).catch((error) => {
       // A fault of the server itself, not an injected one: say so if the
       // answer has not started, else all that is left is to reset.
       if (stream.destroyed) return;
       if (stream.headersSent) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
       else reply(stream, 500, `KV Connect test server failed: ${String(error)}`);
     });
+    inflight.add(handled);
+    handled.finally(() => inflight.delete(handled));
   });
 
   const fire = (kind: Parameters<FaultPlan["fires"]>[0], op: KvConnectOperation) => {
@@ -182,7 +190,13 @@ export async function startKvConnectServer(
       await Promise.race([released.promise, gone]);
       stalls.delete(released.resolve);
     }
+    // A held request whose client left, or whose server is closing, is
+    // dropped unapplied: closing must not write to a KV it is about to close.
     if (stream.destroyed) return;
+    if (stopping) {
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
     if (fire("error5xx", op)) {
       const status = plan.faults.error5xx?.status ?? 503;
       return reply(stream, status, `Injected ${status} before applying`);
@@ -304,10 +318,12 @@ export async function startKvConnectServer(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      stopping = true;
       for (const release of stalls) release();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await stopped;
+      await Promise.all(inflight);
       kv.close();
       await Deno.remove(dir, { recursive: true });
     })();
