@@ -38,7 +38,7 @@ Deno.test("Deno's client retries a stream reset or a dropped connection before a
       server.setFaults({ closeBeforeApply: { times: 2, how } });
       assert.equal((await kv.atomic().sum(["n"], 1n).commit()).ok, true);
       assert.equal((await kv.get(["n"])).versionstamp !== null, true);
-      assert.equal(server.stats.faults.closeBeforeApply, 3 - 1, how);
+      assert.equal(server.stats.faults.closeBeforeApply, 2, how);
       assert.equal(server.stats.appliedWrites, 1, how);
     });
   }
