@@ -25,6 +25,14 @@ export {
   type KvStoreOptions,
 } from "./kv_store.ts";
 export type { CommitCost } from "./commit.ts";
+export {
+  CommitBuilder,
+  type CommitBuilderOptions,
+  type CommitOptions,
+  type CommitRecord,
+  TOO_LARGE_REASON,
+} from "./commit_builder.ts";
+export type { PackedBatch } from "./_batch_packer.ts";
 export { KeyLayout } from "./keys.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {

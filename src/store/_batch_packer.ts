@@ -5,17 +5,8 @@
  *
  * @module
  */
-import type { DeadLetter, KvSet } from "../store/mod.ts";
-
-/** What a record or dead letter costs against a commit's limits. */
-export interface CommitCost {
-  /** Mutations it adds. */
-  mutations: number;
-  /** Bytes (keys counted twice, plus values) it adds, as Deno KV counts them. */
-  bytes: number;
-  /** Encoded key bytes it adds. */
-  keyBytes: number;
-}
+import type { CommitCost } from "./commit.ts";
+import type { DeadLetter, KvSet } from "./types.ts";
 
 /** Limits one packed batch must stay within. */
 export interface PackLimits extends CommitCost {
@@ -33,6 +24,7 @@ export const SAFETY_MARGIN = 0.02;
  * Limits for packed sets and dead letters, from what the store leaves of
  * Deno KV's commit limits once the cursor check, the cursor set and the
  * consumer set are counted (`KvStore.batchBudget()`), less the safety margin.
+ * `records` caps the records (applied plus dead-lettered) per commit.
  */
 export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
   return {
@@ -43,18 +35,25 @@ export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
   };
 }
 
-/** Cost of a record's sets (or a dead letter's set), as the store measured them. */
-export function setsCost(sets: readonly KvSet[]): CommitCost {
-  let bytes = 0;
-  let keys = 0;
-  for (const s of sets) {
-    keys += s.keyBytes;
-    bytes += s.bytes;
-  }
-  return { mutations: sets.length, bytes, keyBytes: keys };
-}
-
-/** One commit's worth of records, ready for `KvStore.commitBatch()`. */
+/**
+ * One commit's worth of records, from `CommitBuilder.take()`, ready for
+ * `CommitBuilder.commit()`.
+ *
+ * @example Count what a commit carries
+ * ```ts
+ * import { CommitBuilder, KvStore, type PackedBatch } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = await KvStore.open(":memory:");
+ * const journalId = "0".repeat(32);
+ * const builder = new CommitBuilder(store, { journalId });
+ * const payload = new Uint8Array([1, 2, 3]); // not a record: dead-lettered
+ * builder.add({ offset: 0, next: 43, payload, digest: new Uint8Array(32) });
+ * const planned: PackedBatch = builder.take()!;
+ * assert.deepEqual([planned.applied, planned.deadLettered, planned.end], [0, 1, 43]);
+ * store.close();
+ * ```
+ */
 export interface PackedBatch {
   /** The sets of every applied record, record by record. */
   sets: KvSet[];

@@ -1,0 +1,85 @@
+/**
+ * One commit in flight while the next is built: the ingestor's pipelining
+ * over the store's commit builder. The next commit is sent only after the one
+ * before it succeeded, because it must name that commit's versionstamp.
+ *
+ * @module
+ */
+import type { CommitBuilder, PackedBatch } from "../store/mod.ts";
+import { retrying } from "./retry.ts";
+
+/** A committed cursor: where the next record starts and the cursor key's versionstamp. */
+export interface Cursor {
+  /** Offset of the next record to apply. */
+  offset: number;
+  /** Versionstamp of the cursor key, `null` while it does not exist. */
+  versionstamp: string | null;
+}
+
+type Settled = { ok: true; versionstamp: string } | { ok: false } | { error: unknown };
+
+/** Sends the commits a builder hands out, one at a time, and tracks the confirmed cursor. */
+export class CommitPipeline {
+  #builder: CommitBuilder;
+  #lagBytes: (end: number) => number;
+  #onCommitted: (planned: PackedBatch) => void;
+  #cursor: Cursor;
+  #inflight: { planned: PackedBatch; result: Promise<Settled> } | null = null;
+
+  /**
+   * A pipeline from the confirmed `cursor`; `lagBytes(end)` is recorded with
+   * each new cursor, `onCommitted` hears of each confirmed commit.
+   */
+  constructor(
+    builder: CommitBuilder,
+    options: {
+      cursor: Cursor;
+      lagBytes: (end: number) => number;
+      onCommitted: (planned: PackedBatch) => void;
+    },
+  ) {
+    this.#builder = builder;
+    this.#cursor = options.cursor;
+    this.#lagBytes = options.lagBytes;
+    this.#onCommitted = options.onCommitted;
+  }
+
+  /** The last confirmed cursor. */
+  get cursor(): Cursor {
+    return this.#cursor;
+  }
+
+  /**
+   * Wait for the commit in flight, then send `planned` (if any) over its
+   * cursor. `false`: the commit in flight failed its versionstamp check.
+   */
+  async send(planned: PackedBatch | null): Promise<boolean> {
+    if (!(await this.settle())) return false;
+    if (planned === null) return true;
+    const options = { expect: this.#cursor.versionstamp, lagBytes: this.#lagBytes(planned.end) };
+    const result = retrying(() => this.#builder.commit(planned, options)).then(
+      (r): Settled => r.ok ? { ok: true, versionstamp: r.versionstamp! } : { ok: false },
+      (error): Settled => ({ error }),
+    );
+    this.#inflight = { planned, result };
+    return true;
+  }
+
+  /** Wait for the commit in flight; `false` if it failed its versionstamp check. */
+  async settle(): Promise<boolean> {
+    const inflight = this.#inflight;
+    if (inflight === null) return true;
+    this.#inflight = null;
+    const r = await inflight.result;
+    if ("error" in r) throw r.error;
+    if (!r.ok) return false;
+    this.#cursor = { offset: inflight.planned.end, versionstamp: r.versionstamp };
+    this.#onCommitted(inflight.planned);
+    return true;
+  }
+
+  /** Wait for any commit still in flight, whatever its outcome, so nothing runs on after a failure. */
+  async drain(): Promise<void> {
+    await this.#inflight?.result;
+  }
+}
