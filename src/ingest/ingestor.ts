@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { Journal } from "../wal/mod.ts";
+import { type Journal, JournalWatcher } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import { ingestPass, type PassStats } from "./ingest_pass.ts";
-import { JournalWatcher } from "./journal_watcher.ts";
 import { measureLag } from "./lag.ts";
 import { cleanupSegments } from "./cleanup.ts";
 import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./options.ts";
