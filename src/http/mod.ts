@@ -40,7 +40,7 @@ import { openService, type Service } from "./service.ts";
 export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
 export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { WriteReceipt } from "./write_routes.ts";
-export type { StatusReport } from "./status_report.ts";
+export type { StatusReport } from "../ingest/mod.ts";
 export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
 
 let service: Promise<Service> | null = null;

@@ -9,7 +9,7 @@ import { isEpochId, isHash, MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
-import { collectStatus } from "./status_report.ts";
+import { collectStatus } from "../ingest/mod.ts";
 
 /** Largest page a list route returns. */
 export const MAX_PAGE_LIMIT = 1000;

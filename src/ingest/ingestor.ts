@@ -115,7 +115,7 @@ export class Ingestor {
 
   /** How far the committed cursor is behind the journal's durable end. */
   lag(): Promise<Lag> {
-    return measureLag(this.#journal, this.#store, this.#stats);
+    return measureLag(this.#journal, this.#store, { stats: this.#stats });
   }
 
   #pass(options: RunOnceOptions, signal: AbortSignal | undefined): Promise<IngestReport> {
