@@ -10,11 +10,7 @@ import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
 import { collectStatus } from "../ingest/mod.ts";
-
-/** Largest page a list route returns. */
-export const MAX_PAGE_LIMIT = 1000;
-/** Page size when `limit` is not given. */
-export const DEFAULT_PAGE_LIMIT = 100;
+import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH as MAX_PAGE_LIMIT } from "../store/mod.ts";
 
 type Handle = Route<AppContext>["handle"];
 

@@ -36,6 +36,7 @@ export type { PackedBatch } from "./_batch_packer.ts";
 export { KeyLayout } from "./keys.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
+  DEFAULT_PAGE_LIMIT,
   MAX_CHECKS,
   MAX_COMMIT_BYTES,
   MAX_DEAD_LETTER_PAYLOAD_BYTES,
