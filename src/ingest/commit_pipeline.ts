@@ -16,6 +16,16 @@ export interface Cursor {
   versionstamp: string | null;
 }
 
+/** Options of `new CommitPipeline()`. */
+export interface CommitPipelineOptions {
+  /** The confirmed cursor the first commit is checked against. */
+  cursor: Cursor;
+  /** Durable bytes behind a commit ending at `end`, recorded with its cursor. */
+  lagBytes: (end: number) => number;
+  /** Called once for each commit confirmed, in order. */
+  onCommitted: (planned: PackedBatch) => void;
+}
+
 type Settled = { ok: true; versionstamp: string } | { ok: false } | { error: unknown };
 
 /** Sends the commits a builder hands out, one at a time, and tracks the confirmed cursor. */
@@ -26,18 +36,8 @@ export class CommitPipeline {
   #cursor: Cursor;
   #inflight: { planned: PackedBatch; result: Promise<Settled> } | null = null;
 
-  /**
-   * A pipeline from the confirmed `cursor`; `lagBytes(end)` is recorded with
-   * each new cursor, `onCommitted` hears of each confirmed commit.
-   */
-  constructor(
-    builder: CommitBuilder,
-    options: {
-      cursor: Cursor;
-      lagBytes: (end: number) => number;
-      onCommitted: (planned: PackedBatch) => void;
-    },
-  ) {
+  /** A pipeline sending what `builder` hands out, from the confirmed `options.cursor`. */
+  constructor(builder: CommitBuilder, options: CommitPipelineOptions) {
     this.#builder = builder;
     this.#cursor = options.cursor;
     this.#lagBytes = options.lagBytes;
