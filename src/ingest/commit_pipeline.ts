@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CommitBuilder, PackedBatch } from "../store/mod.ts";
+import type { CommitBuilder, PlannedCommit } from "../store/mod.ts";
 import { retrying } from "./retry.ts";
 
 /** A committed cursor: where the next record starts and the cursor key's versionstamp. */
@@ -23,7 +23,7 @@ export interface CommitPipelineOptions {
   /** Durable bytes behind a commit ending at `end`, recorded with its cursor. */
   lagBytes: (end: number) => number;
   /** Called once for each commit confirmed, in order. */
-  onCommitted: (planned: PackedBatch) => void;
+  onCommitted: (planned: PlannedCommit) => void;
 }
 
 type Settled = { ok: true; versionstamp: string } | { ok: false } | { error: unknown };
@@ -32,9 +32,9 @@ type Settled = { ok: true; versionstamp: string } | { ok: false } | { error: unk
 export class CommitPipeline {
   #builder: CommitBuilder;
   #lagBytes: (end: number) => number;
-  #onCommitted: (planned: PackedBatch) => void;
+  #onCommitted: (planned: PlannedCommit) => void;
   #cursor: Cursor;
-  #inflight: { planned: PackedBatch; result: Promise<Settled> } | null = null;
+  #inflight: { planned: PlannedCommit; result: Promise<Settled> } | null = null;
 
   /** A pipeline sending what `builder` hands out, from the confirmed `options.cursor`. */
   constructor(builder: CommitBuilder, options: CommitPipelineOptions) {
@@ -53,7 +53,7 @@ export class CommitPipeline {
    * Wait for the commit in flight, then send `planned` (if any) over its
    * cursor. `false`: the commit in flight failed its versionstamp check.
    */
-  async send(planned: PackedBatch | null): Promise<boolean> {
+  async send(planned: PlannedCommit | null): Promise<boolean> {
     if (!(await this.settle())) return false;
     if (planned === null) return true;
     const options = { expect: this.#cursor.versionstamp, lagBytes: this.#lagBytes(planned.end) };

@@ -6,7 +6,7 @@
  * @module
  */
 import type { CommitCost } from "./commit.ts";
-import type { DeadLetter, KvSet } from "./types.ts";
+import type { DeadLetter, KvSet, PlannedCommit } from "./types.ts";
 
 /** Limits one packed batch must stay within. */
 export interface PackLimits extends CommitCost {
@@ -33,38 +33,6 @@ export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
     keyBytes: Math.floor(budget.keyBytes * (1 - SAFETY_MARGIN)),
     records,
   };
-}
-
-/**
- * One commit's worth of records, from `CommitBuilder.take()`, ready for
- * `CommitBuilder.commit()`.
- *
- * @example Count what a commit carries
- * ```ts
- * import { CommitBuilder, KvStore, type PackedBatch } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const store = await KvStore.open(":memory:");
- * const journalId = "0".repeat(32);
- * const builder = new CommitBuilder(store, { journalId });
- * const payload = new Uint8Array([1, 2, 3]); // not a record: dead-lettered
- * builder.add({ offset: 0, next: 43, payload, digest: new Uint8Array(32) });
- * const planned: PackedBatch = builder.take()!;
- * assert.deepEqual([planned.applied, planned.deadLettered, planned.end], [0, 1, 43]);
- * store.close();
- * ```
- */
-export interface PackedBatch {
-  /** The sets of every applied record, record by record. */
-  sets: KvSet[];
-  /** The dead letters of this batch. */
-  deadLetters: DeadLetter[];
-  /** Records whose sets are in `sets`. */
-  applied: number;
-  /** Records in `deadLetters`. */
-  deadLettered: number;
-  /** Offset after the batch's last record: the cursor to commit. */
-  end: number;
 }
 
 /**
@@ -116,7 +84,7 @@ export class BatchPacker {
   }
 
   /** The batch packed so far (`null` when empty); the packer starts over empty. */
-  take(): PackedBatch | null {
+  take(): PlannedCommit | null {
     if (this.records === 0) return null;
     const batch = {
       sets: this.#sets,

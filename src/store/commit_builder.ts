@@ -8,9 +8,9 @@
  */
 
 import { commitCost } from "./commit.ts";
-import { BatchPacker, type PackedBatch, packLimits } from "./_batch_packer.ts";
+import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
-import type { CommitResult, DeadLetter } from "./types.ts";
+import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
 
 /** Reason given to the dead letter of a record whose sets cannot fit one commit. */
 export const TOO_LARGE_REASON = "too large for KV";
@@ -179,7 +179,7 @@ export class CommitBuilder {
   }
 
   /** The commit built so far (`null` when nothing is packed); the builder starts over empty. */
-  take(): PackedBatch | null {
+  take(): PlannedCommit | null {
     return this.#packer.take();
   }
 
@@ -188,7 +188,7 @@ export class CommitBuilder {
    * offset and the new cursor, in one atomic commit checked against the
    * cursor's versionstamp. `{ ok: false }` (nothing applied) when the check fails.
    */
-  commit(planned: PackedBatch, options: CommitOptions): Promise<CommitResult> {
+  commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
     return this.#store.commitBatch({
       journalId: this.#journalId,
       expect: options.expect,

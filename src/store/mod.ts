@@ -32,7 +32,6 @@ export {
   type CommitRecord,
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
-export type { PackedBatch } from "./_batch_packer.ts";
 export { KeyLayout } from "./keys.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
@@ -59,6 +58,7 @@ export type {
   KvSet,
   ListOptions,
   Page,
+  PlannedCommit,
   PoisonKind,
   RecordPlan,
   StoredAssertion,
