@@ -21,7 +21,7 @@ import {
   UsageError,
 } from "./_output.ts";
 import { startProgress } from "./_progress.ts";
-import { parseRecordLine } from "../http/record_input.ts";
+import { parseRecordLine } from "../records/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 
 /** Most bytes of payload sent in one `appendBatch`. */

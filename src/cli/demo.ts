@@ -7,7 +7,6 @@
  * @module
  */
 
-import { continents, countries, languages } from "countries-list";
 import { type Assertion, type Epoch, serializeRecord, toHex, type Vote } from "../records/mod.ts";
 import { Ingestor } from "../ingest/mod.ts";
 import type { AppendResult } from "../wal/mod.ts";
@@ -58,12 +57,31 @@ async function epochId(): Promise<string> {
   return toHex(new Uint8Array(digest).slice(0, 16));
 }
 
+/** The dataset, in the shape the demo reads. */
+interface Dataset {
+  countries: Record<string, unknown>;
+  continents: Record<string, string>;
+  languages: Record<string, { name: string }>;
+}
+
+/**
+ * Load the dataset. Imported here, not at the top of the module, so that
+ * only running the demo loads it: every other command imports this module
+ * (for its help) without paying for demo data.
+ */
+async function loadDataset(): Promise<Dataset> {
+  const { continents, countries, languages } = await import("countries-list");
+  return { countries, continents, languages };
+}
+
 /** Build the epoch and the assertions; the indexes of capital assertions are noted. */
-function buildAssertions(epoch: string): { assertions: Assertion[]; capitals: number[] } {
+function buildAssertions(
+  dataset: Dataset,
+  epoch: string,
+): { assertions: Assertion[]; capitals: number[] } {
+  const { countries, continents: continentNames, languages: languageNames } = dataset;
   const assertions: Assertion[] = [];
   const capitals: number[] = [];
-  const continentNames = continents as Record<string, string>;
-  const languageNames = languages as Record<string, { name: string }>;
   const add = (subject: string, predicate: string, object: string | number) =>
     assertions.push({
       subject,
@@ -99,7 +117,8 @@ async function runDemo(input: CommandInput): Promise<number> {
     description: "Countries, capitals, continents, currencies and languages from npm",
     startTime: TIMESTAMP,
   };
-  const { assertions, capitals } = buildAssertions(id);
+  const dataset = await loadDataset();
+  const { assertions, capitals } = buildAssertions(dataset, id);
 
   const journal = await openJournal(input.config);
   try {
@@ -155,7 +174,7 @@ async function runDemo(input: CommandInput): Promise<number> {
       const doc = {
         data: input.config,
         dataset: SOURCE,
-        countries: Object.keys(countries).length,
+        countries: Object.keys(dataset.countries).length,
         records: {
           total: records,
           assertions: assertions.length,

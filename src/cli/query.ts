@@ -6,6 +6,7 @@
  */
 
 import { openStore } from "../config/data_dir.ts";
+import { DEFAULT_PAGE_LIMIT } from "../store/mod.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_FAILURE, EXIT_OK, printErr, UsageError } from "./_output.ts";
 import type { KvStore } from "../store/mod.ts";
@@ -30,7 +31,11 @@ export const queryCommand: Command = {
     "Exit code 1 when the assertion or epoch does not exist.",
   ].join("\n"),
   options: {
-    limit: { type: "string", value: "n", description: "Page size for lists (default 20)" },
+    limit: {
+      type: "string",
+      value: "n",
+      description: `Page size for lists (default ${DEFAULT_PAGE_LIMIT})`,
+    },
     cursor: { type: "string", value: "c", description: "Continue a list from this cursor" },
   },
   positionals: [1, 2],
@@ -52,7 +57,10 @@ async function runQuery(input: CommandInput): Promise<number> {
         : `Cannot query "epochs": unexpected argument "${arg}"`,
     );
   }
-  const page = { limit: intOption(input, "limit", 20), cursor: stringOption(input, "cursor") };
+  const page = {
+    limit: intOption(input, "limit", DEFAULT_PAGE_LIMIT),
+    cursor: stringOption(input, "cursor"),
+  };
   const store = await openStore(input.config);
   try {
     const doc = await query(store, kind as Kind, arg, page);

@@ -5,7 +5,9 @@
  * @module
  */
 
-import { openService } from "../http/service.ts";
+import { accessEnv, ConfigError, hostnameEnv, portEnv } from "../config/env.ts";
+import { openService } from "../config/service.ts";
+import { createApp, DEFAULT_MAX_BODY_BYTES } from "../http/mod.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -29,12 +31,13 @@ const serveOptions: Command["options"] = {
   },
   "protect-reads": {
     type: "boolean",
-    description: "With STEMEDB_TOKEN set, require the token for reads too",
+    description:
+      "With STEMEDB_TOKEN set, require the token for reads too (env STEMEDB_PROTECT_READS)",
   },
   "max-body": {
     type: "string",
     value: "bytes",
-    description: "Request body limit (default 1048576)",
+    description: `Request body limit (default ${DEFAULT_MAX_BODY_BYTES})`,
   },
 };
 
@@ -74,30 +77,32 @@ export const startCommand: Command = {
 
 function portOf(input: CommandInput): number {
   if (input.values.port !== undefined) return intOption(input, "port", DEFAULT_PORT, 0);
-  const env = Deno.env.get("STEMEDB_PORT") || Deno.env.get("PORT");
-  if (env === undefined) return DEFAULT_PORT;
-  const port = Number(env);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`Invalid port "${env}" in the environment: expected 0 to 65535`);
+  try {
+    return portEnv() ?? DEFAULT_PORT;
+  } catch (error) {
+    // A bad variable is a mistake in how the command was called, like a bad flag.
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   }
-  return port;
 }
 
 async function runServe(input: CommandInput, explain: boolean): Promise<number> {
   const port = portOf(input);
   if (port > 65535) throw new UsageError(`Invalid value for option "--port": ${port}`);
-  const hostname = stringOption(input, "hostname") ?? Deno.env.get("STEMEDB_HOSTNAME") ??
-    DEFAULT_HOSTNAME;
-  const token = Deno.env.get("STEMEDB_TOKEN") || undefined;
-  const protectReads = input.values["protect-reads"] === true;
-  const maxBodyBytes = intOption(input, "max-body", 1024 * 1024);
-  const service = await openService(input.config, { token, protectReads, maxBodyBytes });
+  const hostname = stringOption(input, "hostname") ?? hostnameEnv() ?? DEFAULT_HOSTNAME;
+  const access = accessEnv();
+  const token = access.token;
+  const protectReads = input.values["protect-reads"] === true || access.protectReads;
+  const maxBodyBytes = intOption(input, "max-body", DEFAULT_MAX_BODY_BYTES);
+  const service = await openService(input.config);
+  const { journal, store, ingestor } = service;
+  const app = createApp({ journal, store, ingestor, token, protectReads, maxBodyBytes });
   const stop = onStopSignal();
   try {
     const listening = Promise.withResolvers<Deno.NetAddr>();
     const server = Deno.serve(
       { port, hostname, signal: stop.signal, onListen: (addr) => listening.resolve(addr) },
-      service.app.fetch,
+      app.fetch,
     );
     const addr = await listening.promise;
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;

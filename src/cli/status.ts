@@ -5,7 +5,7 @@
  * @module
  */
 
-import { collectStatus } from "../http/status_report.ts";
+import { collectStatus, DEFAULT_DEAD_LETTER_LIMIT } from "../ingest/mod.ts";
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption } from "./_command.ts";
 import { emit, EXIT_OK, formatBytes, table } from "./_output.ts";
@@ -24,7 +24,8 @@ export const statusCommand: Command = {
     "dead-letters": {
       type: "string",
       value: "n",
-      description: "How many of the latest dead letters to show (default 5)",
+      description:
+        `How many of the latest dead letters to show (default ${DEFAULT_DEAD_LETTER_LIMIT})`,
     },
   },
   positionals: [0, 0],
@@ -32,7 +33,7 @@ export const statusCommand: Command = {
 };
 
 async function runStatus(input: CommandInput): Promise<number> {
-  const deadLetterLimit = intOption(input, "dead-letters", 5, 0);
+  const deadLetterLimit = intOption(input, "dead-letters", DEFAULT_DEAD_LETTER_LIMIT, 0);
   const journal = await openJournal(input.config, { readOnly: true });
   try {
     const store = await openStore(input.config);

@@ -1,14 +1,17 @@
 /**
  * Where a command finds its data: `./data` by default, the journal in
  * `<data>/wal`, Deno KV in `<data>/kv.sqlite`; `--data`/`--kv` flags beat the
- * `STEMEDB_DATA`/`STEMEDB_KV` environment variables, which beat the defaults.
+ * `STEMEDB_DATA`/`STEMEDB_KV` environment variables (read in `env.ts`), which
+ * beat the defaults. What a journal directory holds is the log's business:
+ * opening one read-only where there is none fails in `Journal.open()`.
  *
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Journal, type JournalOptions } from "../wal/mod.ts";
 import { KvStore } from "../store/mod.ts";
+import { dataEnv, type Environment } from "./env.ts";
 
 /** Resolved locations of one data directory. */
 export interface DataConfig {
@@ -34,11 +37,12 @@ export const DEFAULT_DATA_DIR = "./data";
 /** Resolve flags, then environment, then defaults. */
 export function resolveConfig(
   flags: DataFlags,
-  env: { get(name: string): string | undefined } = Deno.env,
+  env: Environment = Deno.env,
   defaultDataDir: string = DEFAULT_DATA_DIR,
 ): DataConfig {
-  const dataDir = flags.data || env.get("STEMEDB_DATA") || defaultDataDir;
-  const kv = flags.kv || env.get("STEMEDB_KV") || join(dataDir, "kv.sqlite");
+  const fromEnv = dataEnv(env);
+  const dataDir = flags.data || fromEnv.data || defaultDataDir;
+  const kv = flags.kv || fromEnv.kv || join(dataDir, "kv.sqlite");
   return { dataDir, walDir: join(dataDir, "wal"), kv };
 }
 
@@ -48,38 +52,32 @@ export function isRemoteKv(kv: string): boolean {
 }
 
 /**
- * Open the journal. A writer creates the data directory; a reader
- * (`readOnly`) fails clearly when there is no journal yet.
+ * Open the journal. A writer creates the data directory. A reader
+ * (`readOnly`) fails clearly when the data directory has no `wal` yet; what
+ * a journal directory must hold is checked by `Journal.open()` itself.
  */
 export async function openJournal(
   config: DataConfig,
   options: JournalOptions = {},
 ): Promise<Journal> {
-  if (options.readOnly) {
-    if (!await exists(join(config.walDir, "journal.json"))) {
-      throw new Error(
-        `Cannot open journal "${config.walDir}": no journal there yet (append records first)`,
-      );
-    }
-  } else {
-    await Deno.mkdir(config.dataDir, { recursive: true });
+  if (!options.readOnly) await Deno.mkdir(config.dataDir, { recursive: true });
+  else if (!(await isDirectory(config.walDir))) {
+    throw new Error(
+      `Cannot open journal "${config.walDir}": no journal there yet (append records first)`,
+    );
   }
   return await Journal.open(config.walDir, options);
 }
 
 /** Open the store, creating the directory of a local KV file. */
 export async function openStore(config: DataConfig): Promise<KvStore> {
-  if (!isRemoteKv(config.kv)) {
-    const parent = config.kv.replace(/[\\/][^\\/]*$/, "");
-    if (parent !== config.kv && parent !== "") await Deno.mkdir(parent, { recursive: true });
-  }
+  if (!isRemoteKv(config.kv)) await Deno.mkdir(dirname(config.kv), { recursive: true });
   return await KvStore.open(config.kv);
 }
 
-async function exists(path: string): Promise<boolean> {
+async function isDirectory(path: string): Promise<boolean> {
   try {
-    await Deno.stat(path);
-    return true;
+    return (await Deno.stat(path)).isDirectory;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;

@@ -33,41 +33,48 @@
  */
 
 import { resolveConfig } from "../config/data_dir.ts";
+import { accessEnv } from "../config/env.ts";
+import { openService, type Service } from "../config/service.ts";
 import { type App, type AppOptions, createApp } from "./app.ts";
 import { errorResponse, HttpError, type HttpErrorCode } from "./errors.ts";
-import { openService, type Service } from "./service.ts";
 
 export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
 export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { WriteReceipt } from "./write_routes.ts";
-export type { StatusReport } from "./status_report.ts";
+export type { StatusReport } from "../ingest/mod.ts";
 export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
 
-let service: Promise<Service> | null = null;
+/** The service and the app over it, as the `deno serve` entry runs them. */
+interface Served {
+  service: Service;
+  app: App;
+}
 
-function lazyService(): Promise<Service> {
-  service ??= openService(resolveConfig({}), {
-    token: Deno.env.get("STEMEDB_TOKEN") || undefined,
-    protectReads: /^(1|true|yes)$/i.test(Deno.env.get("STEMEDB_PROTECT_READS") ?? ""),
-  }).then(closeOnSignal, (error) => {
-    service = null;
+let served: Promise<Served> | null = null;
+
+function lazyService(): Promise<Served> {
+  served ??= openService(resolveConfig({})).then((service) => {
+    closeOnSignal(service);
+    const { journal, store, ingestor } = service;
+    return { service, app: createApp({ journal, store, ingestor, ...accessEnv() }) };
+  }, (error) => {
+    served = null;
     throw error;
   });
-  return service;
+  return served;
 }
 
 /**
  * `deno serve` stops its server on SIGINT/SIGTERM and then waits for the event
  * loop to drain, which the ingestor's loop would keep alive: close it too.
  */
-function closeOnSignal(opened: Service): Service {
+function closeOnSignal(opened: Service): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const handler = () => {
     for (const s of signals) Deno.removeSignalListener(s, handler);
     opened.close().catch((error) => console.error(error));
   };
   for (const s of signals) Deno.addSignalListener(s, handler);
-  return opened;
 }
 
 /**

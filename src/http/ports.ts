@@ -6,30 +6,19 @@
  * @module
  */
 
-/** What the app needs from the journal (a `Journal` opened as the writer). */
-export interface JournalPort {
-  /** Journal id, 32 lowercase hex characters. */
-  readonly id: string;
-  /** Journal directory. */
-  readonly dir: string;
-  /** Whether the journal was opened read-only. */
-  readonly readOnly: boolean;
-  /** End of durable data. */
-  readonly durableOffset: number;
-  /** Base offset of the oldest segment. */
-  readonly firstOffset: number;
+import type { StatusJournal, StatusStore } from "../ingest/mod.ts";
+
+/**
+ * What the app needs from the journal (a `Journal` opened as the writer):
+ * what `GET /status` reads, and appends.
+ */
+export interface JournalPort extends StatusJournal {
   /** Append one payload; resolves once durable. */
   append(payload: Uint8Array): Promise<{ offset: number; next: number; digest: Uint8Array }>;
   /** Append payloads with one write and one sync; resolves once durable. */
   appendBatch(
     payloads: Uint8Array[],
   ): Promise<{ offset: number; next: number; digest: Uint8Array }[]>;
-  /** Records from `offset` up to the durable end (or `options.end`). */
-  readFrom(offset: number, options?: { end?: number }): AsyncIterable<unknown>;
-  /** Re-read the published durable end (readers). */
-  refresh(): Promise<number>;
-  /** The segment files, oldest first. */
-  segments(): Promise<{ base: number; end: number; path: string; sealed: boolean }[]>;
 }
 
 /** Paging options of list queries. */
@@ -48,8 +37,8 @@ export interface PageOf<T> {
   cursor: string | null;
 }
 
-/** What the app needs from the store (a `KvStore`). */
-export interface StorePort {
+/** What the app needs from the store (a `KvStore`): what `GET /status` reads, and the queries. */
+export interface StorePort extends StatusStore {
   /** An assertion by hash. */
   getAssertion(hash: string): Promise<object | null>;
   /** A subject's assertions. */
@@ -64,13 +53,6 @@ export interface StorePort {
   listEpochs(options?: PageOptions): Promise<PageOf<object>>;
   /** A journal's ingest cursor. */
   readCursor(journalId: string): Promise<{ offset: number | null }>;
-  /** Every journal's cursor. */
-  cursors(): Promise<{ journalId: string; offset: number; updatedAt: number }[]>;
-  /** A journal's dead letters. */
-  deadLetters(
-    journalId?: string,
-    options?: { limit?: number },
-  ): Promise<{ offset: number; reason: string; payload: Uint8Array; payloadBytes?: number }[]>;
 }
 
 /** What the app needs from an ingestor running in the same process. */

@@ -9,12 +9,8 @@ import { isEpochId, isHash, MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
-import { collectStatus } from "./status_report.ts";
-
-/** Largest page a list route returns. */
-export const MAX_PAGE_LIMIT = 1000;
-/** Page size when `limit` is not given. */
-export const DEFAULT_PAGE_LIMIT = 100;
+import { collectStatus } from "../ingest/mod.ts";
+import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH as MAX_PAGE_LIMIT } from "../store/mod.ts";
 
 type Handle = Route<AppContext>["handle"];
 

@@ -9,7 +9,7 @@ import { toHex } from "../records/mod.ts";
 import { readBody } from "./body.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
-import { type ParsedLine, parseRecordLine, type RecordKind } from "./record_input.ts";
+import { type ParsedLine, parseRecordLine, type RecordKind } from "../records/mod.ts";
 import type { Route } from "./router.ts";
 
 /** What a write answers for each record. */

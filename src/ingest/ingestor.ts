@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { Journal } from "../wal/mod.ts";
+import { type Journal, JournalWatcher } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import { ingestPass, type PassStats } from "./ingest_pass.ts";
-import { JournalWatcher } from "./journal_watcher.ts";
 import { measureLag } from "./lag.ts";
 import { cleanupSegments } from "./cleanup.ts";
 import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./options.ts";
@@ -116,7 +115,7 @@ export class Ingestor {
 
   /** How far the committed cursor is behind the journal's durable end. */
   lag(): Promise<Lag> {
-    return measureLag(this.#journal, this.#store, this.#stats);
+    return measureLag(this.#journal, this.#store, { stats: this.#stats });
   }
 
   #pass(options: RunOnceOptions, signal: AbortSignal | undefined): Promise<IngestReport> {

@@ -1,31 +1,109 @@
 /**
- * Lag figures: how far the committed cursor is behind the journal's durable end.
+ * Lag: how far a journal's committed cursor is behind its durable end, in
+ * bytes and records, and when the cursor last moved. The one definition
+ * behind `Ingestor.lag()`, `GET /status` and `deno task status`.
  *
  * @module
  */
-import type { Journal } from "../wal/mod.ts";
-import type { KvStore } from "../store/mod.ts";
 import type { Lag } from "./options.ts";
 import type { PassStats } from "./ingest_pass.ts";
 import { retrying } from "./retry.ts";
 
+/** What measuring lag reads of a journal (a `Journal`, or any view of one). */
+export interface LagJournal {
+  /** Journal id. */
+  readonly id: string;
+  /** Whether the journal is a reader, whose durable end must be refreshed. */
+  readonly readOnly: boolean;
+  /** End of durable data as last known. */
+  readonly durableOffset: number;
+  /** Base offset of the oldest segment: where an absent cursor starts. */
+  readonly firstOffset: number;
+  /** Re-read the published durable end. */
+  refresh(): Promise<number>;
+  /** Records from `offset` up to `options.end`. */
+  readFrom(offset: number, options?: { end?: number }): AsyncIterable<unknown>;
+}
+
+/** What measuring lag reads of a store (a `KvStore`). */
+export interface LagStore {
+  /** Every journal's cursor. */
+  cursors(): Promise<{ journalId: string; offset: number; updatedAt: number }[]>;
+}
+
+/** How records behind are found. */
+export interface LagOptions {
+  /**
+   * Figures of the records an ingestor has read: records behind are then
+   * estimated from their mean size.
+   */
+  stats?: PassStats;
+  /**
+   * Count records behind exactly, reading record headers from the cursor,
+   * stopping at this many (`recordsCapped` says so). Beats `stats`.
+   */
+  countLimit?: number;
+}
+
+/** The durable end of `journal`, refreshed first for a reader. */
+export async function durableEnd(journal: LagJournal): Promise<number> {
+  return journal.readOnly ? await journal.refresh() : journal.durableOffset;
+}
+
+/** Measure the lag of `journal`'s cursor in `store`; see {@linkcode lagOf}. */
+export async function measureLag(
+  journal: LagJournal,
+  store: LagStore,
+  options: LagOptions = {},
+): Promise<Lag> {
+  const durableOffset = await durableEnd(journal);
+  const cursors = await retrying(() => store.cursors());
+  const entry = cursors.find((c) => c.journalId === journal.id);
+  return await lagOf(journal, { entry, durableOffset }, options);
+}
+
 /**
- * Measure the lag of the cursor of `journal` in `store`. Records behind are
- * estimated from the mean record size seen so far (`stats`), since counting
- * them exactly means reading every header between cursor and durable end.
- * The last commit time is the cursor's own (any ingestor's), falling back to
- * this process's last commit.
+ * The lag of `journal` given its cursor entry (absent before the first
+ * commit: the cursor is then the oldest segment's base) and durable end.
+ * Records behind are counted (`countLimit`), estimated (`stats`; counting
+ * exactly means reading every header between cursor and durable end), or
+ * left `undefined`. The last commit time is the cursor's own (any
+ * ingestor's), falling back to `stats`.
  */
-export async function measureLag(journal: Journal, store: KvStore, stats: PassStats): Promise<Lag> {
-  const durableOffset = journal.readOnly ? await journal.refresh() : journal.durableOffset;
-  const entry = (await retrying(() => store.cursors())).find((c) => c.journalId === journal.id);
+export async function lagOf(
+  journal: LagJournal,
+  at: {
+    entry: { offset: number; updatedAt: number } | undefined;
+    durableOffset: number;
+  },
+  options: LagOptions = {},
+): Promise<Lag> {
+  const { entry, durableOffset } = at;
+  const { stats, countLimit } = options;
   const cursor = entry?.offset ?? journal.firstOffset;
   const bytes = Math.max(0, durableOffset - cursor);
   let records: number | undefined;
-  if (bytes === 0) records = 0;
-  else if (stats.recordsRead > 0) {
+  let recordsCapped: boolean | undefined;
+  if (countLimit !== undefined) {
+    records = 0;
+    const from = Math.max(cursor, journal.firstOffset);
+    if (from < durableOffset) {
+      for await (const _ of journal.readFrom(from, { end: durableOffset })) {
+        if (++records >= countLimit) break;
+      }
+    }
+    recordsCapped = records >= countLimit;
+  } else if (bytes === 0) records = 0;
+  else if (stats !== undefined && stats.recordsRead > 0) {
     records = Math.max(1, Math.round(bytes / (stats.bytesRead / stats.recordsRead)));
   }
-  const lastCommitAt = entry?.updatedAt ?? stats.lastCommitAt;
-  return { bytes, records, cursor, durableOffset, lastCommitAt };
+  const lastCommitAt = entry?.updatedAt ?? stats?.lastCommitAt ?? null;
+  return {
+    bytes,
+    records,
+    ...(recordsCapped === undefined ? {} : { recordsCapped }),
+    cursor,
+    durableOffset,
+    lastCommitAt,
+  };
 }

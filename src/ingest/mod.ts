@@ -52,6 +52,17 @@ export {
   scheduleIngest,
   type ScheduleIngestOptions,
 } from "./schedule.ts";
+export {
+  collectStatus,
+  type CollectStatusOptions,
+  DEAD_LETTER_COUNT_LIMIT,
+  DEFAULT_DEAD_LETTER_LIMIT,
+  LAG_COUNT_LIMIT,
+  type StatusJournal,
+  type StatusReport,
+  type StatusStore,
+} from "./status.ts";
+export type { LagJournal, LagStore } from "./lag.ts";
 export type {
   CleanupOptions,
   IngestorOptions,

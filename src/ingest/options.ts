@@ -119,6 +119,11 @@ export interface Lag {
    * ingestor has read any record and while bytes are behind.
    */
   records?: number;
+  /**
+   * Set when records were counted up to a limit (the `status` views): whether
+   * counting stopped there, so `records` is a lower bound.
+   */
+  recordsCapped?: boolean;
   /** The committed cursor (where the next pass starts). */
   cursor: number;
   /** The journal's durable end (for a read-only journal, after a refresh). */

@@ -10,12 +10,14 @@
 /**
  * Record type codes carried in the first payload byte.
  *
- * @example Look up the type code of a vote
+ * @example Tell a payload's record type from its first byte
  * ```ts
- * import { RECORD_TYPE } from "@stemedb/ingest/records";
+ * import { RECORD_TYPE, type RecordType, serializeEpoch } from "@stemedb/ingest/records";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(RECORD_TYPE.vote, 1);
+ * const payload = serializeEpoch({ id: "0a", name: "e", description: "", startTime: 0 });
+ * const names = Object.keys(RECORD_TYPE) as RecordType[];
+ * assert.equal(names.find((name) => RECORD_TYPE[name] === payload[0]), "epoch");
  * ```
  */
 export const RECORD_TYPE = { assertion: 0, vote: 1, epoch: 2 } as const;
@@ -23,13 +25,15 @@ export const RECORD_TYPE = { assertion: 0, vote: 1, epoch: 2 } as const;
 /**
  * Name of a record type: `"assertion"`, `"vote"` or `"epoch"`.
  *
- * @example Name a record type
+ * @example Count records by type
  * ```ts
- * import { type RecordType } from "@stemedb/ingest/records";
+ * import { type RecordType, parseRecordLine } from "@stemedb/ingest/records";
  * import assert from "node:assert/strict";
  *
- * const kind: RecordType = "vote";
- * assert.equal(kind, "vote");
+ * const counts: Record<RecordType, number> = { assertion: 0, vote: 0, epoch: 0 };
+ * const parsed = parseRecordLine('{"type":"epoch","id":"0a","name":"e","description":"","startTime":0}');
+ * if (parsed.ok) counts[parsed.record.type]++;
+ * assert.deepEqual(counts, { assertion: 0, vote: 0, epoch: 1 });
  * ```
  */
 export type RecordType = keyof typeof RECORD_TYPE;
@@ -42,12 +46,16 @@ export const RESERVED_SIZE = 7;
 /**
  * Header is type (1 byte), reserved zero padding (7 bytes).
  *
- * @example The CBOR body starts after the header
+ * @example Split a payload into its header and CBOR body
  * ```ts
- * import { PAYLOAD_HEADER_SIZE } from "@stemedb/ingest/records";
+ * import { PAYLOAD_HEADER_SIZE, RECORD_TYPE, serializeVote } from "@stemedb/ingest/records";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(PAYLOAD_HEADER_SIZE, 8);
+ * const payload = serializeVote({ assertion: "ab".repeat(32), voter: "ann", value: 1, timestamp: 0 });
+ * const header = payload.subarray(0, PAYLOAD_HEADER_SIZE);
+ * const body = payload.subarray(PAYLOAD_HEADER_SIZE);
+ * assert.equal(header[0], RECORD_TYPE.vote);
+ * assert.ok(body.length > 0);
  * ```
  */
 export const PAYLOAD_HEADER_SIZE: number = TYPE_SIZE + RESERVED_SIZE;

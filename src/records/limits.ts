@@ -48,12 +48,16 @@ export const SUBJECT_KEY_OVERHEAD_BYTES: number = 3 + 2 + 66;
  * the rest of the subject key, 2,048 − 256 − 71 = 1,721. Subjects may not hold
  * U+0000, which the key encoding would escape into two bytes.
  *
- * @example The subject bound
+ * @example Check a subject before building an assertion
  * ```ts
- * import { MAX_SUBJECT_BYTES } from "@stemedb/ingest/records";
+ * import { MAX_SUBJECT_BYTES, RecordValidationError, serializeAssertion } from "@stemedb/ingest/records";
  * import assert from "node:assert/strict";
  *
- * assert.equal(MAX_SUBJECT_BYTES, 2048 - 256 - 71);
+ * const fits = (subject: string) => new TextEncoder().encode(subject).length <= MAX_SUBJECT_BYTES;
+ * const claim = { predicate: "p", object: "o", source: "s", confidence: 1, timestamp: 0 };
+ * const long = "x".repeat(MAX_SUBJECT_BYTES + 1);
+ * assert.equal(fits(long), false);
+ * assert.throws(() => serializeAssertion({ ...claim, subject: long }), RecordValidationError);
  * ```
  */
 export const MAX_SUBJECT_BYTES: number = KV_KEY_LIMIT_BYTES - MAX_PREFIX_KEY_BYTES -
@@ -79,12 +83,14 @@ export const HASH_HEX_LENGTH = 64;
 /**
  * Largest epoch id, in bytes (shown as 2 to 64 hex characters).
  *
- * @example The longest epoch id
+ * @example Make an epoch id from random bytes
  * ```ts
- * import { MAX_EPOCH_ID_BYTES } from "@stemedb/ingest/records";
+ * import { isEpochId, MAX_EPOCH_ID_BYTES, toHex } from "@stemedb/ingest/records";
  * import assert from "node:assert/strict";
  *
- * assert.equal("ab".repeat(MAX_EPOCH_ID_BYTES).length, 64);
+ * const id = toHex(crypto.getRandomValues(new Uint8Array(MAX_EPOCH_ID_BYTES)));
+ * assert.equal(isEpochId(id), true);
+ * assert.equal(isEpochId(id + "00"), false);
  * ```
  */
 export const MAX_EPOCH_ID_BYTES = 32;

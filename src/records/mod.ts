@@ -42,5 +42,13 @@ export {
   serializeVote,
 } from "./codec.ts";
 export { parseRecordJson, recordToJson } from "./json.ts";
+export {
+  type ParsedLine,
+  parseRecordLine,
+  type ParseRecordLineOptions,
+  parseRecordValue,
+  type RecordKind,
+  type RejectedLine,
+} from "./json_line.ts";
 export { contentHash } from "./hash.ts";
 export { fromHex, isEpochId, isHash, toHex } from "./hex.ts";

@@ -1,10 +1,7 @@
 // Cursor pagination over a Deno KV prefix, shared by every paginated query.
 
 import type { ListOptions, Page } from "./types.ts";
-import { MAX_LIST_BATCH } from "./limits.ts";
-
-/** Default page size. */
-export const DEFAULT_PAGE_LIMIT = 100;
+import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH } from "./limits.ts";
 
 /** Checks and defaults list options. */
 export function pageLimit(action: string, options: ListOptions | undefined): number {

@@ -47,9 +47,12 @@ export interface CommitCost {
   keyBytes: number;
 }
 
-/** Adds up what `sets` plus one check on `checkKey` cost. */
-export function commitCost(sets: KvSet[], checkKey: Deno.KvKey): CommitCost {
-  let bytes = keyBytes(checkKey);
+/**
+ * The one measure of what mutations cost against Deno KV's commit limits:
+ * what `sets` plus, when given, one check on `checkKey` add up to.
+ */
+export function commitCost(sets: readonly KvSet[], checkKey?: Deno.KvKey): CommitCost {
+  let bytes = checkKey === undefined ? 0 : keyBytes(checkKey);
   let keys = 0;
   for (const set of sets) {
     bytes += set.bytes;

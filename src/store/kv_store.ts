@@ -17,7 +17,12 @@ import {
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
-import { MAX_COMMIT_BYTES, MAX_LIST_BATCH, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } from "./limits.ts";
+import {
+  DEFAULT_PAGE_LIMIT,
+  MAX_COMMIT_BYTES,
+  MAX_MUTATIONS,
+  MAX_TOTAL_KEY_BYTES,
+} from "./limits.ts";
 import { planRecord } from "./plan.ts";
 import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
 import type {
@@ -108,7 +113,7 @@ export interface DeadLetterListOptions {
   /**
    * Most dead letters to return.
    *
-   * @default {1000}
+   * @default {DEFAULT_PAGE_LIMIT}
    */
   limit?: number;
 }
@@ -252,7 +257,7 @@ export class KvStore {
   /** Dead letters of one journal, or of all journals, in offset order. */
   async deadLetters(journalId?: string, options?: DeadLetterListOptions): Promise<DeadLetter[]> {
     if (journalId !== undefined) checkJournalId("list dead letters", journalId);
-    const limit = options?.limit ?? MAX_LIST_BATCH;
+    const limit = options?.limit ?? DEFAULT_PAGE_LIMIT;
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new RangeError(`Cannot list dead letters: limit must be an integer >= 1, got ${limit}`);
     }

@@ -25,9 +25,17 @@ export {
   type KvStoreOptions,
 } from "./kv_store.ts";
 export type { CommitCost } from "./commit.ts";
+export {
+  CommitBuilder,
+  type CommitBuilderOptions,
+  type CommitOptions,
+  type CommitRecord,
+  TOO_LARGE_REASON,
+} from "./commit_builder.ts";
 export { KeyLayout } from "./keys.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
+  DEFAULT_PAGE_LIMIT,
   MAX_CHECKS,
   MAX_COMMIT_BYTES,
   MAX_DEAD_LETTER_PAYLOAD_BYTES,
@@ -50,6 +58,7 @@ export type {
   KvSet,
   ListOptions,
   Page,
+  PlannedCommit,
   PoisonKind,
   RecordPlan,
   StoredAssertion,

@@ -444,3 +444,35 @@ export interface Tally {
   /** Votes with value 0. */
   neutral: number;
 }
+
+/**
+ * One commit's worth of records, from `CommitBuilder.take()`, ready for
+ * `CommitBuilder.commit()`.
+ *
+ * @example Count what a commit carries
+ * ```ts
+ * import { CommitBuilder, KvStore, type PlannedCommit } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = await KvStore.open(":memory:");
+ * const journalId = "0".repeat(32);
+ * const builder = new CommitBuilder(store, { journalId });
+ * const payload = new Uint8Array([1, 2, 3]); // not a record: dead-lettered
+ * builder.add({ offset: 0, next: 43, payload, digest: new Uint8Array(32) });
+ * const planned: PlannedCommit = builder.take()!;
+ * assert.deepEqual([planned.applied, planned.deadLettered, planned.end], [0, 1, 43]);
+ * store.close();
+ * ```
+ */
+export interface PlannedCommit {
+  /** The sets of every applied record, record by record. */
+  sets: KvSet[];
+  /** The dead letters of this batch. */
+  deadLetters: DeadLetter[];
+  /** Records whose sets are in `sets`. */
+  applied: number;
+  /** Records in `deadLetters`. */
+  deadLettered: number;
+  /** Offset after the batch's last record: the cursor to commit. */
+  end: number;
+}

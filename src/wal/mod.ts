@@ -37,6 +37,7 @@ export type {
 } from "./options.ts";
 export { verifyJournal, type VerifyOptions } from "./verify.ts";
 export { parseSegmentName, segmentName } from "./segment_name.ts";
+export { JournalWatcher } from "./journal_watcher.ts";
 export { denoFileLayer, type FileHandle, type FileLayer } from "./file_layer.ts";
 export {
   type CorruptionReason,

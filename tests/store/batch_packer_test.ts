@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { BatchPacker, packLimits, SAFETY_MARGIN, setsCost } from "../../src/ingest/batch_packer.ts";
+import { BatchPacker, packLimits, SAFETY_MARGIN } from "../../src/store/_batch_packer.ts";
+import { commitCost } from "../../src/store/commit.ts";
 import { type KvSet, KvStore } from "../../src/store/mod.ts";
 import { MAX_COMMIT_BYTES, MAX_MUTATIONS } from "../../src/store/limits.ts";
 
@@ -24,7 +25,7 @@ Deno.test("packLimits() leaves room for the cursor, the consumer and a safety ma
 Deno.test("BatchPacker cuts a batch at the mutation limit without splitting a record", () => {
   const packer = new BatchPacker({ ...open, mutations: 5 });
   const pair = [set(10, 10), set(10, 10)];
-  const cost = setsCost(pair);
+  const cost = commitCost(pair);
   assert.equal(packer.tryAddSets(pair, cost, 100), true);
   assert.equal(packer.tryAddSets(pair, cost, 200), true);
   assert.equal(packer.tryAddSets(pair, cost, 300), false, "a fifth and sixth set would split");
@@ -38,27 +39,27 @@ Deno.test("BatchPacker cuts a batch at the mutation limit without splitting a re
 Deno.test("BatchPacker cuts a batch at the byte and key-byte limits", () => {
   const big = [set(50, 300)];
   const bytes = new BatchPacker({ ...open, bytes: 1000 });
-  assert.equal(bytes.tryAddSets(big, setsCost(big), 1), true);
-  assert.equal(bytes.tryAddSets(big, setsCost(big), 2), true);
-  assert.equal(bytes.tryAddSets(big, setsCost(big), 3), false);
+  assert.equal(bytes.tryAddSets(big, commitCost(big), 1), true);
+  assert.equal(bytes.tryAddSets(big, commitCost(big), 2), true);
+  assert.equal(bytes.tryAddSets(big, commitCost(big), 3), false);
   const keys = new BatchPacker({ ...open, keyBytes: 120 });
-  assert.equal(keys.tryAddSets(big, setsCost(big), 1), true);
-  assert.equal(keys.tryAddSets(big, setsCost(big), 2), true);
-  assert.equal(keys.tryAddSets(big, setsCost(big), 3), false);
+  assert.equal(keys.tryAddSets(big, commitCost(big), 1), true);
+  assert.equal(keys.tryAddSets(big, commitCost(big), 2), true);
+  assert.equal(keys.tryAddSets(big, commitCost(big), 3), false);
 });
 
 Deno.test("BatchPacker cuts a batch at the record cap, dead letters included", () => {
   const packer = new BatchPacker({ ...open, records: 2 });
   const one = [set(10, 10)];
-  assert.equal(packer.tryAddSets(one, setsCost(one), 1), true);
+  assert.equal(packer.tryAddSets(one, commitCost(one), 1), true);
   const letter = {
     journalId: "0".repeat(32),
     offset: 1,
     reason: "invalid: x",
     payload: new Uint8Array(4),
   };
-  assert.equal(packer.tryAddDeadLetter(letter, setsCost([set(60, 100)]), 2), true);
-  assert.equal(packer.tryAddSets(one, setsCost(one), 3), false);
+  assert.equal(packer.tryAddDeadLetter(letter, commitCost([set(60, 100)]), 2), true);
+  assert.equal(packer.tryAddSets(one, commitCost(one), 3), false);
   const batch = packer.take()!;
   assert.deepEqual([batch.applied, batch.deadLettered, batch.end], [1, 1, 2]);
   assert.deepEqual(batch.deadLetters, [letter]);
@@ -67,6 +68,6 @@ Deno.test("BatchPacker cuts a batch at the record cap, dead letters included", (
 Deno.test("BatchPacker reports a record that cannot fit even an empty commit", () => {
   const packer = new BatchPacker(packLimits({ mutations: 998, bytes: 819_000, keyBytes: 81_000 }));
   const huge = Array.from({ length: 13 }, () => set(70, 65_000));
-  assert.equal(packer.fitsAlone(setsCost(huge)), false);
-  assert.equal(packer.fitsAlone(setsCost(huge.slice(0, 2))), true);
+  assert.equal(packer.fitsAlone(commitCost(huge)), false);
+  assert.equal(packer.fitsAlone(commitCost(huge.slice(0, 2))), true);
 });

@@ -5,17 +5,8 @@
  *
  * @module
  */
-import type { DeadLetter, KvSet } from "../store/mod.ts";
-
-/** What a record or dead letter costs against a commit's limits. */
-export interface CommitCost {
-  /** Mutations it adds. */
-  mutations: number;
-  /** Bytes (keys counted twice, plus values) it adds, as Deno KV counts them. */
-  bytes: number;
-  /** Encoded key bytes it adds. */
-  keyBytes: number;
-}
+import type { CommitCost } from "./commit.ts";
+import type { DeadLetter, KvSet, PlannedCommit } from "./types.ts";
 
 /** Limits one packed batch must stay within. */
 export interface PackLimits extends CommitCost {
@@ -33,6 +24,7 @@ export const SAFETY_MARGIN = 0.02;
  * Limits for packed sets and dead letters, from what the store leaves of
  * Deno KV's commit limits once the cursor check, the cursor set and the
  * consumer set are counted (`KvStore.batchBudget()`), less the safety margin.
+ * `records` caps the records (applied plus dead-lettered) per commit.
  */
 export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
   return {
@@ -41,31 +33,6 @@ export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
     keyBytes: Math.floor(budget.keyBytes * (1 - SAFETY_MARGIN)),
     records,
   };
-}
-
-/** Cost of a record's sets (or a dead letter's set), as the store measured them. */
-export function setsCost(sets: readonly KvSet[]): CommitCost {
-  let bytes = 0;
-  let keys = 0;
-  for (const s of sets) {
-    keys += s.keyBytes;
-    bytes += s.bytes;
-  }
-  return { mutations: sets.length, bytes, keyBytes: keys };
-}
-
-/** One commit's worth of records, ready for `KvStore.commitBatch()`. */
-export interface PackedBatch {
-  /** The sets of every applied record, record by record. */
-  sets: KvSet[];
-  /** The dead letters of this batch. */
-  deadLetters: DeadLetter[];
-  /** Records whose sets are in `sets`. */
-  applied: number;
-  /** Records in `deadLetters`. */
-  deadLettered: number;
-  /** Offset after the batch's last record: the cursor to commit. */
-  end: number;
 }
 
 /**
@@ -117,7 +84,7 @@ export class BatchPacker {
   }
 
   /** The batch packed so far (`null` when empty); the packer starts over empty. */
-  take(): PackedBatch | null {
+  take(): PlannedCommit | null {
     if (this.records === 0) return null;
     const batch = {
       sets: this.#sets,

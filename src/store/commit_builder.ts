@@ -1,0 +1,221 @@
+/**
+ * The commit builder: turns journal records into atomic commits that fit
+ * Deno KV's limits. It owns the cost measure, the packing, the dead letters
+ * for what cannot be applied or cannot fit, and the versionstamp-checked
+ * commit, so a caller only feeds records and commits what it is handed.
+ *
+ * @module
+ */
+
+import { commitCost } from "./commit.ts";
+import { BatchPacker, packLimits } from "./_batch_packer.ts";
+import type { KvStore } from "./kv_store.ts";
+import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
+
+/** Reason given to the dead letter of a record whose sets cannot fit one commit. */
+export const TOO_LARGE_REASON = "too large for KV";
+
+/**
+ * One journal record, as the builder needs it.
+ *
+ * @example Describe a record read from a journal
+ * ```ts
+ * import type { CommitRecord } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const record: CommitRecord = {
+ *   offset: 0,
+ *   next: 48,
+ *   payload: new Uint8Array(8),
+ *   digest: new Uint8Array(32),
+ * };
+ * assert.equal(record.next - record.offset, 48);
+ * ```
+ */
+export interface CommitRecord {
+  /** Offset of the record in its journal. */
+  offset: number;
+  /** Offset just after it: the cursor once it is committed. */
+  next: number;
+  /** The payload bytes. */
+  payload: Uint8Array;
+  /** BLAKE3-256 digest of the payload, as the journal stored it. */
+  digest: Uint8Array;
+}
+
+/**
+ * Options of `new CommitBuilder()`.
+ *
+ * @example Cap commits at 100 records
+ * ```ts
+ * import { CommitBuilder, type CommitBuilderOptions, KvStore } from "@stemedb/ingest/store";
+ *
+ * const store = await KvStore.open(":memory:");
+ * const options: CommitBuilderOptions = { journalId: "0".repeat(32), maxRecords: 100 };
+ * const builder = new CommitBuilder(store, options);
+ * console.log(builder.records); // 0
+ * store.close();
+ * ```
+ */
+export interface CommitBuilderOptions {
+  /** Journal the records come from (32 hex characters). */
+  journalId: string;
+  /**
+   * Consumer whose registered offset every commit moves along with the cursor.
+   *
+   * @default {undefined}
+   */
+  consumer?: string;
+  /**
+   * Most records (applied plus dead-lettered) per commit.
+   *
+   * @default {Infinity}
+   */
+  maxRecords?: number;
+}
+
+/**
+ * Where a commit must find the cursor, and what it records beside it.
+ *
+ * @example Commit over a fresh cursor
+ * ```ts
+ * import type { CommitOptions } from "@stemedb/ingest/store";
+ *
+ * const options: CommitOptions = { expect: null, lagBytes: 0 };
+ * console.log(options.expect); // null
+ * ```
+ */
+export interface CommitOptions {
+  /** Versionstamp the cursor key must still have (`null`: it must not exist). */
+  expect: string | null;
+  /**
+   * Durable bytes still behind the new cursor, recorded with it.
+   *
+   * @default {undefined}
+   */
+  lagBytes?: number;
+}
+
+/**
+ * Packs journal records into commits that fit Deno KV's limits, and commits
+ * them. Feed records in journal order with `add()`; when it answers `false`
+ * the record does not fit beside what is packed: `take()` the commit, hand it
+ * to `commit()`, and add the record again. A record's sets always travel
+ * together; a poison record, or one whose sets cannot fit even an empty
+ * commit, becomes a dead letter.
+ *
+ * @example Apply two records in one commit
+ * ```ts
+ * import { CommitBuilder, KvStore } from "@stemedb/ingest/store";
+ * import { contentHash, fromHex, serializeAssertion } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const store = await KvStore.open(":memory:");
+ * const journalId = "0".repeat(32);
+ * const builder = new CommitBuilder(store, { journalId });
+ * let offset = 0;
+ * for (const object of ["sun", "moon"]) {
+ *   const payload = serializeAssertion({
+ *     subject: "earth", predicate: "near", object,
+ *     source: "doc", confidence: 1, timestamp: 0,
+ *   });
+ *   const digest = fromHex(await contentHash(payload));
+ *   const next = offset + 40 + payload.length;
+ *   assert.ok(builder.add({ offset, next, payload, digest }));
+ *   offset = next;
+ * }
+ * const planned = builder.take()!;
+ * const result = await builder.commit(planned, { expect: null });
+ * assert.ok(result.ok);
+ * assert.equal((await store.listSubject("earth")).items.length, 2);
+ * assert.equal((await store.readCursor(journalId)).offset, offset);
+ * store.close();
+ * ```
+ */
+export class CommitBuilder {
+  #store: KvStore;
+  #journalId: string;
+  #consumer: string | undefined;
+  #packer: BatchPacker;
+  /** The record `add()` last refused, with how to add it: planned once, added after `take()`. */
+  #refused: { record: CommitRecord; add: () => boolean } | null = null;
+
+  /**
+   * A builder of commits of `options.journalId`'s records into `store`.
+   *
+   * @throws {TypeError} If the journal id is not 32 hex characters.
+   */
+  constructor(store: KvStore, options: CommitBuilderOptions) {
+    this.#store = store;
+    this.#journalId = options.journalId;
+    this.#consumer = options.consumer;
+    const budget = store.batchBudget(options.journalId, { consumer: options.consumer });
+    this.#packer = new BatchPacker(packLimits(budget, options.maxRecords));
+  }
+
+  /** Records packed into the commit being built. */
+  get records(): number {
+    return this.#packer.records;
+  }
+
+  /**
+   * Add the next record: its sets, or its dead letter. `false` means it does
+   * not fit beside what is packed: `take()` first, then add it again.
+   *
+   * @throws {RangeError} If it does not fit an empty commit (cannot happen within Deno KV's limits).
+   */
+  add(record: CommitRecord): boolean {
+    const refused = this.#refused;
+    this.#refused = null;
+    const add = refused?.record === record ? refused.add : this.#plan(record);
+    if (add()) return true;
+    if (this.#packer.records === 0) {
+      throw new RangeError(
+        `Cannot pack record at offset ${record.offset}: no room in an empty commit`,
+      );
+    }
+    this.#refused = { record, add };
+    return false;
+  }
+
+  /** The commit built so far (`null` when nothing is packed); the builder starts over empty. */
+  take(): PlannedCommit | null {
+    return this.#packer.take();
+  }
+
+  /**
+   * Commit what `take()` returned: its sets, dead letters, the consumer
+   * offset and the new cursor, in one atomic commit checked against the
+   * cursor's versionstamp. `{ ok: false }` (nothing applied) when the check fails.
+   */
+  commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
+    return this.#store.commitBatch({
+      journalId: this.#journalId,
+      expect: options.expect,
+      sets: planned.sets,
+      deadLetters: planned.deadLetters,
+      cursor: planned.end,
+      ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
+      consumer: this.#consumer,
+    });
+  }
+
+  /** Plan one record and return how to add it to the packer. */
+  #plan(record: CommitRecord): () => boolean {
+    const { offset, payload, digest, next } = record;
+    const packer = this.#packer;
+    const plan = this.#store.recordMutations(payload, digest);
+    let reason: string;
+    if (plan.ok) {
+      const cost = commitCost(plan.sets);
+      if (packer.fitsAlone(cost)) return () => packer.tryAddSets(plan.sets, cost, next);
+      reason = `${TOO_LARGE_REASON}: ${cost.mutations} mutations, ${cost.bytes} bytes, ` +
+        `${cost.keyBytes} key bytes`;
+    } else {
+      reason = plan.reason;
+    }
+    const letter: DeadLetter = { journalId: this.#journalId, offset, reason, payload };
+    const cost = commitCost([this.#store.deadLetterSet(letter)]);
+    return () => packer.tryAddDeadLetter(letter, cost, next);
+  }
+}
