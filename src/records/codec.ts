@@ -148,7 +148,9 @@ export function decodeRecord(payload: Uint8Array): KnowledgeRecord {
   }
   const type = recordTypeName(payload[TYPE_OFFSET]);
   if (type === undefined) {
-    throw new RecordDecodeError(`unknown record type ${payload[TYPE_OFFSET]}`);
+    throw new RecordDecodeError(`unknown record type ${payload[TYPE_OFFSET]}`, {
+      kind: "unknown-type",
+    });
   }
   for (let i = RESERVED_OFFSET; i < RESERVED_OFFSET + RESERVED_SIZE; i++) {
     if (payload[i] !== 0) throw new RecordDecodeError(`reserved header byte ${i} is not zero`);
