@@ -8,7 +8,12 @@
  *   canonical CBOR) against `JSON.stringify` + `TextEncoder.encode` of the
  *   same record values;
  * - `decodeRecord` (strict decoding, canonical-form check, validation) against
- *   `JSON.parse(TextDecoder.decode(…))` of the same records' JSON bytes.
+ *   `JSON.parse(TextDecoder.decode(…))` of the same records' JSON bytes;
+ * - "before": the general cborg path the codec used until issue 15 and keeps
+ *   as its test reference (`src/records/reference_codec.ts`: validation,
+ *   then cborg's RFC 8949 `encode` of the body map; cborg's strict `decode`,
+ *   validation and a re-encoding compared byte for byte), timed in the same
+ *   rounds.
  *
  * Each round times every case once over the whole sample, in an order that
  * rotates from round to round; a case's figure is the median over rounds, and
@@ -32,6 +37,8 @@ import {
   serializeEpoch,
   serializeVote,
 } from "../src/records/mod.ts";
+import { referenceDecodeBody, referenceEncode } from "../src/records/reference_codec.ts";
+import { validateAssertion, validateEpoch, validateVote } from "../src/records/validate.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
 
@@ -85,7 +92,25 @@ interface Pair {
   direction: keyof typeof TARGET;
   codec: Case;
   peer: Case;
+  /** The same work through the cborg reference path (the codec before issue 15). */
+  before: Case;
 }
+
+/** The pre-issue-15 serialization: validation, then cborg's general encoder. */
+function serializeBefore(record: KnowledgeRecord): Uint8Array {
+  switch (record.type) {
+    case "assertion":
+      return referenceEncode({ type: "assertion", value: validateAssertion(record.value) });
+    case "vote":
+      return referenceEncode({ type: "vote", value: validateVote(record.value) });
+    case "epoch":
+      return referenceEncode({ type: "epoch", value: validateEpoch(record.value) });
+  }
+}
+const assertionRecords = records.filter((r) => r.type === "assertion");
+const voteRecords = records.filter((r) => r.type === "vote");
+// Header checks are shared code; the "before" decode times the body path it replaced.
+const TYPE_NAMES = ["assertion", "vote", "epoch"] as const;
 
 const pairs: Pair[] = [
   {
@@ -103,6 +128,13 @@ const pairs: Pair[] = [
       count: assertions.length,
       run: () => {
         for (const a of assertions) sink += encoder.encode(JSON.stringify(a)).length;
+      },
+    },
+    before: {
+      name: "before",
+      count: assertionRecords.length,
+      run: () => {
+        for (const r of assertionRecords) sink += serializeBefore(r).length;
       },
     },
   },
@@ -123,6 +155,13 @@ const pairs: Pair[] = [
         for (const v of votes) sink += encoder.encode(JSON.stringify(v)).length;
       },
     },
+    before: {
+      name: "before",
+      count: voteRecords.length,
+      run: () => {
+        for (const r of voteRecords) sink += serializeBefore(r).length;
+      },
+    },
   },
   {
     label: "serialize (whole sample)",
@@ -139,6 +178,13 @@ const pairs: Pair[] = [
       count: records.length,
       run: () => {
         for (const v of values) sink += encoder.encode(JSON.stringify(v)).length;
+      },
+    },
+    before: {
+      name: "before",
+      count: records.length,
+      run: () => {
+        for (const r of records) sink += serializeBefore(r).length;
       },
     },
   },
@@ -159,6 +205,13 @@ const pairs: Pair[] = [
         for (const b of jsonBytes) sink += JSON.parse(decoder.decode(b)) === null ? 0 : 1;
       },
     },
+    before: {
+      name: "before",
+      count: payloads.length,
+      run: () => {
+        for (const p of payloads) sink += referenceDecodeBody(TYPE_NAMES[p[0]], p).type.length;
+      },
+    },
   },
 ];
 
@@ -169,11 +222,12 @@ function time(c: Case): number {
   return ((performance.now() - start) * 1000) / c.count;
 }
 
-const cases = pairs.flatMap((p) => [p.codec, p.peer]);
+const cases = pairs.flatMap((p) => [p.codec, p.peer, p.before]);
 // Warm-up: let the JIT settle on every path before timing.
 for (const c of cases) time(c);
 const samples = new Map<Case, number[]>(cases.map((c) => [c, []]));
 const ratios = new Map<Pair, number[]>(pairs.map((p) => [p, []]));
+const beforeRatios = new Map<Pair, number[]>(pairs.map((p) => [p, []]));
 for (let round = 0; round < ROUNDS; round++) {
   const perRound = new Map<Case, number>();
   for (let i = 0; i < cases.length; i++) {
@@ -181,7 +235,10 @@ for (let round = 0; round < ROUNDS; round++) {
     perRound.set(c, time(c));
   }
   for (const [c, us] of perRound) samples.get(c)!.push(us);
-  for (const p of pairs) ratios.get(p)!.push(perRound.get(p.codec)! / perRound.get(p.peer)!);
+  for (const p of pairs) {
+    ratios.get(p)!.push(perRound.get(p.codec)! / perRound.get(p.peer)!);
+    beforeRatios.get(p)!.push(perRound.get(p.before)! / perRound.get(p.peer)!);
+  }
 }
 
 const meanBytes = (list: Uint8Array[]) => list.reduce((n, b) => n + b.length, 0) / list.length;
@@ -206,9 +263,10 @@ const rows = pairs.map((p) => {
     `${p.peer.name}: ${median(samples.get(p.peer)!).toFixed(2)} µs`,
     `${ratio.toFixed(2)}×`,
     `≤ ${target}× ${ratio <= target ? "PASS" : "FAIL"}`,
+    `${median(samples.get(p.before)!).toFixed(2)} µs, ${median(beforeRatios.get(p)!).toFixed(2)}×`,
   ];
 });
-const head = ["case", "codec / record", "peer / record", "ratio", "target"];
+const head = ["case", "codec / record", "peer / record", "ratio", "target", "before (cborg path)"];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
 console.log(line(head));
