@@ -64,9 +64,10 @@ function canonicalFields(specs: readonly FieldSpec[]): readonly CanonicalField[]
   const fields = specs.map(([key, field, kind]) => {
     // Every key is short ASCII, so its encoding is one initial byte and the characters.
     if (key.length >= 24 || !/^[a-z]+$/.test(key)) throw new Error(`Bad body key "${key}"`);
-    const keyBytes = Uint8Array.from(
-      [MAJOR_TEXT | key.length, ...key].map((c) => typeof c === "number" ? c : c.charCodeAt(0)),
-    );
+    const keyBytes = Uint8Array.from([
+      MAJOR_TEXT | key.length,
+      ...Array.from(key, (c) => c.charCodeAt(0)),
+    ]);
     return { key, keyBytes, field, kind };
   });
   // RFC 8949 §4.2.1: keys sorted by the bytewise order of their encodings

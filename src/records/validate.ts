@@ -88,7 +88,11 @@ export function validateAssertion(input: unknown): Assertion {
   if (3 * subject.length > MAX_SUBJECT_BYTES) {
     const subjectBytes = utf8Length(subject);
     if (subjectBytes > MAX_SUBJECT_BYTES) {
-      fail(type, "subject", `must be at most ${MAX_SUBJECT_BYTES} UTF-8 bytes, got ${subjectBytes}`);
+      fail(
+        type,
+        "subject",
+        `must be at most ${MAX_SUBJECT_BYTES} UTF-8 bytes, got ${subjectBytes}`,
+      );
     }
   }
   if (subject.includes("\0")) fail(type, "subject", "must not contain U+0000");
