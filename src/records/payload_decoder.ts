@@ -14,6 +14,10 @@
 // and reported only after validation, because the reference validates before
 // it compares bytes: a payload that is both invalid and non-canonical gets the
 // same RecordValidationError from both.
+//
+// One deliberate difference: text that starts with U+FEFF is kept. cborg's
+// TextDecoder drops a leading byte-order mark, so the reference refuses such
+// a record as non-canonical although serialization writes it.
 
 import { Buffer } from "node:buffer";
 import {
@@ -186,6 +190,7 @@ class BodyReader {
   }
 
   #utf8(start: number, end: number): string {
+    // Buffer decodes natively without TextDecoder's per-call cost, and keeps a leading U+FEFF.
     this.#text ??= Buffer.from(this.#d.buffer, this.#d.byteOffset, this.#d.length);
     const s = this.#text.toString("utf8", start, end);
     // Invalid UTF-8 shows as U+FFFD (which valid text may also hold): check then.
