@@ -6,13 +6,14 @@
  * @module
  */
 
+import { MAJOR_TEXT } from "./_cbor.ts";
 import { RecordDecodeError } from "./errors.ts";
 import type { RecordType } from "./format.ts";
 import { fromHex, toHex } from "./hex.ts";
 import type { Assertion, Epoch, KnowledgeRecord, ObjectValue, Vote } from "./types.ts";
 
 /** How a field is carried in CBOR. */
-type Kind = "text" | "number" | "bytes" | "object" | "tags";
+export type Kind = "text" | "number" | "bytes" | "object" | "tags";
 
 /** One field: CBOR map key, record field name, CBOR kind. */
 type FieldSpec = readonly [key: string, field: string, kind: Kind];
@@ -45,6 +46,45 @@ export const BODY_FIELDS: Readonly<Record<RecordType, readonly FieldSpec[]>> = {
     ["t", "startTime", "number"],
     ["end", "endTime", "number"],
   ],
+};
+
+/** A body field with its map key's CBOR encoding, as the encoder and the strict decoder use it. */
+export interface CanonicalField {
+  /** CBOR map key. */
+  readonly key: string;
+  /** The key's encoding: initial byte (text, length < 24) and its ASCII bytes. */
+  readonly keyBytes: Uint8Array;
+  /** Record field name. */
+  readonly field: string;
+  /** How the value is carried. */
+  readonly kind: Kind;
+}
+
+function canonicalFields(specs: readonly FieldSpec[]): readonly CanonicalField[] {
+  const fields = specs.map(([key, field, kind]) => {
+    // Every key is short ASCII, so its encoding is one initial byte and the characters.
+    if (key.length >= 24 || !/^[a-z]+$/.test(key)) throw new Error(`Bad body key "${key}"`);
+    const keyBytes = Uint8Array.from([
+      MAJOR_TEXT | key.length,
+      ...Array.from(key, (c) => c.charCodeAt(0)),
+    ]);
+    return { key, keyBytes, field, kind };
+  });
+  // RFC 8949 §4.2.1: keys sorted by the bytewise order of their encodings
+  // (for text keys this puts shorter keys first).
+  return fields.sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Body fields per record type, in the deterministic order of their map keys. */
+export const CANONICAL_FIELDS: Readonly<Record<RecordType, readonly CanonicalField[]>> = {
+  assertion: canonicalFields(BODY_FIELDS.assertion),
+  vote: canonicalFields(BODY_FIELDS.vote),
+  epoch: canonicalFields(BODY_FIELDS.epoch),
 };
 
 function objectToCbor(value: ObjectValue): unknown {

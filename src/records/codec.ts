@@ -5,46 +5,30 @@
  * @module
  */
 
-import { decode, encode, rfc8949EncodeOptions } from "cborg";
-import { fromBody, toBody } from "./cbor_body.ts";
 import { RecordDecodeError, RecordValidationError } from "./errors.ts";
 import {
   PAYLOAD_HEADER_SIZE,
-  RECORD_TYPE,
   recordTypeName,
   RESERVED_OFFSET,
   RESERVED_SIZE,
   TYPE_OFFSET,
 } from "./format.ts";
 import { MAX_PAYLOAD_BYTES } from "./limits.ts";
+import { readBody } from "./payload_decoder.ts";
+import { encodePayload } from "./payload_encoder.ts";
+import { referenceDecodeBody } from "./reference_codec.ts";
 import type { Assertion, Epoch, KnowledgeRecord, Vote } from "./types.ts";
 import { validateAssertion, validateEpoch, validateRecord, validateVote } from "./validate.ts";
 
-/** Strict decoding: anything RFC 8949 §4.2.1 would not produce is rejected. */
-const DECODE_OPTIONS = {
-  strict: true,
-  allowIndefinite: false,
-  allowUndefined: false,
-  allowInfinity: false,
-  allowNaN: false,
-  allowBigInt: false,
-  rejectDuplicateMapKeys: true,
-  useMaps: false,
-} as const;
-
 function encodeValidated(record: KnowledgeRecord): Uint8Array {
-  const body = encode(toBody(record), rfc8949EncodeOptions);
-  const size = PAYLOAD_HEADER_SIZE + body.length;
-  if (size > MAX_PAYLOAD_BYTES) {
+  const payload = encodePayload(record);
+  if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new RecordValidationError(
       record.type,
       "(payload)",
-      `must encode to at most ${MAX_PAYLOAD_BYTES} bytes, got ${size}`,
+      `must encode to at most ${MAX_PAYLOAD_BYTES} bytes, got ${payload.length}`,
     );
   }
-  const payload = new Uint8Array(size);
-  payload[TYPE_OFFSET] = RECORD_TYPE[record.type];
-  payload.set(body, PAYLOAD_HEADER_SIZE);
   return payload;
 }
 
@@ -130,15 +114,11 @@ export function serializeRecord(record: KnowledgeRecord): Uint8Array {
   return encodeValidated(validateRecord(record));
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Decodes and validates a payload. Only the canonical encoding of a valid
- * record is accepted: the record is re-encoded and compared byte for byte.
+ * record is accepted: the body is read in one strict pass that checks
+ * deterministic form (shortest integers, lengths and floats, sorted unique
+ * keys, definite lengths, the record's own schema) as it goes.
  *
  * @throws {RecordDecodeError} If the bytes are not a well-formed canonical payload.
  * @throws {RecordValidationError} If they are well-formed but break the schema.
@@ -168,24 +148,25 @@ export function decodeRecord(payload: Uint8Array): KnowledgeRecord {
   }
   const type = recordTypeName(payload[TYPE_OFFSET]);
   if (type === undefined) {
-    throw new RecordDecodeError(`unknown record type ${payload[TYPE_OFFSET]}`);
+    throw new RecordDecodeError(`unknown record type ${payload[TYPE_OFFSET]}`, {
+      kind: "unknown-type",
+    });
   }
   for (let i = RESERVED_OFFSET; i < RESERVED_OFFSET + RESERVED_SIZE; i++) {
     if (payload[i] !== 0) throw new RecordDecodeError(`reserved header byte ${i} is not zero`);
   }
-  const bodyBytes = payload.subarray(PAYLOAD_HEADER_SIZE);
-  let body: unknown;
-  try {
-    body = decode(bodyBytes, DECODE_OPTIONS);
-  } catch (cause) {
-    throw new RecordDecodeError(`malformed CBOR body: ${(cause as Error).message}`, { cause });
+  const read = readBody(type, payload);
+  if (read.kind === "off-schema") {
+    // A tag that is not text: the reference decoder tells malformed CBOR
+    // (RecordDecodeError) from a schema violation (RecordValidationError).
+    referenceDecodeBody(type, payload);
+    throw new RecordDecodeError(`${type} body key "tg" must be an array of text strings`);
   }
-  const record = validateRecord({ type, value: fromBody(type, body) } as KnowledgeRecord);
-  // Validation changes nothing else (fromBody refuses −0, the one value it
-  // would normalise), so the body's own re-encoding is the record's canonical
-  // body: any other byte string for the same map is refused.
-  if (!sameBytes(encode(body, rfc8949EncodeOptions), bodyBytes)) {
-    throw new RecordDecodeError("CBOR body is not in deterministic (canonical) encoding");
+  const record = validateRecord({ type, value: read.value } as unknown as KnowledgeRecord);
+  if (read.nonCanonical !== undefined) {
+    throw new RecordDecodeError(
+      `CBOR body is not in deterministic (canonical) encoding: ${read.nonCanonical}`,
+    );
   }
   return record;
 }

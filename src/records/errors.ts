@@ -40,8 +40,51 @@ export class RecordValidationError extends Error {
 }
 
 /**
+ * How a payload failed to decode, for callers that classify poison records:
+ * `"unknown-type"` when the type byte names no record type (a payload from a
+ * newer writer, perhaps), `"undecodable"` for everything else (short header,
+ * nonzero reserved bytes, malformed or non-canonical CBOR, unknown fields).
+ *
+ * @example Classify a rejected payload by kind
+ * ```ts
+ * import { decodeRecord, RecordDecodeError, type RecordDecodeErrorKind } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * let kind: RecordDecodeErrorKind | undefined;
+ * try {
+ *   decodeRecord(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0xa0]));
+ * } catch (error) {
+ *   if (error instanceof RecordDecodeError) kind = error.kind;
+ * }
+ * assert.equal(kind, "unknown-type");
+ * ```
+ */
+export type RecordDecodeErrorKind = "unknown-type" | "undecodable";
+
+/**
+ * Options of the {@linkcode RecordDecodeError} constructor.
+ *
+ * @example Make an error of a kind
+ * ```ts
+ * import { RecordDecodeError, type RecordDecodeErrorOptions } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const options: RecordDecodeErrorOptions = { kind: "unknown-type" };
+ * assert.equal(new RecordDecodeError("unknown record type 9", options).kind, "unknown-type");
+ * ```
+ */
+export interface RecordDecodeErrorOptions extends ErrorOptions {
+  /**
+   * What kind of failure this is.
+   * @default {"undecodable"}
+   */
+  kind?: RecordDecodeErrorKind;
+}
+
+/**
  * Payload bytes are not a well-formed record: short header, unknown type,
  * nonzero reserved bytes, malformed or non-canonical CBOR, unknown fields.
+ * Read `kind` to classify it; `reason` is for people.
  *
  * @example Reject an unknown record type
  * ```ts
@@ -50,18 +93,24 @@ export class RecordValidationError extends Error {
  *
  * assert.throws(
  *   () => decodeRecord(new Uint8Array([9, 0, 0, 0, 0, 0, 0, 0, 0xa0])),
- *   RecordDecodeError,
+ *   (e) => e instanceof RecordDecodeError && e.kind === "unknown-type",
  * );
  * ```
  */
 export class RecordDecodeError extends Error {
   /** Why the bytes were rejected. */
   readonly reason: string;
+  /** What kind of failure this is: `"unknown-type"` or `"undecodable"`. */
+  readonly kind: RecordDecodeErrorKind;
 
-  /** Creates an error with the given reason. */
-  constructor(reason: string, options?: ErrorOptions) {
-    super(`Cannot decode record: ${reason}`, options);
+  /** Creates an error with the given reason (kind `"undecodable"` unless `options.kind` says otherwise). */
+  constructor(reason: string, options?: RecordDecodeErrorOptions) {
+    super(
+      `Cannot decode record: ${reason}`,
+      options !== undefined && "cause" in options ? { cause: options.cause } : undefined,
+    );
     this.name = "RecordDecodeError";
     this.reason = reason;
+    this.kind = options?.kind ?? "undecodable";
   }
 }

@@ -84,9 +84,16 @@ export function validateAssertion(input: unknown): Assertion {
   const type = "assertion";
   const a = record(type, input, ASSERTION_FIELDS);
   const subject = text(type, "subject", a.subject);
-  const subjectBytes = utf8Length(subject);
-  if (subjectBytes > MAX_SUBJECT_BYTES) {
-    fail(type, "subject", `must be at most ${MAX_SUBJECT_BYTES} UTF-8 bytes, got ${subjectBytes}`);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: only a long subject needs counting.
+  if (3 * subject.length > MAX_SUBJECT_BYTES) {
+    const subjectBytes = utf8Length(subject);
+    if (subjectBytes > MAX_SUBJECT_BYTES) {
+      fail(
+        type,
+        "subject",
+        `must be at most ${MAX_SUBJECT_BYTES} UTF-8 bytes, got ${subjectBytes}`,
+      );
+    }
   }
   if (subject.includes("\0")) fail(type, "subject", "must not contain U+0000");
   const out: Assertion = {

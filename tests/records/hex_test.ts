@@ -16,3 +16,16 @@ Deno.test("fromHex() rejects odd length, uppercase and non-hex text with TypeErr
   }
   assert.deepEqual(fromHex(""), new Uint8Array(0));
 });
+
+Deno.test("toHex() encodes only the bytes of a view into a larger buffer", () => {
+  const whole = Uint8Array.from([0xaa, 0x01, 0x02, 0xbb]);
+  assert.equal(toHex(whole.subarray(1, 3)), "0102");
+});
+
+Deno.test("fromHex() names the rejected text in its TypeError", () => {
+  assert.throws(() => fromHex("0A"), {
+    name: "TypeError",
+    message: /"0A": expected lowercase hex/,
+  });
+  assert.throws(() => fromHex(7 as unknown as string), TypeError);
+});

@@ -76,6 +76,15 @@ Deno.test("serializeAssertion() accepts a subject of exactly MAX_SUBJECT_BYTES a
   invalid(a({ subject: "é".repeat(MAX_SUBJECT_BYTES / 2 + 1) }), "subject");
 });
 
+Deno.test("serializeAssertion() counts the UTF-8 bytes of a three-byte-per-character subject at the bound", () => {
+  // 573 × 3 = 1,719 bytes fit; 574 × 3 = 1,722 do not (MAX_SUBJECT_BYTES is 1,721).
+  const fits = Math.floor(MAX_SUBJECT_BYTES / 3);
+  serializeAssertion({ ...ASSERTION, subject: "東".repeat(fits) });
+  invalid(a({ subject: "東".repeat(fits + 1) }), "subject");
+  // An astral character is 2 UTF-16 units and 4 UTF-8 bytes.
+  invalid(a({ subject: "🌍".repeat(Math.floor(MAX_SUBJECT_BYTES / 4) + 1) }), "subject");
+});
+
 Deno.test("serializeAssertion() rejects a subject holding U+0000", () => {
   invalid(a({ subject: "a\0b" }), "subject");
 });
