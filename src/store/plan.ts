@@ -65,10 +65,7 @@ export function planRecord(keys: KeyLayout, payload: Uint8Array, digest: Uint8Ar
     record = decodeRecord(payload);
   } catch (e) {
     if (e instanceof RecordValidationError) return poison("invalid", e.message);
-    if (e instanceof RecordDecodeError) {
-      const kind = e.reason.startsWith("unknown record type") ? "unknown-type" : "undecodable";
-      return poison(kind, e.reason);
-    }
+    if (e instanceof RecordDecodeError) return poison(e.kind, e.reason);
     throw e;
   }
   const hash = toHex(digest);
