@@ -62,7 +62,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const json = rest.includes("--json");
   try {
-    const input = parseCommand(command, rest);
+    const input = await parseCommand(command, rest);
     if (input === null) {
       printOut(helpText(command));
       return EXIT_OK;

@@ -87,5 +87,6 @@ Deno.test("append reports a line of invalid UTF-8 by number and appends nothing"
   await Deno.writeFile(file, new Uint8Array([...good, 0xff, 0xfe, 0x0a]));
   const run = await stemedb(["append", file, "--data", data.dir]);
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /line 2 is not valid UTF-8/);
+  assert.match(run.stderr, /^line 2: Not valid UTF-8$/m);
+  assert.match(run.stderr, /Appended nothing/);
 });
