@@ -8,6 +8,8 @@
 import { verifyJournal } from "../wal/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
 import { emit, EXIT_FAILURE, EXIT_OK, formatBytes, printErr, table } from "./_output.ts";
+import { denoFileLayer, type FileHandle, type FileLayer } from "../wal/mod.ts";
+import { progressWanted, startPhase } from "./_progress.ts";
 
 /** The `verify` command. */
 export const verifyCommand: Command = {
@@ -25,7 +27,22 @@ export const verifyCommand: Command = {
 };
 
 async function runVerify(input: CommandInput): Promise<number> {
-  const report = await verifyJournal(input.config.walDir);
+  const walDir = input.config.walDir;
+  const progress = progressWanted(input.json);
+  let report;
+  if (progress) {
+    const phase = startPhase({
+      label: "verify",
+      unit: "bytes",
+      total: await segmentBytes(walDir),
+      enabled: true,
+    });
+    try {
+      report = await verifyJournal(walDir, { fs: countingReads((n) => phase.update(n)) });
+    } finally {
+      phase.finish();
+    }
+  } else report = await verifyJournal(walDir);
   const sound = report.problems.length === 0;
   emit(input.json, { sound, dir: input.config.walDir, ...report }, () => {
     const summary = table([
@@ -45,4 +62,51 @@ async function runVerify(input: CommandInput): Promise<number> {
     printErr(`Journal "${input.config.walDir}" is not sound: ${report.problems.length} problem(s)`);
   }
   return sound ? EXIT_OK : EXIT_FAILURE;
+}
+
+/** Bytes of the segment files in `dir`: what a full verify reads. */
+async function segmentBytes(dir: string): Promise<number | undefined> {
+  let total = 0;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".wal")) {
+        total += (await Deno.stat(`${dir}/${entry.name}`)).size;
+      }
+    }
+  } catch {
+    return undefined; // verifyJournal reports a missing journal itself
+  }
+  return total;
+}
+
+/**
+ * The real file layer, counting bytes read from segment files: verifyJournal
+ * has no progress callback, but it reads through the file layer it is given.
+ */
+function countingReads(onRead: (bytes: number) => void): FileLayer {
+  let read = 0;
+  return {
+    ...denoFileLayer,
+    async open(path, options) {
+      const inner = await denoFileLayer.open(path, options);
+      if (!path.endsWith(".wal")) return inner;
+      const handle: FileHandle = {
+        write: (p) => inner.write(p),
+        writeSync: (p) => inner.writeSync(p),
+        async read(p) {
+          const n = await inner.read(p);
+          if (n !== null) onRead(read += n);
+          return n;
+        },
+        seek: (o, w) => inner.seek(o, w),
+        seekSync: (o, w) => inner.seekSync(o, w),
+        syncData: () => inner.syncData(),
+        truncate: (len) => inner.truncate(len),
+        stat: () => inner.stat(),
+        tryLock: (exclusive) => inner.tryLock(exclusive),
+        close: () => inner.close(),
+      };
+      return handle;
+    },
+  };
 }

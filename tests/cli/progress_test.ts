@@ -39,7 +39,7 @@ Deno.test("renderPhase() says ETA -- until something is done, and the time taken
   const base = { label: "verify", unit: "bytes" as const, total: 100, elapsedMs: 500 };
   assert.match(renderPhase({ ...base, done: 0 }), /ETA --$/);
   const finished = renderPhase({ ...base, done: 100, elapsedMs: 61_000, finished: true });
-  assert.match(finished, /\[#{24}\]  100%  100 B of 100 B  1 B\/s  in 1m01s$/);
+  assert.match(finished, /\[#{24}\]  100%  100 B of 100 B  2 B\/s  in 1m01s$/);
 });
 
 Deno.test("renderPhase() without a total shows the count and rate, no bar or ETA", () => {
