@@ -32,14 +32,20 @@ Deno.test("renderPhase() counts records with their rate and an ETA from the revi
     elapsedMs: 10_000,
     detail: "12 commits",
   });
-  assert.match(line, / 25%  50,000 of 200,000 records  5,000 rec\/s  ETA 30s  12 commits$/);
+  assert.ok(
+    line.endsWith(" 25%  50,000 of 200,000 records  5,000 rec/s  ETA 30s  12 commits"),
+    line,
+  );
 });
 
 Deno.test("renderPhase() says ETA -- until something is done, and the time taken once finished", () => {
   const base = { label: "verify", unit: "bytes" as const, total: 100, elapsedMs: 500 };
   assert.match(renderPhase({ ...base, done: 0 }), /ETA --$/);
   const finished = renderPhase({ ...base, done: 100, elapsedMs: 61_000, finished: true });
-  assert.match(finished, /\[#{24}\]  100%  100 B of 100 B  2 B\/s  in 1m01s$/);
+  assert.ok(
+    finished.endsWith(`[${"#".repeat(24)}]  100%  100 B of 100 B  2 B/s  in 1m01s`),
+    finished,
+  );
 });
 
 Deno.test("renderPhase() without a total shows the count and rate, no bar or ETA", () => {
@@ -55,5 +61,5 @@ Deno.test("renderPhase() never shows more than the total", () => {
     total: 10,
     elapsedMs: 1_000,
   });
-  assert.match(line, /100%  10 of 10 records/);
+  assert.ok(line.includes("100%  10 of 10 records"), line);
 });
