@@ -57,6 +57,19 @@ interface Totals {
   /** Every line up to this one is appended, rejected or blank. */
   doneThroughLine: number;
   rejects: Reject[];
+  /** The batch being appended, until the journal acknowledges it. */
+  inFlight: InFlight | null;
+}
+
+/** An `appendBatch` in progress: if it fails, recovery decides how much of it stays. */
+interface InFlight {
+  /** Where its first record goes. */
+  start: number;
+  payloads: Uint8Array[];
+  /** Input line of each payload. */
+  lines: number[];
+  /** Last line read when the batch was sent (lines up to it are done once it is in). */
+  throughLine: number;
 }
 
 /** The `append` command. */
@@ -120,6 +133,7 @@ async function runAppend(input: CommandInput): Promise<number> {
     nextOffset: null,
     doneThroughLine: fromLine - 1,
     rejects: [],
+    inFlight: null,
   };
 
   if (!skipInvalid) {
@@ -164,6 +178,7 @@ async function runAppend(input: CommandInput): Promise<number> {
   } finally {
     stop.dispose();
   }
+  const uncertain = totals.inFlight === null ? null : await settle(input, totals, totals.inFlight);
   if (totals.rejects.length > 0) {
     if (rejectsPath !== undefined) {
       await Deno.writeTextFile(
@@ -174,7 +189,10 @@ async function runAppend(input: CommandInput): Promise<number> {
     } else echoRejects(totals.rejects);
   }
   if (failure !== null || stop.signal.aborted) {
-    return reportStopped(input, totals, started, failure ?? stop.signal.reason);
+    return reportStopped(input, totals, started, {
+      cause: failure ?? stop.signal.reason,
+      uncertain,
+    });
   }
   return finish(input, totals, started, EXIT_OK);
 }
@@ -215,17 +233,18 @@ async function appendLines(
     enabled: options.progress,
   });
   let batch: Uint8Array[] = [];
+  let batchLines: number[] = [];
   let batchBytes = 0;
   let lastLine = totals.doneThroughLine;
   const flush = async () => {
     if (batch.length > 0) {
+      const start = totals.nextOffset ?? journal.durableOffset;
+      totals.inFlight = { start, payloads: batch, lines: batchLines, throughLine: lastLine };
       const results = await journal.appendBatch(batch);
-      totals.firstOffset ??= results[0].offset;
-      totals.lastOffset = results[results.length - 1].offset;
-      totals.nextOffset = results[results.length - 1].next;
-      totals.records += batch.length;
-      totals.payloadBytes += batchBytes;
+      totals.inFlight = null;
+      acknowledge(totals, results, batchBytes);
       batch = [];
+      batchLines = [];
       batchBytes = 0;
     }
     totals.doneThroughLine = lastLine;
@@ -248,6 +267,7 @@ async function appendLines(
         continue;
       }
       batch.push(result.payload);
+      batchLines.push(line.number);
       batchBytes += result.payload.byteLength;
       if (batch.length >= options.batchSize || batchBytes >= BATCH_BYTES) await flush();
     }
@@ -256,6 +276,61 @@ async function appendLines(
   } finally {
     phase.finish();
   }
+}
+
+function acknowledge(
+  totals: Totals,
+  results: readonly { offset: number; next: number }[],
+  payloadBytes: number,
+): void {
+  totals.firstOffset ??= results[0].offset;
+  totals.lastOffset = results[results.length - 1].offset;
+  totals.nextOffset = results[results.length - 1].next;
+  totals.records += results.length;
+  totals.payloadBytes += payloadBytes;
+}
+
+/**
+ * After a failed `appendBatch`, reopen the journal so recovery decides what
+ * of the batch stays (a write can fail after some of its records reached the
+ * disk whole), and count those records as appended: they are the batch's
+ * first ones, byte for byte. Returns why that could not be told, or `null`.
+ */
+async function settle(
+  input: CommandInput,
+  totals: Totals,
+  inFlight: InFlight,
+): Promise<string | null> {
+  totals.inFlight = null;
+  let journal: Journal;
+  try {
+    journal = await openJournal(input.config);
+  } catch (error) {
+    return `Cannot tell how much of the last batch (lines ${inFlight.lines[0]} .. ${
+      inFlight.lines.at(-1)
+    }) is in the journal: reopening it failed: ${(error as Error).message}`;
+  }
+  try {
+    const kept: { offset: number; next: number }[] = [];
+    let bytes = 0;
+    for await (const record of journal.readFrom(inFlight.start)) {
+      const expected = inFlight.payloads[kept.length];
+      if (expected === undefined || !equalBytes(record.payload, expected)) break;
+      kept.push(record);
+      bytes += expected.byteLength;
+    }
+    if (kept.length > 0) acknowledge(totals, kept, bytes);
+    totals.doneThroughLine = kept.length === inFlight.payloads.length
+      ? inFlight.throughLine
+      : inFlight.lines[kept.length] - 1;
+    return null;
+  } finally {
+    await journal.close();
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 }
 
 function echoRejects(rejects: Reject[]): void {
@@ -302,8 +377,9 @@ function reportStopped(
   input: CommandInput,
   totals: Totals,
   started: number,
-  cause: unknown,
+  why: { cause: unknown; uncertain: string | null },
 ): number {
+  const { cause, uncertain } = why;
   const message = cause instanceof Error ? cause.message : String(cause);
   const resumeFromLine = totals.doneThroughLine + 1;
   const appended = totals.records === 0
@@ -312,6 +388,7 @@ function reportStopped(
   const file = input.positionals[0] ?? "-";
   printErr(`stemedb append: ${message}`);
   printErr(`${appended}; input lines up to ${totals.doneThroughLine} are done.`);
+  if (uncertain !== null) printErr(`${uncertain}; check with "stemedb status" before resuming`);
   printErr(
     `To append the rest without duplicates: stemedb append ${file} --from-line ${resumeFromLine}` +
       " (with the same options)",
@@ -324,6 +401,7 @@ function reportStopped(
       ...summary(totals, elapsedMs),
       doneThroughLine: totals.doneThroughLine,
       resumeFromLine,
+      ...(uncertain === null ? {} : { uncertain }),
     }, () => "");
   }
   return EXIT_FAILURE;
