@@ -98,8 +98,10 @@ export async function parseCommand(
     const extra = count > max
       ? `unexpected argument "${parsed.positionals[max]}"`
       : "missing argument";
-    // A one-line usage fits the message; longer ones are left to --help.
-    const usage = command.usage.includes("\n") ? "" : ` (usage: stemedb ${command.usage})`;
+    const lines = command.usage.split("\n");
+    const usage = lines.length === 1
+      ? ` (usage: stemedb ${command.usage})`
+      : `; usage:\n${lines.map((line) => `  stemedb ${line}`).join("\n")}`;
     throw new UsageError(`Cannot run "${command.name}": ${extra}${usage}`);
   }
   const config = resolveConfig(
