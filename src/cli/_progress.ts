@@ -35,7 +35,7 @@ export interface PhaseState {
 }
 
 /** Width of the bar itself, in characters. */
-const BAR_WIDTH = 24;
+const BAR_WIDTH = 20;
 /** Phases quicker than this never draw, so short inputs print nothing at all. */
 const FIRST_DRAW_MS = 300;
 /** Redraw at most this often. */
@@ -56,11 +56,11 @@ function amount(unit: ProgressUnit, n: number): string {
 }
 
 /**
- * Render one line of a phase: `append [#####-----]  42%  12.0 MiB of 28.6 MiB
- * 4.0 MiB/s  ETA 4s`. The rate is the phase's mean so far; the ETA is what is
- * left at that rate (`ETA --` until something is done).
+ * Render one line of a phase: `append  [########------------]   42%  ETA 4s
+ * 12.0 MiB of 28.6 MiB  4.0 MiB/s`, fitted to `columns`. The rate is the phase's mean so
+ * far; the ETA is what is left at that rate (`ETA --` until something is done).
  */
-export function renderPhase(state: PhaseState): string {
+export function renderPhase(state: PhaseState, columns = Infinity): string {
   const { label, unit, elapsedMs } = state;
   const done = state.total === undefined ? state.done : Math.min(state.done, state.total);
   const perSecond = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
@@ -71,18 +71,23 @@ export function renderPhase(state: PhaseState): string {
     const filled = Math.round(fraction * BAR_WIDTH);
     fields.push(`[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}]`);
     fields.push(`${Math.floor(fraction * 100)}%`.padStart(4));
-    fields.push(`${amount(unit, done)} of ${amount(unit, state.total)}${unitName(unit)}`);
-  } else {
-    fields.push(`${amount(unit, done)}${unitName(unit)}`);
   }
-  fields.push(rate);
+  // The time (left, or taken) comes before the figures: it is what a narrow terminal keeps.
   if (state.finished) fields.push(`in ${formatDuration(elapsedMs)}`);
   else if (state.total !== undefined) {
     const left = state.total - done;
     fields.push(perSecond > 0 ? `ETA ${formatDuration((left / perSecond) * 1000)}` : "ETA --");
   }
-  if (state.detail) fields.push(state.detail);
-  return fields.join("  ");
+  fields.push(
+    state.total === undefined
+      ? `${amount(unit, done)}${unitName(unit)}`
+      : `${amount(unit, done)} of ${amount(unit, state.total)}${unitName(unit)}`,
+  );
+  fields.push(rate);
+  const line = fields.join("  ");
+  // The detail is the first to go on a narrow terminal, then the end of the line.
+  const full = state.detail ? `${line}  ${state.detail}` : line;
+  return full.length < columns ? full : line.slice(0, Math.max(0, columns - 1));
 }
 
 function unitName(unit: ProgressUnit): string {
@@ -134,8 +139,7 @@ export function startPhase(options: PhaseOptions): Phase {
     lastDraw = now;
     drawn = true;
     state.elapsedMs = now - started;
-    const columns = terminalColumns();
-    const line = renderPhase(state).slice(0, Math.max(20, columns - 1));
+    const line = renderPhase(state, terminalColumns());
     Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K`));
   };
   return {
@@ -155,9 +159,11 @@ export function startPhase(options: PhaseOptions): Phase {
   };
 }
 
+/** The terminal's width; 80 when it cannot tell (a pseudo-terminal of size 0 says 0). */
 function terminalColumns(): number {
   try {
-    return Deno.consoleSize().columns;
+    const { columns } = Deno.consoleSize();
+    return columns >= 40 ? columns : 80;
   } catch {
     return 80;
   }

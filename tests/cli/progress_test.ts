@@ -19,7 +19,7 @@ Deno.test("renderPhase() shows the bar, percentage, figures, mean rate and time 
   // 10 MiB in 2 s is 5 MiB/s; 30 MiB left at that rate is 6 s.
   assert.equal(
     line,
-    "append  [######------------------]   25%  10.0 MiB of 40.0 MiB  5.0 MiB/s  ETA 6s",
+    "append  [#####---------------]   25%  ETA 6s  10.0 MiB of 40.0 MiB  5.0 MiB/s",
   );
 });
 
@@ -33,17 +33,17 @@ Deno.test("renderPhase() counts records with their rate and an ETA from the revi
     detail: "12 commits",
   });
   assert.ok(
-    line.endsWith(" 25%  50,000 of 200,000 records  5,000 rec/s  ETA 30s  12 commits"),
+    line.endsWith(" 25%  ETA 30s  50,000 of 200,000 records  5,000 rec/s  12 commits"),
     line,
   );
 });
 
 Deno.test("renderPhase() says ETA -- until something is done, and the time taken once finished", () => {
   const base = { label: "verify", unit: "bytes" as const, total: 100, elapsedMs: 500 };
-  assert.match(renderPhase({ ...base, done: 0 }), /ETA --$/);
+  assert.ok(renderPhase({ ...base, done: 0 }).includes("  0%  ETA --  0 B of 100 B"));
   const finished = renderPhase({ ...base, done: 100, elapsedMs: 61_000, finished: true });
   assert.ok(
-    finished.endsWith(`[${"#".repeat(24)}]  100%  100 B of 100 B  2 B/s  in 1m01s`),
+    finished.endsWith(`[${"#".repeat(20)}]  100%  in 1m01s  100 B of 100 B  2 B/s`),
     finished,
   );
 });
@@ -61,5 +61,21 @@ Deno.test("renderPhase() never shows more than the total", () => {
     total: 10,
     elapsedMs: 1_000,
   });
-  assert.ok(line.includes("100%  10 of 10 records"), line);
+  assert.ok(line.includes("100%  ETA 0s  10 of 10 records"), line);
+});
+
+Deno.test("renderPhase() drops the detail first, then the end, to fit the terminal", () => {
+  const state = {
+    label: "append",
+    unit: "bytes" as const,
+    done: 1024,
+    total: 4096,
+    elapsedMs: 1_000,
+    detail: "7 records",
+  };
+  const full = renderPhase(state);
+  assert.ok(full.endsWith("1.0 KiB/s  7 records"), full);
+  const narrower = renderPhase(state, full.length);
+  assert.ok(narrower.endsWith("1.0 KiB/s"), narrower);
+  assert.equal(renderPhase(state, 30).length, 29);
 });
