@@ -35,7 +35,7 @@ export interface PhaseState {
 }
 
 /** Width of the bar itself, in characters. */
-const BAR_WIDTH = 20;
+const BAR_WIDTH = 16;
 /** Phases quicker than this never draw, so short inputs print nothing at all. */
 const FIRST_DRAW_MS = 300;
 /** Redraw at most this often. */
@@ -56,7 +56,7 @@ function amount(unit: ProgressUnit, n: number): string {
 }
 
 /**
- * Render one line of a phase: `append  [########------------]   42%  ETA 4s
+ * Render one line of a phase: `append  [######----------]   42%  ETA 4s
  * 12.0 MiB of 28.6 MiB  4.0 MiB/s`, fitted to `columns`. The rate is the phase's mean so
  * far; the ETA is what is left at that rate (`ETA --` until something is done).
  */
@@ -78,20 +78,17 @@ export function renderPhase(state: PhaseState, columns = Infinity): string {
     const left = state.total - done;
     fields.push(perSecond > 0 ? `ETA ${formatDuration((left / perSecond) * 1000)}` : "ETA --");
   }
+  // Records are named once, by the rate (`rec/s`), so the line fits 80 columns.
   fields.push(
     state.total === undefined
-      ? `${amount(unit, done)}${unitName(unit)}`
-      : `${amount(unit, done)} of ${amount(unit, state.total)}${unitName(unit)}`,
+      ? amount(unit, done)
+      : `${amount(unit, done)} of ${amount(unit, state.total)}`,
   );
   fields.push(rate);
   const line = fields.join("  ");
   // The detail is the first to go on a narrow terminal, then the end of the line.
   const full = state.detail ? `${line}  ${state.detail}` : line;
   return full.length < columns ? full : line.slice(0, Math.max(0, columns - 1));
-}
-
-function unitName(unit: ProgressUnit): string {
-  return unit === "records" ? " records" : "";
 }
 
 /** A running phase. */
