@@ -3,10 +3,11 @@
  * verify, …) with its rate and time left, on stderr, drawn only when stderr is
  * a terminal and `--json` was not given, so pipes, logs and scripts stay clean.
  *
- * Written here rather than taken from npm: `cli-progress` (the usual choice)
- * has had no release since 2023, renders through Node's `process.stderr`, and
- * computes its ETA inside the bar where it cannot be tested; the whole job is
- * one pure rendering function and a throttled `\r` redraw.
+ * Written here rather than taken from npm: `cli-progress` (the usual choice,
+ * used here before) renders through Node's `process.stderr`, computes its rate
+ * and ETA inside the bar where they cannot be tested on their own, and still
+ * leaves the terminal check, the throttling and the quiet mode to the caller;
+ * what is left is one pure rendering function and a throttled `\r` redraw.
  *
  * @module
  */
