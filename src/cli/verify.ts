@@ -8,8 +8,8 @@
 import { verifyJournal } from "../wal/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
 import { emit, EXIT_FAILURE, EXIT_OK, formatBytes, printErr, table } from "./_output.ts";
-import { denoFileLayer, type FileHandle, type FileLayer } from "../wal/mod.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
+import { countingReads, segmentBytes } from "./_segment_reads.ts";
 
 /** The `verify` command. */
 export const verifyCommand: Command = {
@@ -62,51 +62,4 @@ async function runVerify(input: CommandInput): Promise<number> {
     printErr(`Journal "${input.config.walDir}" is not sound: ${report.problems.length} problem(s)`);
   }
   return sound ? EXIT_OK : EXIT_FAILURE;
-}
-
-/** Bytes of the segment files in `dir`: what a full verify reads. */
-async function segmentBytes(dir: string): Promise<number | undefined> {
-  let total = 0;
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".wal")) {
-        total += (await Deno.stat(`${dir}/${entry.name}`)).size;
-      }
-    }
-  } catch {
-    return undefined; // verifyJournal reports a missing journal itself
-  }
-  return total;
-}
-
-/**
- * The real file layer, counting bytes read from segment files: verifyJournal
- * has no progress callback, but it reads through the file layer it is given.
- */
-function countingReads(onRead: (bytes: number) => void): FileLayer {
-  let read = 0;
-  return {
-    ...denoFileLayer,
-    async open(path, options) {
-      const inner = await denoFileLayer.open(path, options);
-      if (!path.endsWith(".wal")) return inner;
-      const handle: FileHandle = {
-        write: (p) => inner.write(p),
-        writeSync: (p) => inner.writeSync(p),
-        async read(p) {
-          const n = await inner.read(p);
-          if (n !== null) onRead(read += n);
-          return n;
-        },
-        seek: (o, w) => inner.seek(o, w),
-        seekSync: (o, w) => inner.seekSync(o, w),
-        syncData: () => inner.syncData(),
-        truncate: (len) => inner.truncate(len),
-        stat: () => inner.stat(),
-        tryLock: (exclusive) => inner.tryLock(exclusive),
-        close: () => inner.close(),
-      };
-      return handle;
-    },
-  };
 }
