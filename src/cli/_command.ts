@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { type DataConfig, resolveConfig } from "../config/data_dir.ts";
 import { UsageError } from "./_output.ts";
+import { checkKvLocation } from "./_kv_location.ts";
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -70,8 +71,14 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   },
 };
 
-/** Parse `args` for `command`; `null` means `--help` was asked for. */
-export function parseCommand(command: Command, args: string[]): CommandInput | null {
+/**
+ * Parse `args` for `command` and check where its data lives; `null` means
+ * `--help` was asked for.
+ */
+export async function parseCommand(
+  command: Command,
+  args: string[],
+): Promise<CommandInput | null> {
   const specs = { ...COMMON_OPTIONS, ...command.options };
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -91,8 +98,10 @@ export function parseCommand(command: Command, args: string[]): CommandInput | n
     const extra = count > max
       ? `unexpected argument "${parsed.positionals[max]}"`
       : "missing argument";
-    // A one-line usage fits the message; longer ones are left to --help.
-    const usage = command.usage.includes("\n") ? "" : ` (usage: stemedb ${command.usage})`;
+    const lines = command.usage.split("\n");
+    const usage = lines.length === 1
+      ? ` (usage: stemedb ${command.usage})`
+      : `; usage:\n${lines.map((line) => `  stemedb ${line}`).join("\n")}`;
     throw new UsageError(`Cannot run "${command.name}": ${extra}${usage}`);
   }
   const config = resolveConfig(
@@ -100,6 +109,12 @@ export function parseCommand(command: Command, args: string[]): CommandInput | n
     Deno.env,
     command.defaultDataDir,
   );
+  const kvOrigin = values.kv
+    ? 'option "--kv"'
+    : Deno.env.get("STEMEDB_KV")
+    ? "environment variable STEMEDB_KV"
+    : "the default KV path";
+  await checkKvLocation(config.kv, kvOrigin);
   return { values, positionals: parsed.positionals, json: values.json === true, config };
 }
 

@@ -1,56 +1,136 @@
 /**
- * Splits a byte stream into numbered text lines, tracking bytes consumed for
- * progress reporting. Lines are split on bytes (0x0A never occurs inside a
- * UTF-8 sequence) and decoded one by one, so invalid UTF-8 is reported with
- * its line number.
+ * Splits a byte stream into numbered text lines in linear time and bounded
+ * memory. Lines are split on bytes (0x0A never occurs inside a UTF-8 sequence)
+ * and decoded one by one, so a line that is not UTF-8 or that is longer than
+ * the cap becomes a numbered problem the caller decides about, not an
+ * exception that ends the input.
  *
  * @module
  */
 
-/** One line of input. */
-export interface Line {
+/** A line that was read and decoded. */
+export interface TextLine {
   /** 1-based line number. */
   number: number;
   /** The line without its `\n` or `\r\n`. */
   text: string;
-  /** Input bytes read so far (chunk granularity). */
+  /** Input bytes up to and including this line's newline. */
   bytesRead: number;
+}
+
+/** A line that cannot be used: too long, or not UTF-8. */
+export interface BadLine {
+  /** 1-based line number. */
+  number: number;
+  /** Why the line cannot be used, as `line N: <problem>` would print it. */
+  problem: string;
+  /** Input bytes consumed so far (for a too-long line: up to where it passed the cap). */
+  bytesRead: number;
+}
+
+/** One line of input. */
+export type Line = TextLine | BadLine;
+
+/** Options of {@linkcode readLines}. */
+export interface ReadLinesOptions {
+  /** Longest line, in bytes without its newline; a longer one is reported when it passes this. */
+  maxLineBytes: number;
+  /** Stop reading (a partial last line is dropped, not yielded). */
+  signal?: AbortSignal;
 }
 
 const NEWLINE = 0x0a;
 
-/** Yield every line of `stream`, including blank ones, in order. */
-export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
+/**
+ * Yield every line of `stream`, including blank ones, in order. Each input
+ * byte is copied at most twice (into the pending part of a line split across
+ * chunks, then into the joined line), and a pending line never holds more than
+ * `maxLineBytes`: the rest of a too-long line is skipped up to its newline.
+ */
+export async function* readLines(
+  stream: ReadableStream<Uint8Array>,
+  options: ReadLinesOptions,
+): AsyncGenerator<Line> {
+  const { maxLineBytes, signal } = options;
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const decode = (bytes: Uint8Array, number: number): string => {
-    try {
-      return decoder.decode(bytes).replace(/\r$/, "");
-    } catch {
-      throw new TypeError(`Cannot read input: line ${number} is not valid UTF-8`);
-    }
-  };
-  let pending = new Uint8Array(0);
+  const reader = stream.getReader();
+  const aborted = signal === undefined ? null : abortPromise(signal);
+  let parts: Uint8Array[] = [];
+  let partsBytes = 0;
+  let skipping = false;
   let number = 0;
   let bytesRead = 0;
-  for await (const chunk of stream) {
-    bytesRead += chunk.byteLength;
-    let bytes = chunk;
-    if (pending.byteLength > 0) {
-      bytes = new Uint8Array(pending.byteLength + chunk.byteLength);
-      bytes.set(pending);
-      bytes.set(chunk, pending.byteLength);
-    }
-    let start = 0;
-    let newline: number;
-    while ((newline = bytes.indexOf(NEWLINE, start)) !== -1) {
-      number++;
-      yield { number, text: decode(bytes.subarray(start, newline), number), bytesRead };
-      start = newline + 1;
-    }
-    pending = bytes.slice(start);
-  }
-  if (pending.byteLength > 0) {
+
+  const finish = (piece: Uint8Array, end: number): Line => {
     number++;
-    yield { number, text: decode(pending, number), bytesRead };
+    let bytes = piece;
+    if (parts.length > 0) {
+      bytes = new Uint8Array(partsBytes + piece.byteLength);
+      let at = 0;
+      for (const part of parts) {
+        bytes.set(part, at);
+        at += part.byteLength;
+      }
+      bytes.set(piece, at);
+      parts = [];
+      partsBytes = 0;
+    }
+    try {
+      return { number, text: decoder.decode(bytes).replace(/\r$/, ""), bytesRead: end };
+    } catch {
+      return { number, problem: "Not valid UTF-8", bytesRead: end };
+    }
+  };
+  const tooLong = (): BadLine => ({
+    number,
+    problem: `Longer than ${maxLineBytes} bytes`,
+    bytesRead,
+  });
+
+  try {
+    while (true) {
+      const next = aborted === null ? reader.read() : Promise.race([reader.read(), aborted]);
+      const result = await next;
+      if (result === null || signal?.aborted) return;
+      if (result.done) break;
+      const chunk = result.value;
+      const chunkStart = bytesRead;
+      bytesRead += chunk.byteLength;
+      let start = 0;
+      while (start < chunk.byteLength) {
+        const newline = chunk.indexOf(NEWLINE, start);
+        const end = newline === -1 ? chunk.byteLength : newline;
+        if (skipping) {
+          if (newline === -1) break;
+          skipping = false;
+        } else if (partsBytes + (end - start) > maxLineBytes) {
+          // Reported the moment it passes the cap; the rest is skipped to its newline.
+          parts = [];
+          partsBytes = 0;
+          number++;
+          yield tooLong();
+          skipping = newline === -1;
+        } else if (newline === -1) {
+          // Copied: the stream may reuse its chunk buffers.
+          parts.push(chunk.slice(start));
+          partsBytes += chunk.byteLength - start;
+          break;
+        } else {
+          yield finish(chunk.subarray(start, newline), chunkStart + newline + 1);
+        }
+        start = end + 1;
+      }
+    }
+    if (partsBytes > 0) yield finish(new Uint8Array(0), bytesRead);
+  } finally {
+    if (signal?.aborted) await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
+}
+
+function abortPromise(signal: AbortSignal): Promise<null> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(null);
+    else signal.addEventListener("abort", () => resolve(null), { once: true });
+  });
 }

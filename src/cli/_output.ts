@@ -1,10 +1,12 @@
 /**
  * Output conventions of every command: human text by default, exactly one JSON
- * document on stdout with `--json`; errors on stderr with exit code 2 for usage
- * mistakes and 1 for failures.
+ * document on stdout with `--json`; errors on stderr, each with what to do
+ * next, and exit code 2 for usage mistakes, 1 for failures.
  *
  * @module
  */
+
+import { JournalLockedError } from "../wal/mod.ts";
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -42,16 +44,32 @@ export function emit(json: boolean, doc: unknown, human: () => string): void {
   printOut(json ? JSON.stringify(doc, null, 2) : human());
 }
 
-/** Report an error: message on stderr, and an error document on stdout with `--json`. */
+/**
+ * Report an error: message and what to do next on stderr, and an error
+ * document on stdout with `--json`.
+ */
 export function reportError(command: string, error: unknown, json: boolean): number {
   const usage = error instanceof UsageError;
   const message = error instanceof Error ? error.message : String(error);
+  const hint = usage ? `Run "stemedb ${command} --help" for usage` : nextStep(error);
   printErr(`stemedb ${command}: ${message}`);
-  if (usage) printErr(`Run "stemedb ${command} --help" for usage`);
+  if (hint !== undefined) printErr(hint);
   if (json) {
-    printOut(JSON.stringify({ error: { code: usage ? "usage" : "failure", message } }));
+    const code = usage ? "usage" : "failure";
+    printOut(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }));
   }
   return usage ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** What to do about a failure, read from its kind. */
+function nextStep(error: unknown): string | undefined {
+  if (error instanceof JournalLockedError) {
+    const holder = error.holderPid === null ? "the process" : `process ${error.holderPid}`;
+    return `Another writer has this journal open: stop ${holder} (or wait for it to finish), ` +
+      'or, while "stemedb serve" runs, append over HTTP (POST /assertions, /votes, /epochs). ' +
+      "Readers (status, ingest, verify) work alongside it";
+  }
+  return undefined;
 }
 
 /** Format a byte count for people: `1.5 MiB`. */

@@ -1,7 +1,9 @@
 /**
  * `stemedb append [file|-]`: append records from NDJSON, one
  * `{"type":"assertion"|"vote"|"epoch", …}` per line. All or nothing by
- * default; `--skip-invalid` appends the valid lines and reports the rest.
+ * default; `--skip-invalid` appends the valid lines and reports the rest. A run
+ * that stops part-way (a failure, SIGINT/SIGTERM) says exactly what it
+ * appended and the `--from-line` that resumes it without duplicates.
  *
  * @module
  */
@@ -20,21 +22,28 @@ import {
   table,
   UsageError,
 } from "./_output.ts";
-import { startProgress } from "./_progress.ts";
-import { parseRecordLine } from "../records/mod.ts";
+import { progressWanted, startPhase } from "./_progress.ts";
+import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
 import type { Journal } from "../wal/mod.ts";
+import { onStopSignal } from "./_signals.ts";
 
 /** Most bytes of payload sent in one `appendBatch`. */
 const BATCH_BYTES = 4 * 1024 * 1024;
 /** Most rejects echoed on stderr (all of them go to `--rejects`). */
 const MAX_ECHOED_REJECTS = 20;
+/**
+ * Longest input line: the JSON of the largest payload with every string byte
+ * escaped (`\u00XX`, six bytes for one). Longer lines cannot hold a valid
+ * record, so they are refused as soon as they pass this, without being held.
+ */
+export const MAX_LINE_BYTES = 6 * MAX_PAYLOAD_BYTES;
 
 /** One rejected input line. */
 interface Reject {
   line: number;
   reason: string;
   field?: string;
-  text: string;
+  text?: string;
 }
 
 interface Totals {
@@ -42,21 +51,40 @@ interface Totals {
   payloadBytes: number;
   inputBytes: number;
   firstOffset: number | null;
+  lastOffset: number | null;
   nextOffset: number | null;
+  /** Every line up to this one is appended, rejected or blank. */
+  doneThroughLine: number;
   rejects: Reject[];
+  /** The batch being appended, until the journal acknowledges it. */
+  inFlight: InFlight | null;
+}
+
+/** An `appendBatch` in progress: if it fails, recovery decides how much of it stays. */
+interface InFlight {
+  /** Where its first record goes. */
+  start: number;
+  payloads: Uint8Array[];
+  /** Input line of each payload. */
+  lines: number[];
+  /** Last line read when the batch was sent (lines up to it are done once it is in). */
+  throughLine: number;
 }
 
 /** The `append` command. */
 export const appendCommand: Command = {
   name: "append",
   summary: "Append records from NDJSON (a file or stdin) to the journal",
-  usage: "append [file|-] [--skip-invalid [--rejects <file>]]",
+  usage: "append [file|-] [--skip-invalid [--rejects <file>]] [--batch <n>] [--from-line <n>]",
   description: [
     'Reads NDJSON from a file (or stdin when the file is omitted or "-"), one record per line:',
     '  {"type":"assertion","subject":"France","predicate":"capital","object":"Paris",...}',
     "Every line is validated before anything is appended: one bad line appends nothing and",
     'each bad line is reported as "line N: <reason>" (exit code 1). With --skip-invalid the',
-    "valid lines are appended and the rejects are written to --rejects (NDJSON) or stderr.",
+    "valid lines are appended and every bad one (bad JSON or record, not UTF-8, longer than",
+    `${MAX_LINE_BYTES} bytes) is written to --rejects (NDJSON) or stderr.`,
+    "A run stopped part-way (a failure, Ctrl-C) prints what it appended, with offsets, and",
+    "the --from-line that appends the rest without duplicates (exit code 1).",
   ].join("\n"),
   options: {
     "skip-invalid": {
@@ -73,6 +101,11 @@ export const appendCommand: Command = {
       value: "n",
       description: "Records per appendBatch (default 1000)",
     },
+    "from-line": {
+      type: "string",
+      value: "n",
+      description: "Start at input line n (resume a run that stopped; default 1)",
+    },
   },
   positionals: [0, 1],
   run: runAppend,
@@ -85,29 +118,38 @@ async function runAppend(input: CommandInput): Promise<number> {
     throw new UsageError('Cannot use "--rejects" without "--skip-invalid"');
   }
   const batchSize = intOption(input, "batch", 1000);
-  const source = await openSource(input.positionals[0]);
+  const fromLine = intOption(input, "from-line", 1);
+  // One pass with --skip-invalid, so stdin can stream; all or nothing reads it twice.
+  const source = await openSource(input.positionals[0], { once: skipInvalid });
+  const progress = progressWanted(input.json);
   const started = performance.now();
   const totals: Totals = {
     records: 0,
     payloadBytes: 0,
-    inputBytes: source.size,
+    inputBytes: source.size ?? 0,
     firstOffset: null,
+    lastOffset: null,
     nextOffset: null,
+    doneThroughLine: fromLine - 1,
     rejects: [],
+    inFlight: null,
   };
 
   if (!skipInvalid) {
     // All or nothing: a first pass validates every line before the journal is touched.
-    const progress = startProgress("validate", source.size);
-    try {
-      for await (const line of readLines(source.open())) {
-        const reject = check(line.number, line.text);
-        if (reject) totals.rejects.push(reject);
-        if (line.number % 1000 === 0) progress.update(line.bytesRead, line.number);
-      }
-    } finally {
-      progress.stop();
+    const phase = startPhase({
+      label: "validate",
+      unit: "bytes",
+      total: source.size,
+      enabled: progress,
+    });
+    for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
+      if (line.number < fromLine) continue;
+      const reject = "problem" in line ? problemReject(line) : check(line.number, line.text);
+      if (reject) totals.rejects.push(reject);
+      phase.update(line.bytesRead);
     }
+    phase.finish();
     if (totals.rejects.length > 0) {
       echoRejects(totals.rejects);
       printErr(`Appended nothing: ${totals.rejects.length} invalid line(s)`);
@@ -115,13 +157,27 @@ async function runAppend(input: CommandInput): Promise<number> {
     }
   }
 
-  // This process does nothing but append: a quick flush may block its event loop.
-  const journal = await openJournal(input.config, { blockingSyncMs: 1 });
+  const stop = onStopSignal();
+  let failure: unknown = null;
   try {
-    await appendLines(journal, source.open(), totals, batchSize, source.size);
+    // This process does nothing but append: a quick flush may block its event loop.
+    const journal = await openJournal(input.config, { blockingSyncMs: 1 });
+    try {
+      await appendLines(journal, source, totals, {
+        batchSize,
+        fromLine,
+        signal: stop.signal,
+        progress,
+      });
+    } catch (error) {
+      failure = error;
+    } finally {
+      await journal.close().catch((error) => failure ??= error);
+    }
   } finally {
-    await journal.close();
+    stop.dispose();
   }
+  const uncertain = totals.inFlight === null ? null : await settle(input, totals, totals.inFlight);
   if (totals.rejects.length > 0) {
     if (rejectsPath !== undefined) {
       await Deno.writeTextFile(
@@ -130,6 +186,12 @@ async function runAppend(input: CommandInput): Promise<number> {
       );
       printErr(`Rejected ${totals.rejects.length} line(s), written to "${rejectsPath}"`);
     } else echoRejects(totals.rejects);
+  }
+  if (failure !== null || stop.signal.aborted) {
+    return reportStopped(input, totals, started, {
+      cause: failure ?? stop.signal.reason,
+      uncertain,
+    });
   }
   return finish(input, totals, started, EXIT_OK);
 }
@@ -146,28 +208,57 @@ function check(line: number, text: string): Reject | null {
   };
 }
 
+function problemReject(line: { number: number; problem: string }): Reject {
+  return { line: line.number, reason: line.problem };
+}
+
+interface AppendOptions {
+  batchSize: number;
+  fromLine: number;
+  signal: AbortSignal;
+  progress: boolean;
+}
+
 async function appendLines(
   journal: Journal,
-  stream: ReadableStream<Uint8Array>,
+  source: Source,
   totals: Totals,
-  batchSize: number,
-  size: number,
+  options: AppendOptions,
 ): Promise<void> {
-  const progress = startProgress("append", size);
+  const phase = startPhase({
+    label: "append",
+    unit: "bytes",
+    total: source.size,
+    enabled: options.progress,
+  });
   let batch: Uint8Array[] = [];
+  let batchLines: number[] = [];
   let batchBytes = 0;
+  let lastLine = totals.doneThroughLine;
   const flush = async () => {
-    if (batch.length === 0) return;
-    const results = await journal.appendBatch(batch);
-    totals.firstOffset ??= results[0].offset;
-    totals.nextOffset = results[results.length - 1].next;
-    totals.records += batch.length;
-    totals.payloadBytes += batchBytes;
-    batch = [];
-    batchBytes = 0;
+    if (batch.length > 0) {
+      const start = totals.nextOffset ?? journal.durableOffset;
+      totals.inFlight = { start, payloads: batch, lines: batchLines, throughLine: lastLine };
+      const results = await journal.appendBatch(batch);
+      totals.inFlight = null;
+      acknowledge(totals, results, batchBytes);
+      batch = [];
+      batchLines = [];
+      batchBytes = 0;
+    }
+    totals.doneThroughLine = lastLine;
   };
+  const lines = readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES, signal: options.signal });
   try {
-    for await (const line of readLines(stream)) {
+    for await (const line of lines) {
+      if (line.number < options.fromLine) continue;
+      lastLine = line.number;
+      if (source.size === undefined) totals.inputBytes = line.bytesRead;
+      phase.update(line.bytesRead, { detail: `${totals.records + batch.length} records` });
+      if ("problem" in line) {
+        totals.rejects.push(problemReject(line));
+        continue;
+      }
       if (line.text.trim() === "") continue;
       const result = parseRecordLine(line.text);
       if (!result.ok) {
@@ -175,16 +266,71 @@ async function appendLines(
         continue;
       }
       batch.push(result.payload);
+      batchLines.push(line.number);
       batchBytes += result.payload.byteLength;
-      if (batch.length >= batchSize || batchBytes >= BATCH_BYTES) {
-        await flush();
-        progress.update(line.bytesRead, totals.records);
-      }
+      if (batch.length >= options.batchSize || batchBytes >= BATCH_BYTES) await flush();
     }
+    // Also when stopped by a signal: the lines in hand were read whole, so they go in.
     await flush();
   } finally {
-    progress.stop();
+    phase.finish();
   }
+}
+
+function acknowledge(
+  totals: Totals,
+  results: readonly { offset: number; next: number }[],
+  payloadBytes: number,
+): void {
+  totals.firstOffset ??= results[0].offset;
+  totals.lastOffset = results[results.length - 1].offset;
+  totals.nextOffset = results[results.length - 1].next;
+  totals.records += results.length;
+  totals.payloadBytes += payloadBytes;
+}
+
+/**
+ * After a failed `appendBatch`, reopen the journal so recovery decides what
+ * of the batch stays (a write can fail after some of its records reached the
+ * disk whole), and count those records as appended: they are the batch's
+ * first ones, byte for byte. Returns why that could not be told, or `null`.
+ */
+async function settle(
+  input: CommandInput,
+  totals: Totals,
+  inFlight: InFlight,
+): Promise<string | null> {
+  totals.inFlight = null;
+  let journal: Journal;
+  try {
+    journal = await openJournal(input.config);
+  } catch (error) {
+    return `Cannot tell how much of the last batch (lines ${inFlight.lines[0]} .. ${
+      inFlight.lines.at(-1)
+    }) is in the journal: reopening it failed: ${(error as Error).message}`;
+  }
+  try {
+    const kept: { offset: number; next: number }[] = [];
+    let bytes = 0;
+    for await (const record of journal.readFrom(inFlight.start)) {
+      const expected = inFlight.payloads[kept.length];
+      if (expected === undefined || !equalBytes(record.payload, expected)) break;
+      kept.push(record);
+      bytes += expected.byteLength;
+    }
+    if (kept.length > 0) acknowledge(totals, kept, bytes);
+    totals.doneThroughLine = kept.length === inFlight.payloads.length
+      ? inFlight.throughLine
+      : inFlight.lines[kept.length] - 1;
+    return null;
+  } finally {
+    // What was read is what counts; a failing close changes nothing of it.
+    await journal.close().catch(() => {});
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 }
 
 function echoRejects(rejects: Reject[]): void {
@@ -194,20 +340,24 @@ function echoRejects(rejects: Reject[]): void {
   }
 }
 
-function finish(input: CommandInput, totals: Totals, started: number, code: number): number {
-  const elapsedMs = performance.now() - started;
-  const doc = {
-    ok: code === EXIT_OK,
+function summary(totals: Totals, elapsedMs: number) {
+  return {
     appended: totals.records,
     rejected: totals.rejects.length,
     rejects: totals.rejects.map(({ line, reason, field }) => ({ line, reason, field })),
     payloadBytes: totals.payloadBytes,
     inputBytes: totals.inputBytes,
     firstOffset: totals.firstOffset,
+    lastOffset: totals.lastOffset,
     nextOffset: totals.nextOffset,
     elapsedMs: Math.round(elapsedMs),
     recordsPerSecond: Math.round(rate(totals.records, elapsedMs)),
   };
+}
+
+function finish(input: CommandInput, totals: Totals, started: number, code: number): number {
+  const elapsedMs = performance.now() - started;
+  const doc = { ok: code === EXIT_OK, ...summary(totals, elapsedMs) };
   if (code === EXIT_OK || input.json) {
     emit(input.json, doc, () =>
       table([
@@ -222,20 +372,65 @@ function finish(input: CommandInput, totals: Totals, started: number, code: numb
   return code;
 }
 
+/** A run that stopped part-way: what is durable, and how to append the rest. */
+function reportStopped(
+  input: CommandInput,
+  totals: Totals,
+  started: number,
+  why: { cause: unknown; uncertain: string | null },
+): number {
+  const { cause, uncertain } = why;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const resumeFromLine = totals.doneThroughLine + 1;
+  const appended = totals.records === 0
+    ? "Appended nothing"
+    : `Appended ${totals.records} record(s), durable: offsets ${totals.firstOffset} .. ${totals.nextOffset} (last record at ${totals.lastOffset})`;
+  const file = input.positionals[0] ?? "-";
+  printErr(`stemedb append: ${message}`);
+  printErr(`${appended}; input lines up to ${totals.doneThroughLine} are done.`);
+  if (uncertain !== null) printErr(`${uncertain}; check with "stemedb status" before resuming`);
+  printErr(
+    `To append the rest without duplicates: stemedb append ${file} --from-line ${resumeFromLine}` +
+      " (with the same options)",
+  );
+  if (input.json) {
+    const elapsedMs = performance.now() - started;
+    emit(true, {
+      ok: false,
+      error: { code: "failure", message },
+      ...summary(totals, elapsedMs),
+      doneThroughLine: totals.doneThroughLine,
+      resumeFromLine,
+      ...(uncertain === null ? {} : { uncertain }),
+    }, () => "");
+  }
+  return EXIT_FAILURE;
+}
+
 interface Source {
-  size: number;
+  /** Bytes of input, when known before reading (not for streamed stdin). */
+  size?: number;
   open(): ReadableStream<Uint8Array>;
 }
 
-/** A file can be read twice; stdin is buffered so the two passes see the same bytes. */
-async function openSource(path: string | undefined): Promise<Source> {
+/**
+ * A file can be read twice. Stdin is buffered so two passes see the same
+ * bytes, unless `once`: then it streams, for inputs that never end.
+ */
+async function openSource(path: string | undefined, options: { once: boolean }): Promise<Source> {
   if (path === undefined || path === "-") {
+    if (Deno.stdin.isTerminal()) {
+      printErr("Reading NDJSON records from stdin; end with Ctrl-D (or pass a file)");
+    }
+    if (options.once) return { open: () => Deno.stdin.readable };
     const bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
     return { size: bytes.byteLength, open: () => ReadableStream.from([bytes]) };
   }
   let size: number;
   try {
-    size = (await Deno.stat(path)).size;
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new Error("it is a directory");
+    size = info.size;
   } catch (error) {
     throw new Error(`Cannot read input "${path}": ${(error as Error).message}`);
   }

@@ -12,6 +12,10 @@ import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, formatRate, printErr, rate, table, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
+import { progressWanted, startPhase } from "./_progress.ts";
+
+/** Longest one pass of a one-shot ingest runs before it reports progress. */
+const PASS_BUDGET_MS = 250;
 
 /** The `ingest` command. */
 export const ingestCommand: Command = {
@@ -60,15 +64,33 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
   const totals = { applied: 0, deadLettered: 0, commits: 0, conflicts: 0, from: -1, to: -1 };
   // Stop at the durable end seen now, so a busy writer cannot keep a one-shot run going forever.
   const target = journal.readOnly ? await journal.refresh() : journal.durableOffset;
-  while (true) {
-    const report = await ingestor.runOnce();
-    if (totals.from < 0) totals.from = report.from;
-    totals.to = report.to;
-    totals.applied += report.applied;
-    totals.deadLettered += report.deadLettered;
-    totals.commits += report.commits;
-    totals.conflicts += report.conflicts;
-    if (report.caughtUp || report.to >= target) break;
+  const progress = progressWanted(input.json);
+  const phase = startPhase({ label: "ingest", unit: "records", enabled: progress });
+  try {
+    while (true) {
+      // Passes of bounded time, so the bar moves; each ends on a committed batch.
+      const report = await ingestor.runOnce({ timeBudgetMs: PASS_BUDGET_MS });
+      if (totals.from < 0) totals.from = report.from;
+      totals.to = report.to;
+      totals.applied += report.applied;
+      totals.deadLettered += report.deadLettered;
+      totals.commits += report.commits;
+      totals.conflicts += report.conflicts;
+      if (report.caughtUp || report.to >= target) break;
+      if (progress) {
+        const done = totals.applied + totals.deadLettered;
+        // Records behind are the ingestor's estimate from the mean record size seen so far.
+        const behind = (await ingestor.lag()).records;
+        phase.update(done, {
+          total: behind === undefined ? undefined : done + behind,
+          detail: `${totals.commits} commits`,
+        });
+      }
+    }
+    const done = totals.applied + totals.deadLettered;
+    phase.update(done, { total: done, detail: `${totals.commits} commits` });
+  } finally {
+    phase.finish();
   }
   const elapsedMs = performance.now() - started;
   const records = totals.applied + totals.deadLettered;
@@ -120,10 +142,10 @@ async function runLong(
           },
         });
       } catch (error) {
-        throw new Error(
-          `Cannot schedule ingest on "${schedule}": ${(error as Error).message}`,
-          { cause: error },
-        );
+        // Deno.cron throws TypeError for a schedule it cannot parse: a usage mistake.
+        const message = `Cannot schedule ingest on "${schedule}": ${(error as Error).message}`;
+        if (error instanceof TypeError) throw new UsageError(message);
+        throw new Error(message, { cause: error });
       }
       announce(`on schedule "${schedule}"`);
       // Catch up now rather than waiting up to a whole period for the first tick.

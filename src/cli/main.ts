@@ -1,6 +1,19 @@
 /**
- * The stemedb command line: `deno run -A src/cli/main.ts <command> …`, also
- * available as `deno task <command>`.
+ * The stemedb command line. Installed as a command with
+ * `deno install -g -A --unstable-kv --unstable-cron -n stemedb jsr:@stemedb/ingest/cli`
+ * (or, in a clone, `deno install -g -A --config deno.json -n stemedb src/cli/main.ts`),
+ * it runs as `stemedb <command> …`; in a clone every command is also a
+ * `deno task <command>` with the same options.
+ *
+ * @example Run a command in this process
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@stemedb/ingest/cli";
+ *
+ * const data = await Deno.makeTempDir();
+ * assert.equal(await main(["status", "--data", data, "--json"]), 1); // no journal yet
+ * await Deno.remove(data, { recursive: true });
+ * ```
  *
  * @module
  */
@@ -16,7 +29,7 @@ import { statusCommand } from "./status.ts";
 import { verifyCommand } from "./verify.ts";
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly Command[] = [
+const COMMANDS: readonly Command[] = [
   startCommand,
   appendCommand,
   ingestCommand,
@@ -30,7 +43,7 @@ export const COMMANDS: readonly Command[] = [
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
-    "Usage: stemedb <command> [options]",
+    "Usage: stemedb <command> [options]    (stemedb help <command> for its options)",
     "",
     "stemedb ingest: a durable write-ahead log of knowledge records (assertions, votes,",
     "epochs) applied to Deno KV exactly once.",
@@ -43,13 +56,27 @@ function overview(): string {
   ].join("\n");
 }
 
-/** Run the command line with `args`; resolves to the exit code. */
+/**
+ * Run the command line with `args` (what follows `stemedb`); resolves to the
+ * exit code: 0 success, 1 failure, 2 usage mistake. Output goes to this
+ * process's stdout and stderr.
+ *
+ * @example Ask for the list of commands
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { main } from "@stemedb/ingest/cli";
+ *
+ * assert.equal(await main(["--help"]), 0);
+ * assert.equal(await main(["no-such-command"]), 2);
+ * ```
+ */
 export async function main(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
+  let [name, ...rest] = args;
   if (name === undefined) {
     printErr(overview());
     return EXIT_USAGE;
   }
+  if (name === "help" && rest.length > 0) [name, rest] = [rest[0], ["--help", ...rest.slice(1)]];
   if (name === "--help" || name === "-h" || name === "help") {
     printOut(overview());
     return EXIT_OK;
@@ -62,7 +89,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const json = rest.includes("--json");
   try {
-    const input = parseCommand(command, rest);
+    const input = await parseCommand(command, rest);
     if (input === null) {
       printOut(helpText(command));
       return EXIT_OK;

@@ -28,7 +28,7 @@ export const queryCommand: Command = {
   description: [
     "Reads what the ingestor has applied to Deno KV. Lists are paginated: pass the printed",
     "cursor back with --cursor for the next page. `votes` also prints the tally.",
-    "Exit code 1 when the assertion or epoch does not exist.",
+    "Exit code 1 when the assertion or epoch does not exist, 2 for a malformed hash, id or cursor.",
   ].join("\n"),
   options: {
     limit: {
@@ -63,7 +63,14 @@ async function runQuery(input: CommandInput): Promise<number> {
   };
   const store = await openStore(input.config);
   try {
-    const doc = await query(store, kind as Kind, arg, page);
+    let doc;
+    try {
+      doc = await query(store, kind as Kind, arg, page);
+    } catch (error) {
+      // The store throws TypeError for a malformed hash, epoch id or cursor: the caller's mistake.
+      if (error instanceof TypeError) throw new UsageError(error.message);
+      throw error;
+    }
     if (doc === null) {
       printErr(`stemedb query: Cannot find ${kind} "${arg}"`);
       if (input.json) emit(true, { found: false, kind, key: arg }, () => "");

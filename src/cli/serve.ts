@@ -47,7 +47,7 @@ const AUTH_NOTE = "When STEMEDB_TOKEN is set, writes need `Authorization: Bearer
 export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP API with the ingestor in the same process",
-  usage: "serve [--port <n>] [--hostname <host>]",
+  usage: "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>]",
   description: [
     "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
     "over the journal and Deno KV, with the ingestor applying new records in the background.",
@@ -63,7 +63,7 @@ export const serveCommand: Command = {
 export const startCommand: Command = {
   name: "start",
   summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
-  usage: "start",
+  usage: "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>]",
   description: [
     "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
     "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
@@ -100,10 +100,20 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
   const stop = onStopSignal();
   try {
     const listening = Promise.withResolvers<Deno.NetAddr>();
-    const server = Deno.serve(
-      { port, hostname, signal: stop.signal, onListen: (addr) => listening.resolve(addr) },
-      app.fetch,
-    );
+    let server;
+    try {
+      server = Deno.serve(
+        { port, hostname, signal: stop.signal, onListen: (addr) => listening.resolve(addr) },
+        app.fetch,
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+      throw new Error(
+        `Cannot listen on ${hostname}:${port}: the address is in use (another stemedb serve?). ` +
+          "Stop what listens there, or pick another port with --port <n> (--port 0 picks a free one)",
+        { cause: error },
+      );
+    }
     const addr = await listening.promise;
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
     const url = `http://${host}:${addr.port}`;

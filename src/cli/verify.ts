@@ -8,6 +8,8 @@
 import { verifyJournal } from "../wal/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
 import { emit, EXIT_FAILURE, EXIT_OK, formatBytes, printErr, table } from "./_output.ts";
+import { progressWanted, startPhase } from "./_progress.ts";
+import { countingReads, segmentBytes } from "./_segment_reads.ts";
 
 /** The `verify` command. */
 export const verifyCommand: Command = {
@@ -25,7 +27,22 @@ export const verifyCommand: Command = {
 };
 
 async function runVerify(input: CommandInput): Promise<number> {
-  const report = await verifyJournal(input.config.walDir);
+  const walDir = input.config.walDir;
+  const progress = progressWanted(input.json);
+  let report;
+  if (progress) {
+    const phase = startPhase({
+      label: "verify",
+      unit: "bytes",
+      total: await segmentBytes(walDir),
+      enabled: true,
+    });
+    try {
+      report = await verifyJournal(walDir, { fs: countingReads((n) => phase.update(n)) });
+    } finally {
+      phase.finish();
+    }
+  } else report = await verifyJournal(walDir);
   const sound = report.problems.length === 0;
   emit(input.json, { sound, dir: input.config.walDir, ...report }, () => {
     const summary = table([

@@ -95,7 +95,11 @@ export class CorruptJournalError extends JournalError {
  *
  * const dir = await Deno.makeTempDir();
  * const first = await Journal.open(dir);
- * await assert.rejects(Journal.open(dir), JournalLockedError);
+ * await assert.rejects(Journal.open(dir), (e: unknown) => {
+ *   assert.ok(e instanceof JournalLockedError);
+ *   assert.equal(e.holderPid, Deno.pid); // the holder is this very process
+ *   return true;
+ * });
  * await first.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -103,11 +107,16 @@ export class CorruptJournalError extends JournalError {
 export class JournalLockedError extends JournalError {
   /** The journal directory. */
   readonly dir: string;
+  /** The process holding the lock, as it wrote itself into `LOCK`; `null` when unknown. */
+  readonly holderPid: number | null;
   /** Construct a lock error. */
-  constructor(dir: string, options?: ErrorOptions) {
-    super(`Cannot open journal "${dir}": locked by another writer`, options);
+  constructor(dir: string, options?: ErrorOptions & { holderPid?: number | null }) {
+    const holderPid = options?.holderPid ?? null;
+    const holder = holderPid === null ? "" : ` (pid ${holderPid})`;
+    super(`Cannot open journal "${dir}": locked by another writer${holder}`, options);
     this.name = "JournalLockedError";
     this.dir = dir;
+    this.holderPid = holderPid;
   }
 }
 

@@ -1,13 +1,17 @@
 /**
  * The writer lock: flock on `LOCK` plus an in-process registry, because flock
  * belongs to an open file description and two opens in one process must still
- * exclude each other.
+ * exclude each other. The holder writes its pid into `LOCK`, so a refused
+ * writer can say which process holds the journal.
  *
  * @module
  */
 import { JournalLockedError } from "./errors.ts";
-import type { FileHandle, FileLayer } from "./file_layer.ts";
+import { type FileHandle, type FileLayer, readFull, writeAll } from "./file_layer.ts";
 import { LOCK_FILE } from "./format.ts";
+
+/** A pid, in decimal, and its newline fit in this many bytes. */
+const PID_BYTES = 24;
 
 const lockedDirs = new Set<string>();
 
@@ -32,12 +36,15 @@ export interface JournalLock {
 /** Take the exclusive writer lock of `dir`, or throw JournalLockedError naming it. */
 export async function acquireLock(fs: FileLayer, dir: string): Promise<JournalLock> {
   const key = lockKey(dir);
-  if (lockedDirs.has(key)) throw new JournalLockedError(dir);
+  if (lockedDirs.has(key)) throw new JournalLockedError(dir, { holderPid: Deno.pid });
   lockedDirs.add(key);
   let file: FileHandle | undefined;
   try {
     file = await fs.open(`${dir}/${LOCK_FILE}`, { read: true, write: true, create: true });
-    if (!(await file.tryLock(true))) throw new JournalLockedError(dir);
+    if (!(await file.tryLock(true))) {
+      throw new JournalLockedError(dir, { holderPid: await readHolderPid(file) });
+    }
+    await writeHolderPid(file);
   } catch (e) {
     file?.close();
     lockedDirs.delete(key);
@@ -53,4 +60,27 @@ export async function acquireLock(fs: FileLayer, dir: string): Promise<JournalLo
       lockedDirs.delete(key);
     },
   };
+}
+
+/** Record this process as the holder; best effort, since the flock alone is the lock. */
+async function writeHolderPid(file: FileHandle): Promise<void> {
+  try {
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
+    await writeAll(file, new TextEncoder().encode(`${Deno.pid}\n`));
+  } catch {
+    // A holder that cannot say its pid still holds the lock.
+  }
+}
+
+/** The pid the holder wrote, or `null` (not written yet, or unreadable). */
+async function readHolderPid(file: FileHandle): Promise<number | null> {
+  try {
+    const buf = new Uint8Array(PID_BYTES);
+    const n = await readFull(file, buf);
+    const pid = Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }

@@ -23,9 +23,7 @@ export interface RunOptions {
 /** Run `stemedb <args>`; the environment's STEMEDB_* variables are cleared first. */
 export async function stemedb(args: string[], options: RunOptions = {}): Promise<Run> {
   const [command, ...rest] = args;
-  const argv = options.task
-    ? ["task", "--quiet", command, ...rest]
-    : ["run", "-A", MAIN, command, ...rest];
+  const argv = options.task ? ["task", "--quiet", command, ...rest] : ["run", "-A", MAIN, ...args];
   const child = new Deno.Command(Deno.execPath(), {
     args: argv,
     cwd: ROOT,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { assertionJson, json, ndjson, stemedb, tempData } from "./_cli.ts";
+import { MAX_LINE_BYTES } from "../../src/cli/append.ts";
 
 const GOOD = ndjson([
   assertionJson("France", "capital", "Paris"),
@@ -87,5 +88,71 @@ Deno.test("append reports a line of invalid UTF-8 by number and appends nothing"
   await Deno.writeFile(file, new Uint8Array([...good, 0xff, 0xfe, 0x0a]));
   const run = await stemedb(["append", file, "--data", data.dir]);
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /line 2 is not valid UTF-8/);
+  assert.match(run.stderr, /^line 2: Not valid UTF-8$/m);
+  assert.match(run.stderr, /Appended nothing/);
+});
+
+/** A file of one good line, one line of `hugeBytes` bytes, then one good line. */
+async function fileWithHugeLine(dir: string, hugeBytes: number): Promise<string> {
+  const path = `${dir}/huge.ndjson`;
+  const file = await Deno.open(path, { write: true, create: true });
+  const encoder = new TextEncoder();
+  await file.write(encoder.encode(ndjson([assertionJson("A", "before", "x")]) + '{"subject":"'));
+  const chunk = new Uint8Array(1024 * 1024).fill(0x61);
+  for (let done = 0; done < hugeBytes; done += chunk.byteLength) await file.write(chunk);
+  await file.write(encoder.encode('"}\n' + ndjson([assertionJson("A", "after", "y")])));
+  file.close();
+  return path;
+}
+
+Deno.test("append refuses a 64 MiB line by number and appends nothing", async () => {
+  await using data = await tempData();
+  const file = await fileWithHugeLine(data.dir, 64 * 1024 * 1024);
+  const run = await stemedb(["append", file, "--data", data.dir, "--json"]);
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, new RegExp(`^line 2: Longer than ${MAX_LINE_BYTES} bytes$`, "m"));
+  const summary = json(run);
+  assert.equal(summary.appended, 0);
+  assert.deepEqual(summary.rejects.map((r: { line: number }) => r.line), [2]);
+});
+
+Deno.test("append --skip-invalid rejects a 64 MiB line and a non-UTF-8 line, appends the rest, exits 0", async () => {
+  await using data = await tempData();
+  const file = await fileWithHugeLine(data.dir, 64 * 1024 * 1024);
+  await Deno.writeFile(file, new Uint8Array([0xc3, 0x28, 0x0a]), { append: true });
+  await Deno.writeTextFile(file, ndjson([assertionJson("A", "last", "z")]), { append: true });
+  const rejects = `${data.dir}/rejects.ndjson`;
+  const run = await stemedb(
+    ["append", file, "--data", data.dir, "--skip-invalid", "--rejects", rejects, "--json"],
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const summary = json(run);
+  assert.equal(summary.appended, 3);
+  assert.deepEqual(
+    summary.rejects.map((r: { line: number; reason: string }) => [r.line, r.reason]),
+    [[2, `Longer than ${MAX_LINE_BYTES} bytes`], [4, "Not valid UTF-8"]],
+  );
+  const written = (await Deno.readTextFile(rejects)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(written.map((r) => r.line), [2, 4]);
+});
+
+Deno.test("append --skip-invalid treats 500 lines of bad UTF-8 among 1,500 as rejects, not a failure", async () => {
+  await using data = await tempData();
+  const encoder = new TextEncoder();
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  for (let i = 1; i <= 1500; i++) {
+    parts.push(
+      i % 3 === 0
+        ? new Uint8Array([0x7b, 0xff, 0x7d, 0x0a])
+        : encoder.encode(JSON.stringify(assertionJson(`s${i}`, "p", i)) + "\n"),
+    );
+  }
+  const file = `${data.dir}/mixed.ndjson`;
+  await Deno.writeFile(file, new Uint8Array(await new Blob(parts).arrayBuffer()));
+  const run = await stemedb(["append", file, "--data", data.dir, "--skip-invalid", "--json"]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(json(run).appended, 1000);
+  assert.equal(json(run).rejected, 500);
+  const verify = await stemedb(["verify", "--data", data.dir, "--json"]);
+  assert.equal(json(verify).records, 1000);
 });

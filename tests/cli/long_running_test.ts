@@ -47,13 +47,14 @@ Deno.test("ingest --cron catches up at once and stops cleanly on SIGINT", async 
   }
 });
 
-Deno.test("ingest --cron with an invalid schedule fails with exit code 1", async () => {
+Deno.test("ingest --cron with an invalid schedule is a usage error (exit code 2)", async () => {
   await using data = await tempData();
   const d = ["--data", data.dir];
   assert.equal((await stemedb(["append", ...d], { stdin: batch(0, 1) })).code, 0);
   const run = await stemedb(["ingest", "--cron", "every tuesday", ...d]);
-  assert.equal(run.code, 1);
-  assert.notEqual(run.stderr, "");
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /Cannot schedule ingest on "every tuesday"/);
+  assert.match(run.stderr, /stemedb ingest --help/);
 });
 
 Deno.test("serve --port 0 prints its address as JSON, serves, and stops cleanly on SIGTERM", async () => {

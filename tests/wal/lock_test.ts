@@ -8,7 +8,11 @@ Deno.test("Journal.open() fails clearly for a second writer in the same process"
     await assert.rejects(Journal.open(dir), (e: unknown) => {
       assert.ok(e instanceof JournalLockedError);
       assert.equal(e.dir, dir);
-      assert.equal(e.message, `Cannot open journal "${dir}": locked by another writer`);
+      assert.equal(
+        e.message,
+        `Cannot open journal "${dir}": locked by another writer (pid ${Deno.pid})`,
+      );
+      assert.equal(e.holderPid, Deno.pid);
       return true;
     });
     // The same directory spelled differently is still the same journal.
@@ -48,7 +52,11 @@ Deno.test("Journal.open() fails clearly for a second writer in another process",
       stderr: "inherit",
     }).output();
     const text = new TextDecoder().decode(out.stdout).trim();
-    assert.equal(text, `locked: Cannot open journal "${dir}": locked by another writer`);
+    // The refused process names the holder by the pid it wrote into LOCK.
+    assert.equal(
+      text,
+      `locked: Cannot open journal "${dir}": locked by another writer (pid ${Deno.pid})`,
+    );
     await writer.close();
   });
 });
