@@ -39,8 +39,8 @@ export type CorruptionReason =
   | "missing bytes"
   | "missing segment"
   | "overlapping segment"
-  | "bad metadata"
-  | "bad durable end";
+  | "misplaced segment"
+  | "bad metadata";
 
 /**
  * The journal holds bytes that fail verification where acknowledged data

@@ -20,8 +20,10 @@ import {
 } from "./format.ts";
 import { acquireLock, type JournalLock } from "./lock.ts";
 import { newJournalId, readMeta, writeMeta } from "./metadata.ts";
-import type { JournalOptions, RecoveryReport } from "./options.ts";
-import { recover } from "./recovery.ts";
+import type { JournalOptions, RecoveryEvent, RecoveryReport } from "./options.ts";
+import { classifyJournal } from "./recovery.ts";
+import { applyRecovery, planRecovery } from "./recovery_plan.ts";
+import { layoutSegments } from "./segment_layout.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
 import { SegmentScanner } from "./segment_scanner.ts";
 import { Writer } from "./writer.ts";
@@ -91,6 +93,8 @@ export interface Opened {
   bases: number[];
   /** Durable end known at open. */
   durable: number;
+  /** Bases of segments readers set aside in skip-corrupt mode (see `segment_layout.ts`). */
+  misplaced: Set<number>;
   /** The writer, or `null` for a reader. */
   writer: Writer | null;
   /** The held lock, or `null` for a reader. */
@@ -123,27 +127,41 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       bases = [0];
     }
     const head = await readHead(fs, h, dir);
-    const result = await recover({
+    const found = await classifyJournal({
       fs,
       h,
       dir,
       bases,
       head,
-      mode: s.recovery,
-      verify: s.verify,
+      sealed: s.verify === "full",
+      skip: s.recovery === "skip-corrupt",
       maxRecordBytes: s.maxRecordBytes,
-      onRecovery: s.onRecovery,
     });
-    bases = result.bases;
+    const plan = planRecovery(found, s.recovery, dir);
+    if (plan instanceof CorruptJournalError) throw plan;
+    const events: RecoveryEvent[] = [];
+    await applyRecovery(fs, dir, plan, (event) => {
+      events.push(event);
+      s.onRecovery?.(event);
+    });
+    const report: RecoveryReport = {
+      mode: s.recovery,
+      publishedEnd: head,
+      scannedFrom: found.scannedFrom,
+      scannedBytes: found.scannedBytes,
+      end: plan.end,
+      events,
+    };
+    bases = plan.bases;
     const last = bases[bases.length - 1];
     const active = await fs.open(`${dir}/${segmentName(last)}`, { read: true, write: true });
     let headWriter: HeadWriter | null = null;
     try {
-      await active.seek(result.lastSize, Deno.SeekMode.Start);
+      await active.seek(plan.lastSize, Deno.SeekMode.Start);
       // What the scan accepted past the old durable end may sit only in the page cache.
       await active.syncData();
       headWriter = await HeadWriter.open(fs, h, dir);
-      await headWriter.publishDurably(result.report.end);
+      await headWriter.publishDurably(plan.end);
     } catch (e) {
       active.close();
       headWriter?.close();
@@ -155,7 +173,7 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       dir,
       bases,
       active,
-      activeSize: result.lastSize,
+      activeSize: plan.lastSize,
       head: headWriter,
       segmentBytes: s.segmentBytes,
       maxRecordBytes: s.maxRecordBytes,
@@ -168,10 +186,11 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
     return {
       id: meta.id,
       bases,
-      durable: result.report.end,
+      durable: plan.end,
+      misplaced: plan.misplaced,
       writer,
       lock,
-      recovery: result.report,
+      recovery: report,
     };
   } catch (e) {
     lock.release();
@@ -189,7 +208,27 @@ export async function openReader(dir: string, s: Settings, h: Hashers): Promise<
   const head = await readHead(fs, h, dir); // before the listing, as in refresh()
   const bases = segmentBases(await fs.readDir(dir));
   const durable = head ?? await scanEnd(dir, s, h, bases, 0);
-  return { id: meta.id, bases, durable, writer: null, lock: null, recovery: null };
+  const misplaced = await setAside(dir, s, bases);
+  return { id: meta.id, bases, durable, misplaced, writer: null, lock: null, recovery: null };
+}
+
+/**
+ * The segments a skip-corrupt reader sets aside because their names disagree
+ * with their neighbours (`layoutSegments()`); none in other modes, whose
+ * readers throw at the break instead. Costs a stat per segment.
+ */
+export async function setAside(dir: string, s: Settings, bases: number[]): Promise<Set<number>> {
+  if (s.recovery !== "skip-corrupt" || bases.length < 2) return new Set();
+  const sizes: number[] = [];
+  for (const base of bases) {
+    try {
+      sizes.push((await s.fs.stat(`${dir}/${segmentName(base)}`)).size);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      sizes.push(0); // removed by cleanup since the listing
+    }
+  }
+  return layoutSegments(bases, sizes).misplaced;
 }
 
 /**

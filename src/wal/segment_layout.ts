@@ -1,0 +1,77 @@
+/**
+ * Where segments sit relative to each other. A segment's name is the only
+ * record of its base offset, so a segment whose name disagrees with both its
+ * neighbours cannot be placed: reading it would hand out records at offsets
+ * that are not theirs.
+ *
+ * @module
+ */
+import type { CorruptionReason } from "./errors.ts";
+import { HEADER_SIZE } from "./format.ts";
+
+/** Smallest record on disk: a header and one payload byte (`len = 0` is never written). */
+export const MIN_RECORD_BYTES: number = HEADER_SIZE + 1;
+
+/** A place where a segment does not begin where the one before it ends. */
+export interface LayoutBreak {
+  /** Index of the segment after the break. */
+  index: number;
+  /** Index of the last segment believed before it. */
+  before: number;
+  /** Global offset where the break starts: the end of the last segment believed. */
+  offset: number;
+  /** `"missing segment"` (a gap) or `"overlapping segment"`. */
+  reason: Extract<CorruptionReason, "missing segment" | "overlapping segment">;
+  /** Bytes missing or overlapping. */
+  bytes: number;
+  /** Whether the segment after the break cannot be placed and is set aside whole. */
+  misplaced: boolean;
+}
+
+/** What `layoutSegments()` found. */
+export interface Layout {
+  /** Breaks, in segment order: the first is the first place the offsets stop adding up. */
+  breaks: LayoutBreak[];
+  /** Bases of the segments that cannot be placed (see `layoutSegments()`). */
+  misplaced: Set<number>;
+}
+
+/**
+ * Check that each segment begins where the one before it ends. Where it does
+ * not, the segment is believed (the bytes between are a missing segment) only
+ * if the gap could hold a sealed segment (at least one record) and its own end
+ * agrees with what follows; otherwise (an overlap, a gap no segment fits in)
+ * it is misplaced, and the next segment is compared with the last one believed.
+ * The first segment is believed: nothing comes before it.
+ */
+export function layoutSegments(bases: readonly number[], sizes: readonly number[]): Layout {
+  const breaks: LayoutBreak[] = [];
+  const misplaced = new Set<number>();
+  let prevEnd = bases.length > 0 ? bases[0] : 0;
+  let before = 0;
+  for (let i = 0; i < bases.length; i++) {
+    const base = bases[i];
+    const end = base + sizes[i];
+    if (i > 0 && base !== prevEnd) {
+      const gap = base - prevEnd;
+      const rightAgrees = i === bases.length - 1 || end === bases[i + 1] ||
+        bases[i + 1] - end >= MIN_RECORD_BYTES;
+      const believed = gap >= MIN_RECORD_BYTES && rightAgrees;
+      breaks.push({
+        index: i,
+        before,
+        offset: Math.min(prevEnd, base),
+        reason: gap > 0 ? "missing segment" : "overlapping segment",
+        bytes: Math.abs(gap),
+        misplaced: !believed,
+      });
+      if (!believed) {
+        misplaced.add(base);
+        continue;
+      }
+    }
+    prevEnd = end;
+    before = i;
+  }
+  return { breaks, misplaced };
+}
