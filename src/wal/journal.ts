@@ -276,12 +276,13 @@ export class Journal {
    * ```
    */
   readFrom(offset: number, options?: ReadFromOptions): AsyncIterableIterator<JournalRecord> {
-    this.#assertReadable();
+    this.#assertOpen();
     return this.#sticky(readRecords(this.#ctx, offset, options));
   }
 
   async *#sticky(records: AsyncIterableIterator<JournalRecord>) {
     try {
+      this.#assertReadable();
       yield* records;
     } catch (e) {
       throw this.#noteCorrupt(e);

@@ -114,12 +114,13 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
     scannedBytes: 0,
   };
   const done = () => !skip && damage.length > 0;
-  const check = async (i: number, durable: number | null, resyncBelow: number) => {
+  const check = async (i: number, durable: number | null, resyncBelow: number, digestFrom = 0) => {
     const c = await checkSegment(fs, input.h, paths[i], {
       maxRecordBytes: input.maxRecordBytes,
       durable,
       resyncBelow,
       zeroTail: i === last,
+      digestFrom,
     });
     out.scannedBytes += c.stop?.pos ?? c.size;
     return c;
@@ -168,7 +169,14 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
   // An end below the active segment (a lost rewrite after a rotation) leaves
   // all of it unacknowledged; an end past it names missing bytes.
   const d = head === null ? null : Math.max(0, head - base);
-  const c = await check(last, d !== null && d > 0 && d < size ? d : null, skip ? d ?? 0 : 0);
+  // BLAKE3 too past D, where a torn write is expected; CRC-32C below it
+  // (so a 64 MiB active segment costs one CRC pass), BLAKE3 everywhere with "full".
+  const c = await check(
+    last,
+    d !== null && d > 0 && d < size ? d : null,
+    skip ? d ?? 0 : 0,
+    input.sealed ? 0 : d ?? 0,
+  );
   recordDamage(last, c);
   if (c.durableRefuted) out.head = null;
   const below = c.durableRefuted || d === null ? 0 : d;

@@ -1,6 +1,6 @@
 /**
- * Checking one whole segment file: every record's length, CRC-32C and BLAKE3
- * from the start, where it stops, what a skip passed over, and whether a
+ * Checking one whole segment file: every record's length and CRC-32C (and
+ * BLAKE3 from a chosen position) from the start, where it stops, what a skip passed over, and whether a
  * durable end inside it is a record boundary. Recovery, verification and
  * repair all read segments through `checkSegment()`.
  *
@@ -30,6 +30,11 @@ export interface CheckOptions {
   resyncBelow: number;
   /** Whether zeros from a bad record to the end of the file end the data (the last segment). */
   zeroTail: boolean;
+  /**
+   * File position from which each record's BLAKE3 digest is verified too;
+   * before it, length and CRC-32C only. `0` verifies every digest.
+   */
+  digestFrom: number;
 }
 
 /** A bad record and where the scan resumed after it. */
@@ -72,13 +77,18 @@ export async function checkSegment(
       start: 0,
       limit: size,
       maxRecordBytes: options.maxRecordBytes,
-      verify: "digest",
+      verify: options.digestFrom <= 0 ? "digest" : "crc",
       chunkBytes: CHECK_CHUNK,
     });
+    let digests = options.digestFrom <= 0;
     const { durable } = options;
     let resyncBelow = options.resyncBelow;
     const out: SegmentCheck = { size, records: 0, skipped: [], stop: null, durableRefuted: false };
     while (true) {
+      if (!digests && scanner.position >= options.digestFrom) {
+        scanner.setVerify("digest");
+        digests = true;
+      }
       const step = await scanner.next();
       if (step.kind === "end") return out;
       if (step.kind === "record") {

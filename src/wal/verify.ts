@@ -93,6 +93,7 @@ export async function verifyJournal(
         durable: null,
         resyncBelow: Infinity,
         zeroTail: i === bases.length - 1,
+        digestFrom: 0,
       }),
     );
   }
