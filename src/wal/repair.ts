@@ -9,11 +9,10 @@
 import { type Hashers, loadHashers } from "./checksums.ts";
 import { type CorruptionReason, JournalError } from "./errors.ts";
 import { denoFileLayer, type FileLayer, writeAll } from "./file_layer.ts";
-import { DEFAULT_MAX_RECORD_BYTES, HEADER_SIZE } from "./format.ts";
+import { DEFAULT_MAX_RECORD_BYTES, HEADER_SIZE, MIN_RECORD_BYTES } from "./format.ts";
 import { Journal } from "./journal.ts";
 import type { RecoveryEvent } from "./options.ts";
 import { encodeRecord } from "./record_codec.ts";
-import { MIN_RECORD_BYTES } from "./segment_layout.ts";
 import { parseSegmentName, segmentName } from "./segment_name.ts";
 
 /**

@@ -7,10 +7,7 @@
  * @module
  */
 import type { CorruptionReason } from "./errors.ts";
-import { HEADER_SIZE } from "./format.ts";
-
-/** Smallest record on disk: a header and one payload byte (`len = 0` is never written). */
-export const MIN_RECORD_BYTES: number = HEADER_SIZE + 1;
+import { MIN_RECORD_BYTES } from "./format.ts";
 
 /** A place where a segment does not begin where the one before it ends. */
 export interface LayoutBreak {
