@@ -8,7 +8,7 @@
 import type { CorruptionReason } from "./errors.ts";
 import type { Hashers } from "./checksums.ts";
 import type { FileLayer } from "./file_layer.ts";
-import { checkSegment, type SegmentCheck } from "./segment_check.ts";
+import { type CheckOptions, checkSegment, type SegmentCheck } from "./segment_check.ts";
 import { layoutSegments } from "./segment_layout.ts";
 import { segmentName } from "./segment_name.ts";
 
@@ -80,8 +80,6 @@ export interface Classification {
   tail: Tail | null;
   /** Bases of segments whose name disagrees with their neighbours. */
   misplaced: Set<number>;
-  /** The durable end, `null` if unknown or not a record boundary. */
-  head: number | null;
   /** Global offset where the scan of the last segment began. */
   scannedFrom: number;
   /** Bytes the scans verified. */
@@ -109,18 +107,19 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
     damage,
     tail: null,
     misplaced: layout.misplaced,
-    head: input.head,
     scannedFrom: bases[last],
     scannedBytes: 0,
   };
   const done = () => !skip && damage.length > 0;
-  const check = async (i: number, durable: number | null, resyncBelow: number, digestFrom = 0) => {
+  /** Check segment `i`; by default every digest, no durable end, stopping at the first bad record. */
+  const check = async (i: number, options: Partial<CheckOptions> = {}) => {
     const c = await checkSegment(fs, input.h, paths[i], {
       maxRecordBytes: input.maxRecordBytes,
-      durable,
-      resyncBelow,
+      durable: null,
+      resyncBelow: 0,
       zeroTail: i === last,
-      digestFrom,
+      digestFrom: 0,
+      ...options,
     });
     out.scannedBytes += c.stop?.pos ?? c.size;
     return c;
@@ -146,7 +145,7 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
     }
     if (done() || layout.misplaced.has(bases[i])) continue;
     if (input.sealed) {
-      const c = await check(i, null, skip ? Infinity : 0);
+      const c = await check(i, { resyncBelow: skip ? Infinity : 0 });
       recordDamage(i, c);
       if (c.stop !== null) damage.push(bad(i, c.stop.pos, c.stop.reason, c.size - c.stop.pos));
     }
@@ -156,7 +155,7 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
     // Point-in-time would make the segment before the break the active one:
     // verify it first, so the writer never appends behind an unverified record.
     const before = damage[0].cut.index;
-    const c = await check(before, null, 0);
+    const c = await check(before);
     if (c.stop !== null) damage[0] = bad(before, c.stop.pos, c.stop.reason, c.size - c.stop.pos);
   }
   if (done() || layout.misplaced.has(bases[last])) return out;
@@ -171,14 +170,12 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
   const d = head === null ? null : Math.max(0, head - base);
   // BLAKE3 too past D, where a torn write is expected; CRC-32C below it
   // (so a 64 MiB active segment costs one CRC pass), BLAKE3 everywhere with "full".
-  const c = await check(
-    last,
-    d !== null && d > 0 && d < size ? d : null,
-    skip ? d ?? 0 : 0,
-    input.sealed ? 0 : d ?? 0,
-  );
+  const c = await check(last, {
+    durable: d !== null && d > 0 && d < size ? d : null,
+    resyncBelow: skip ? d ?? 0 : 0,
+    digestFrom: input.sealed ? 0 : d ?? 0,
+  });
   recordDamage(last, c);
-  if (c.durableRefuted) out.head = null;
   const below = c.durableRefuted || d === null ? 0 : d;
   const stop = c.stop;
   if (d !== null && d > size) {
