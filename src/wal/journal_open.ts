@@ -22,7 +22,7 @@ import { acquireLock, type JournalLock } from "./lock.ts";
 import { newJournalId, readMeta, writeMeta } from "./metadata.ts";
 import type { JournalOptions, RecoveryEvent, RecoveryReport } from "./options.ts";
 import { classifyJournal } from "./recovery.ts";
-import { applyRecovery, planRecovery } from "./recovery_plan.ts";
+import { applyRecovery, planRecovery, type RecoveryPlan } from "./recovery_plan.ts";
 import { layoutSegments } from "./segment_layout.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
 import { SegmentScanner } from "./segment_scanner.ts";
@@ -113,46 +113,8 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
   }
   const lock = await acquireLock(fs, dir);
   try {
-    let meta = await readMeta(fs, dir);
-    let bases = segmentBases(await fs.readDir(dir));
-    if (meta === null) {
-      if (bases.length > 0) throw new CorruptJournalError(`${dir}/${META_FILE}`, 0, "bad metadata");
-      meta = { version: FORMAT_VERSION, id: newJournalId() };
-      await writeMeta(fs, dir, meta);
-    }
-    if (bases.length === 0) {
-      const file = await fs.open(`${dir}/${segmentName(0)}`, { write: true, create: true });
-      file.close();
-      await fs.syncDir(dir);
-      bases = [0];
-    }
-    const head = await readHead(fs, h, dir);
-    const found = await classifyJournal({
-      fs,
-      h,
-      dir,
-      bases,
-      head,
-      sealed: s.verify === "full",
-      skip: s.recovery === "skip-corrupt",
-      maxRecordBytes: s.maxRecordBytes,
-    });
-    const plan = planRecovery(found, s.recovery, dir);
-    if (plan instanceof CorruptJournalError) throw plan;
-    const events: RecoveryEvent[] = [];
-    await applyRecovery(fs, dir, plan, (event) => {
-      events.push(event);
-      s.onRecovery?.(event);
-    });
-    const report: RecoveryReport = {
-      mode: s.recovery,
-      publishedEnd: head,
-      scannedFrom: found.scannedFrom,
-      scannedBytes: found.scannedBytes,
-      end: plan.end,
-      events,
-    };
-    bases = plan.bases;
+    const { id, plan, report } = await recoverLocked(dir, s, h, { create: true });
+    const bases = plan.bases;
     const last = bases[bases.length - 1];
     const active = await fs.open(`${dir}/${segmentName(last)}`, { read: true, write: true });
     let headWriter: HeadWriter | null = null;
@@ -184,7 +146,7 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       syncIntervalMs: s.syncIntervalMs,
     });
     return {
-      id: meta.id,
+      id,
       bases,
       durable: plan.end,
       misplaced: plan.misplaced,
@@ -196,6 +158,73 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
     lock.release();
     throw e;
   }
+}
+
+/** What `recoverLocked()` did. */
+export interface Recovered {
+  /** Journal id from the metadata file. */
+  id: string;
+  /** What recovery decided and did. */
+  plan: RecoveryPlan;
+  /** What recovery found and did, as `journal.recovery` shows it. */
+  report: RecoveryReport;
+}
+
+/**
+ * A writer's open up to the writer itself, under the lock the caller holds:
+ * read (or, with `create`, write) the metadata and the first segment, then
+ * classify, plan and apply recovery. Throws the CorruptJournalError a mode
+ * refuses with. The caller publishes `plan.end`.
+ */
+export async function recoverLocked(
+  dir: string,
+  s: Settings,
+  h: Hashers,
+  options: { create: boolean },
+): Promise<Recovered> {
+  const { fs } = s;
+  let meta = await readMeta(fs, dir);
+  let bases = segmentBases(await fs.readDir(dir));
+  if (meta === null) {
+    if (bases.length > 0 || !options.create) {
+      throw new CorruptJournalError(`${dir}/${META_FILE}`, 0, "bad metadata");
+    }
+    meta = { version: FORMAT_VERSION, id: newJournalId() };
+    await writeMeta(fs, dir, meta);
+  }
+  if (bases.length === 0) {
+    const file = await fs.open(`${dir}/${segmentName(0)}`, { write: true, create: true });
+    file.close();
+    await fs.syncDir(dir);
+    bases = [0];
+  }
+  const head = await readHead(fs, h, dir);
+  const found = await classifyJournal({
+    fs,
+    h,
+    dir,
+    bases,
+    head,
+    sealed: s.verify === "full",
+    skip: s.recovery === "skip-corrupt",
+    maxRecordBytes: s.maxRecordBytes,
+  });
+  const plan = planRecovery(found, s.recovery, dir);
+  if (plan instanceof CorruptJournalError) throw plan;
+  const events: RecoveryEvent[] = [];
+  await applyRecovery(fs, dir, plan, (event) => {
+    events.push(event);
+    s.onRecovery?.(event);
+  });
+  const report: RecoveryReport = {
+    mode: s.recovery,
+    publishedEnd: head,
+    scannedFrom: found.scannedFrom,
+    scannedBytes: found.scannedBytes,
+    end: plan.end,
+    events,
+  };
+  return { id: meta.id, plan, report };
 }
 
 /** Open a reader: metadata, durable end, then the segment list; no lock, no writes. */

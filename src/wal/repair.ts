@@ -7,10 +7,13 @@
  * @module
  */
 import { type Hashers, loadHashers } from "./checksums.ts";
+import { HeadWriter } from "./durable_head.ts";
 import { type CorruptionReason, JournalError } from "./errors.ts";
-import { denoFileLayer, type FileLayer, writeAll } from "./file_layer.ts";
-import { DEFAULT_MAX_RECORD_BYTES, HEADER_SIZE, MIN_RECORD_BYTES } from "./format.ts";
-import { Journal } from "./journal.ts";
+import { type FileLayer, writeAll } from "./file_layer.ts";
+import { HEADER_SIZE, META_FILE, MIN_RECORD_BYTES } from "./format.ts";
+import { recoverLocked, settings } from "./journal_open.ts";
+import { acquireLock } from "./lock.ts";
+import { readMeta } from "./metadata.ts";
 import type { RecoveryEvent } from "./options.ts";
 import { encodeRecord } from "./record_codec.ts";
 import { parseSegmentName, segmentName } from "./segment_name.ts";
@@ -157,40 +160,62 @@ export async function repairJournal(dir: string, options: RepairOptions): Promis
   if (recovery !== "point-in-time" && recovery !== "skip-corrupt") {
     throw new RangeError(`Cannot repair journal "${dir}": unknown recovery mode "${recovery}"`);
   }
-  const fs = options.fs ?? denoFileLayer;
-  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const events: RecoveryEvent[] = [];
-  // Opening with a full verification finds everything and, for point-in-time,
-  // does the whole repair; the open journal holds the lock while fillers are written.
-  const journal = await Journal.open(dir, {
+  const s = settings({
     recovery,
     verify: "full",
-    maxRecordBytes,
-    fs,
-    onRecovery: (e) => events.push(e),
+    maxRecordBytes: options.maxRecordBytes,
+    fs: options.fs,
   });
-  const actions: RepairAction[] = [];
+  const { fs } = s;
+  const h = await loadHashers();
+  if ((await readMeta(fs, dir)) === null) {
+    throw new JournalError(`Cannot repair journal "${dir}": no "${META_FILE}" found`);
+  }
+  const lock = await acquireLock(fs, dir);
   try {
-    if (recovery === "skip-corrupt") {
-      const h = await loadHashers();
-      for (const e of events) actions.push(await skipRepair(fs, h, dir, e, maxRecordBytes));
-    } else {
-      // point-in-time reports only cuts, deletions and a torn tail
-      for (const e of events) {
-        actions.push({
-          ...withoutKind(e),
-          action: e.kind === "truncated" ? "truncated" : "dropped",
-        });
+    // Recovery as a writer's open does it, with every segment verified: for
+    // point-in-time that is the whole repair. No writer runs while fillers are written.
+    const { plan, report } = await recoverLocked(dir, s, h, { create: false });
+    const last = `${dir}/${segmentName(plan.bases[plan.bases.length - 1])}`;
+    let end = plan.end;
+    const actions: RepairAction[] = [];
+    for (const e of report.events) {
+      const done = { file: e.file, offset: e.offset, reason: e.reason, bytes: e.bytes };
+      if (recovery === "point-in-time" || e.kind === "truncated") {
+        // point-in-time reports only cuts, deletions and a torn tail
+        actions.push({ ...done, action: e.kind === "truncated" ? "truncated" : "dropped" });
+      } else if (e.kind === "skipped" && e.file === last && e.offset + e.bytes === end) {
+        // bad bytes at the very end of the log: nothing after them keeps an offset
+        await cut(fs, e.file, e.offset - plan.bases[plan.bases.length - 1]);
+        end = e.offset;
+        actions.push({ ...done, action: "truncated" });
+      } else {
+        actions.push(await skipRepair(fs, h, dir, e, s.maxRecordBytes));
       }
     }
-    return { recovery, actions, end: journal.durableOffset };
+    // as open does: what the scan accepted may sit only in the page cache
+    await cut(fs, last, end - plan.bases[plan.bases.length - 1]);
+    const head = await HeadWriter.open(fs, h, dir);
+    try {
+      await head.publishDurably(end);
+    } finally {
+      head.close();
+    }
+    return { recovery, actions, end };
   } finally {
-    await journal.close();
+    lock.release();
   }
 }
 
-function withoutKind(e: RecoveryEvent): Omit<RepairAction, "action"> {
-  return { file: e.file, offset: e.offset, reason: e.reason, bytes: e.bytes };
+/** Truncate `path` to `size` (a no-op size change when it is already that long) and fdatasync it. */
+async function cut(fs: FileLayer, path: string, size: number): Promise<void> {
+  const file = await fs.open(path, { read: true, write: true });
+  try {
+    await file.truncate(size);
+    await file.syncData();
+  } finally {
+    file.close();
+  }
 }
 
 async function skipRepair(
@@ -200,8 +225,7 @@ async function skipRepair(
   e: RecoveryEvent,
   maxRecordBytes: number,
 ): Promise<RepairAction> {
-  const done = withoutKind(e);
-  if (e.kind === "truncated") return { ...done, action: "truncated" };
+  const done = { file: e.file, offset: e.offset, reason: e.reason, bytes: e.bytes };
   if (e.reason === "misplaced segment") {
     await fs.rename(e.file, `${e.file}.misplaced`);
     await fs.syncDir(dir);
@@ -222,8 +246,7 @@ async function skipRepair(
     await fs.syncDir(dir);
     return { ...done, file: path, action: "filled" };
   }
-  const name = e.file.slice(e.file.lastIndexOf("/") + 1);
-  const base = parseSegmentName(name)!;
+  const base = parseSegmentName(e.file.slice(e.file.lastIndexOf("/") + 1))!;
   const file = await fs.open(e.file, { read: true, write: true });
   try {
     await file.seek(e.offset - base, Deno.SeekMode.Start);

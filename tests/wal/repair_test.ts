@@ -8,6 +8,7 @@ import {
   verifyJournal,
 } from "../../src/wal/mod.ts";
 import {
+  boundaryAtOrBelow,
   build,
   type Built,
   except,
@@ -161,5 +162,34 @@ Deno.test("repairJournal() refuses while a writer holds the journal", async () =
       repairJournal(dir, { recovery: "absolute" as any }),
       (e: Error) => e instanceof RangeError && e.message.includes('"absolute"'),
     );
+  });
+});
+
+Deno.test("repairJournal() after a cut inside the last acknowledged records ends the log at the last whole record", async () => {
+  await withTempDir(async (dir) => {
+    const b = await build(dir);
+    const active = b.segments[3];
+    for (let cut = 0; cut < active.end - active.base; cut += EXHAUSTIVE ? 1 : 9) {
+      const at = active.base + cut;
+      const whole = boundaryAtOrBelow(b, at);
+      for (const recovery of ["skip-corrupt", "point-in-time"] as const) {
+        await restore(dir, b.files);
+        await Deno.truncate(pathOf(b, active.name), cut);
+        const { report, records } = await repairAndRead(b, recovery);
+        const label = `${recovery}, cut at ${at}`;
+        assert.equal(report.end, whole, label);
+        assert.deepEqual(records.map((r) => r.offset), upTo(b, whole), label);
+        const expected = recovery === "point-in-time"
+          ? [["dropped", whole, "missing bytes"]]
+          : whole === at
+          ? [["missing", at, "missing bytes"]]
+          : [["truncated", whole, "torn " + (at - whole < 40 ? "header" : "payload")], [
+            "missing",
+            at,
+            "missing bytes",
+          ]];
+        assert.deepEqual(summary(report.actions), expected, label);
+      }
+    }
   });
 });
