@@ -40,7 +40,7 @@ export interface RepairOptions {
    * `"point-in-time"`: cut at the first bad record of any segment and delete
    * every later segment. `"skip-corrupt"`: overwrite each bad range, and fill
    * each missing segment, with filler records, so every record that verifies
-   * keeps its offset.
+   * keeps its offset (bad bytes at the very end of the log are cut off instead).
    */
   recovery: "point-in-time" | "skip-corrupt";
   /**
