@@ -38,7 +38,6 @@ export type CorruptionReason =
   | "digest mismatch"
   | "missing bytes"
   | "missing segment"
-  | "overlapping segment"
   | "misplaced segment"
   | "bad metadata";
 

@@ -213,7 +213,7 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
       index: b.index,
       file: paths[b.misplaced ? b.index : b.before],
       offset: b.misplaced ? bases[b.index] : b.offset,
-      reason: b.misplaced ? "misplaced segment" : b.reason,
+      reason: b.misplaced ? "misplaced segment" : "missing segment",
       bytes: b.misplaced ? sizes[b.index] : b.bytes,
       kind: b.misplaced ? "misplaced" : "gap",
       cut: { index: b.before, pos: sizes[b.before] },

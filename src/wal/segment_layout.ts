@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { CorruptionReason } from "./errors.ts";
 import { MIN_RECORD_BYTES } from "./format.ts";
 
 /** A place where a segment does not begin where the one before it ends. */
@@ -17,9 +16,7 @@ export interface LayoutBreak {
   before: number;
   /** Global offset where the break starts: the end of the last segment believed. */
   offset: number;
-  /** `"missing segment"` (a gap) or `"overlapping segment"`. */
-  reason: Extract<CorruptionReason, "missing segment" | "overlapping segment">;
-  /** Bytes missing or overlapping. */
+  /** Bytes missing (negative: overlapping). */
   bytes: number;
   /** Whether the segment after the break cannot be placed and is set aside whole. */
   misplaced: boolean;
@@ -38,7 +35,7 @@ export interface Layout {
  * not, the segment is believed (the bytes between are a missing segment) only
  * if the gap could hold a sealed segment (at least one record) and its own end
  * agrees with what follows; otherwise (an overlap, a gap no segment fits in)
- * it is misplaced, and the next segment is compared with the last one believed.
+ * it is misplaced (so an overlap always is), and the next segment is compared with the last one believed.
  * The first segment is believed: nothing comes before it.
  */
 export function layoutSegments(bases: readonly number[], sizes: readonly number[]): Layout {
@@ -58,8 +55,7 @@ export function layoutSegments(bases: readonly number[], sizes: readonly number[
         index: i,
         before,
         offset: Math.min(prevEnd, base),
-        reason: gap > 0 ? "missing segment" : "overlapping segment",
-        bytes: Math.abs(gap),
+        bytes: gap,
         misplaced: !believed,
       });
       if (!believed) {

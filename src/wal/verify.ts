@@ -97,7 +97,7 @@ export async function verifyJournal(
       }),
     );
   }
-  // The same placement rules as recovery: a gap, an overlap, a misplaced segment.
+  // The same placement rules as recovery: a missing or a misplaced segment.
   const layout = layoutSegments(bases, checks.map((c) => c.size));
   let records = 0;
   let bytes = 0;
@@ -107,7 +107,7 @@ export async function verifyJournal(
       problems.push(
         b.misplaced
           ? { file: paths[i], offset: bases[i], reason: "misplaced segment" }
-          : { file: paths[b.before], offset: b.offset, reason: b.reason },
+          : { file: paths[b.before], offset: b.offset, reason: "missing segment" },
       );
     }
     const c = checks[i];
