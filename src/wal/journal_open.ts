@@ -113,7 +113,11 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
   }
   const lock = await acquireLock(fs, dir);
   try {
-    const { id, plan, report } = await recoverLocked(dir, s, h, { create: true });
+    const { id, plan, report } = await recoverLocked(dir, {
+      settings: s,
+      hashers: h,
+      create: true,
+    });
     const bases = plan.bases;
     const last = bases[bases.length - 1];
     const active = await fs.open(`${dir}/${segmentName(last)}`, { read: true, write: true });
@@ -178,10 +182,9 @@ export interface Recovered {
  */
 export async function recoverLocked(
   dir: string,
-  s: Settings,
-  h: Hashers,
-  options: { create: boolean },
+  options: { settings: Settings; hashers: Hashers; create: boolean },
 ): Promise<Recovered> {
+  const { settings: s, hashers: h } = options;
   const { fs } = s;
   let meta = await readMeta(fs, dir);
   let bases = segmentBases(await fs.readDir(dir));
@@ -209,22 +212,26 @@ export async function recoverLocked(
     skip: s.recovery === "skip-corrupt",
     maxRecordBytes: s.maxRecordBytes,
   });
-  const plan = planRecovery(found, s.recovery, dir);
+  const plan = planRecovery(found, { mode: s.recovery, dir });
   if (plan instanceof CorruptJournalError) throw plan;
   const events: RecoveryEvent[] = [];
-  await applyRecovery(fs, dir, plan, (event) => {
+  const report = (event: RecoveryEvent) => {
     events.push(event);
     s.onRecovery?.(event);
-  });
-  const report: RecoveryReport = {
-    mode: s.recovery,
-    publishedEnd: head,
-    scannedFrom: found.scannedFrom,
-    scannedBytes: found.scannedBytes,
-    end: plan.end,
-    events,
   };
-  return { id: meta.id, plan, report };
+  await applyRecovery(plan, { fs, dir, report });
+  return {
+    id: meta.id,
+    plan,
+    report: {
+      mode: s.recovery,
+      publishedEnd: head,
+      scannedFrom: found.scannedFrom,
+      scannedBytes: found.scannedBytes,
+      end: plan.end,
+      events,
+    },
+  };
 }
 
 /** Open a reader: metadata, durable end, then the segment list; no lock, no writes. */

@@ -113,7 +113,9 @@ export async function classifyJournal(input: ClassifyInput): Promise<Classificat
   const done = () => !skip && damage.length > 0;
   /** Check segment `i`; by default every digest, no durable end, stopping at the first bad record. */
   const check = async (i: number, options: Partial<CheckOptions> = {}) => {
-    const c = await checkSegment(fs, input.h, paths[i], {
+    const c = await checkSegment(paths[i], {
+      fs,
+      h: input.h,
       maxRecordBytes: input.maxRecordBytes,
       durable: null,
       resyncBelow: 0,

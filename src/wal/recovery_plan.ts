@@ -32,9 +32,9 @@ export interface RecoveryPlan {
 /** Decide what `mode` does with what `c` found; a refusal is the error to throw. */
 export function planRecovery(
   c: Classification,
-  mode: RecoveryMode,
-  dir: string,
+  options: { mode: RecoveryMode; dir: string },
 ): RecoveryPlan | CorruptJournalError {
+  const { mode, dir } = options;
   const path = (i: number) => `${dir}/${segmentName(c.bases[i])}`;
   const last = c.bases.length - 1;
   const plan: RecoveryPlan = {
@@ -119,11 +119,10 @@ export function planRecovery(
  * directory fsync); each event is reported once its action is done.
  */
 export async function applyRecovery(
-  fs: FileLayer,
-  dir: string,
   plan: RecoveryPlan,
-  report: (event: RecoveryEvent) => void,
+  options: { fs: FileLayer; dir: string; report: (event: RecoveryEvent) => void },
 ): Promise<void> {
+  const { fs, dir, report } = options;
   if (plan.truncate !== null) {
     const file = await fs.open(plan.truncate.path, { read: true, write: true });
     try {

@@ -175,7 +175,7 @@ export async function repairJournal(dir: string, options: RepairOptions): Promis
   try {
     // Recovery as a writer's open does it, with every segment verified: for
     // point-in-time that is the whole repair. No writer runs while fillers are written.
-    const { plan, report } = await recoverLocked(dir, s, h, { create: false });
+    const { plan, report } = await recoverLocked(dir, { settings: s, hashers: h, create: false });
     const last = `${dir}/${segmentName(plan.bases[plan.bases.length - 1])}`;
     let end = plan.end;
     const actions: RepairAction[] = [];
@@ -190,7 +190,7 @@ export async function repairJournal(dir: string, options: RepairOptions): Promis
         end = e.offset;
         actions.push({ ...done, action: "truncated" });
       } else {
-        actions.push(await skipRepair(fs, h, dir, e, s.maxRecordBytes));
+        actions.push(await skipRepair(e, { fs, h, dir, maxRecordBytes: s.maxRecordBytes }));
       }
     }
     // as open does: what the scan accepted may sit only in the page cache
@@ -218,13 +218,17 @@ async function cut(fs: FileLayer, path: string, size: number): Promise<void> {
   }
 }
 
-async function skipRepair(
-  fs: FileLayer,
-  h: Hashers,
-  dir: string,
-  e: RecoveryEvent,
-  maxRecordBytes: number,
-): Promise<RepairAction> {
+/** What filling needs. */
+interface FillContext {
+  fs: FileLayer;
+  h: Hashers;
+  dir: string;
+  maxRecordBytes: number;
+}
+
+/** Repair what a skip-corrupt recovery reported as `e`. */
+async function skipRepair(e: RecoveryEvent, ctx: FillContext): Promise<RepairAction> {
+  const { fs, dir } = ctx;
   const done = { file: e.file, offset: e.offset, reason: e.reason, bytes: e.bytes };
   if (e.reason === "misplaced segment") {
     await fs.rename(e.file, `${e.file}.misplaced`);
@@ -232,7 +236,7 @@ async function skipRepair(
     return { ...done, action: "set aside" };
   }
   if (e.kind === "missing" && e.reason === "missing bytes") return { ...done, action: "missing" };
-  const fill = fillers(h, e, maxRecordBytes, dir);
+  const fill = fillers(e, ctx);
   if (e.kind === "missing") {
     // a missing segment: a new one of fillers takes its place
     const path = `${dir}/${segmentName(e.offset)}`;
@@ -259,7 +263,8 @@ async function skipRepair(
 }
 
 /** Filler records covering exactly `e.bytes` bytes. */
-function fillers(h: Hashers, e: RecoveryEvent, maxRecordBytes: number, dir: string): Uint8Array {
+function fillers(e: RecoveryEvent, ctx: FillContext): Uint8Array {
+  const { h, dir, maxRecordBytes } = ctx;
   if (e.bytes < MIN_RECORD_BYTES) {
     throw new JournalError(
       `Cannot repair journal "${dir}" skipping ${e.bytes} bytes at offset ${e.offset}: ` +

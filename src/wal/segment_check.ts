@@ -14,6 +14,10 @@ import { SegmentScanner, zeroFrom } from "./segment_scanner.ts";
 
 /** Options of `checkSegment()`. */
 export interface CheckOptions {
+  /** File layer. */
+  fs: FileLayer;
+  /** Checksums. */
+  h: Hashers;
   /** Largest acceptable payload. */
   maxRecordBytes: number;
   /**
@@ -64,12 +68,8 @@ export interface SegmentCheck {
 const CHECK_CHUNK = 1024 * 1024;
 
 /** Check every record of the segment file at `path`, from its start. */
-export async function checkSegment(
-  fs: FileLayer,
-  h: Hashers,
-  path: string,
-  options: CheckOptions,
-): Promise<SegmentCheck> {
+export async function checkSegment(path: string, options: CheckOptions): Promise<SegmentCheck> {
+  const { fs, h } = options;
   const file = await fs.open(path, { read: true });
   try {
     const size = (await file.stat()).size;

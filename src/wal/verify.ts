@@ -88,7 +88,9 @@ export async function verifyJournal(
   const checks = [];
   for (let i = 0; i < bases.length; i++) {
     checks.push(
-      await checkSegment(fs, h, paths[i], {
+      await checkSegment(paths[i], {
+        fs,
+        h,
         maxRecordBytes,
         durable: null,
         resyncBelow: Infinity,
