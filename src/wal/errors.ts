@@ -38,13 +38,16 @@ export type CorruptionReason =
   | "digest mismatch"
   | "missing bytes"
   | "missing segment"
-  | "overlapping segment"
-  | "bad metadata"
-  | "bad durable end";
+  | "misplaced segment"
+  | "bad metadata";
 
 /**
  * The journal holds bytes that fail verification where acknowledged data
- * should be. Sticky: a journal that raised it refuses further work until reopened.
+ * should be. Sticky for reads: once `read()` or `readFrom()` of a Journal has
+ * thrown it, every later `read()` and `readFrom()` of that Journal throws the
+ * same error until the journal is reopened (a journal opened `"skip-corrupt"`
+ * skips damage instead); appends are not affected. `repairJournal()` is the
+ * way past damage in a sealed segment.
  *
  * @example Find where a journal is corrupt
  * ```ts

@@ -20,6 +20,13 @@ export const DIGEST_SIZE = 32;
 /** Header is length (4 bytes), crc32c (4 bytes), blake3 (32 bytes). */
 export const HEADER_SIZE: number = LEN_SIZE + CRC_SIZE + DIGEST_SIZE;
 
+/**
+ * Smallest record on disk: a header and one payload byte (`len = 0` is never
+ * written). A gap between segments smaller than this cannot be a missing
+ * segment, and a filler record cannot be shorter.
+ */
+export const MIN_RECORD_BYTES: number = HEADER_SIZE + 1;
+
 /** Byte position of the length field inside a record header. */
 export const LEN_OFFSET = 0;
 /** Byte position of the CRC-32C field inside a record header. */

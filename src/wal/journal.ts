@@ -5,8 +5,16 @@
  */
 import { type Hashers, loadHashers } from "./checksums.ts";
 import { readHead } from "./durable_head.ts";
-import { JournalClosedError, JournalIOError } from "./errors.ts";
-import { openReader, openWriter, scanEnd, type Settings, settings } from "./journal_open.ts";
+import { CorruptJournalError, JournalClosedError, JournalIOError } from "./errors.ts";
+import {
+  type Opened,
+  openReader,
+  openWriter,
+  scanEnd,
+  setAside,
+  type Settings,
+  settings,
+} from "./journal_open.ts";
 import type { JournalLock } from "./lock.ts";
 import type {
   AppendResult,
@@ -52,34 +60,28 @@ export class Journal {
   #s: Settings;
   #h: Hashers;
   #bases: number[];
+  #misplaced: Set<number>;
+  #placed: { from: number[]; length: number; bases: number[] } | null = null;
   #writer: Writer | null;
   #lock: JournalLock | null;
   #durable: number;
   #listeners = new Set<(durableEnd: number) => void>();
   #closed = false;
+  #corrupt: CorruptJournalError | null = null;
   #ctx: ReadContext;
 
-  private constructor(
-    dir: string,
-    id: string,
-    s: Settings,
-    h: Hashers,
-    bases: number[],
-    durable: number,
-    writer: Writer | null,
-    lock: JournalLock | null,
-    recovery: RecoveryReport | null,
-  ) {
+  private constructor(dir: string, s: Settings, h: Hashers, o: Opened) {
     this.dir = dir;
-    this.id = id;
+    this.id = o.id;
     this.readOnly = s.readOnly;
-    this.recovery = recovery;
+    this.recovery = o.recovery;
     this.#s = s;
     this.#h = h;
-    this.#bases = bases;
-    this.#durable = durable;
-    this.#writer = writer;
-    this.#lock = lock;
+    this.#bases = o.bases;
+    this.#misplaced = o.misplaced;
+    this.#durable = o.durable;
+    this.#writer = o.writer;
+    this.#lock = o.lock;
     // deno-lint-ignore no-this-alias
     const self = this;
     this.#ctx = {
@@ -89,7 +91,7 @@ export class Journal {
       maxRecordBytes: s.maxRecordBytes,
       skipCorrupt: s.recovery === "skip-corrupt",
       canRefresh: s.readOnly,
-      bases: () => self.#bases,
+      bases: () => self.#readableBases(),
       limit: () => self.durableOffset,
       refresh: () => self.refresh(),
       assertOpen: () => self.#assertOpen(),
@@ -121,7 +123,7 @@ export class Journal {
     const s = settings(options);
     const h = await loadHashers();
     const o = s.readOnly ? await openReader(dir, s, h) : await openWriter(dir, s, h);
-    return new Journal(dir, o.id, s, h, o.bases, o.durable, o.writer, o.lock, o.recovery);
+    return new Journal(dir, s, h, o);
   }
 
   /**
@@ -244,8 +246,12 @@ export class Journal {
    * ```
    */
   async read(offset: number): Promise<JournalRecord> {
-    this.#assertOpen();
-    return await readRecord(this.#ctx, offset);
+    this.#assertReadable();
+    try {
+      return await readRecord(this.#ctx, offset);
+    } catch (e) {
+      throw this.#noteCorrupt(e);
+    }
   }
 
   /**
@@ -271,7 +277,16 @@ export class Journal {
    */
   readFrom(offset: number, options?: ReadFromOptions): AsyncIterableIterator<JournalRecord> {
     this.#assertOpen();
-    return readRecords(this.#ctx, offset, options);
+    return this.#sticky(readRecords(this.#ctx, offset, options));
+  }
+
+  async *#sticky(records: AsyncIterableIterator<JournalRecord>) {
+    try {
+      this.#assertReadable();
+      yield* records;
+    } catch (e) {
+      throw this.#noteCorrupt(e);
+    }
   }
 
   /**
@@ -301,6 +316,7 @@ export class Journal {
     // end was created before the end was published, so the listing includes it.
     const head = await readHead(fs, this.#h, this.dir);
     this.#bases = segmentBases(await fs.readDir(this.dir));
+    this.#misplaced = await setAside(this.dir, this.#s, this.#bases);
     const before = this.#durable;
     this.#durable = head ?? await scanEnd(this.dir, this.#s, this.#h, this.#bases, this.#durable);
     if (this.#durable > before) {
@@ -437,6 +453,30 @@ export class Journal {
 
   #assertOpen(): void {
     if (this.#closed) throw new JournalClosedError(this.dir);
+  }
+
+  /** Open, and no earlier read met corruption (outside skip-corrupt, that is sticky). */
+  #assertReadable(): void {
+    this.#assertOpen();
+    if (this.#corrupt !== null) throw this.#corrupt;
+  }
+
+  /** Remember corruption a read met; returns `e` to rethrow. */
+  #noteCorrupt(e: unknown): unknown {
+    if (e instanceof CorruptJournalError && !this.#ctx.skipCorrupt) this.#corrupt ??= e;
+    return e;
+  }
+
+  /** The segments readers walk: all of them, less those a skip-corrupt journal set aside. */
+  #readableBases(): readonly number[] {
+    if (this.#misplaced.size === 0) return this.#bases;
+    const from = this.#bases;
+    // replaced on refresh, grown in place by a rotation
+    if (this.#placed?.from !== from || this.#placed.length !== from.length) {
+      const bases = from.filter((b) => !this.#misplaced.has(b));
+      this.#placed = { from, length: from.length, bases };
+    }
+    return this.#placed.bases;
   }
 
   #writerOrThrow(): Writer {

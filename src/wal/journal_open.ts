@@ -20,8 +20,10 @@ import {
 } from "./format.ts";
 import { acquireLock, type JournalLock } from "./lock.ts";
 import { newJournalId, readMeta, writeMeta } from "./metadata.ts";
-import type { JournalOptions, RecoveryReport } from "./options.ts";
-import { recover } from "./recovery.ts";
+import type { JournalOptions, RecoveryEvent, RecoveryReport } from "./options.ts";
+import { classifyJournal } from "./recovery.ts";
+import { applyRecovery, planRecovery, type RecoveryPlan } from "./recovery_plan.ts";
+import { layoutSegments } from "./segment_layout.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
 import { SegmentScanner } from "./segment_scanner.ts";
 import { Writer } from "./writer.ts";
@@ -91,6 +93,8 @@ export interface Opened {
   bases: number[];
   /** Durable end known at open. */
   durable: number;
+  /** Bases of segments readers set aside in skip-corrupt mode (see `segment_layout.ts`). */
+  misplaced: Set<number>;
   /** The writer, or `null` for a reader. */
   writer: Writer | null;
   /** The held lock, or `null` for a reader. */
@@ -109,41 +113,21 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
   }
   const lock = await acquireLock(fs, dir);
   try {
-    let meta = await readMeta(fs, dir);
-    let bases = segmentBases(await fs.readDir(dir));
-    if (meta === null) {
-      if (bases.length > 0) throw new CorruptJournalError(`${dir}/${META_FILE}`, 0, "bad metadata");
-      meta = { version: FORMAT_VERSION, id: newJournalId() };
-      await writeMeta(fs, dir, meta);
-    }
-    if (bases.length === 0) {
-      const file = await fs.open(`${dir}/${segmentName(0)}`, { write: true, create: true });
-      file.close();
-      await fs.syncDir(dir);
-      bases = [0];
-    }
-    const head = await readHead(fs, h, dir);
-    const result = await recover({
-      fs,
-      h,
-      dir,
-      bases,
-      head,
-      mode: s.recovery,
-      verify: s.verify,
-      maxRecordBytes: s.maxRecordBytes,
-      onRecovery: s.onRecovery,
+    const { id, plan, report } = await recoverLocked(dir, {
+      settings: s,
+      hashers: h,
+      create: true,
     });
-    bases = result.bases;
+    const bases = plan.bases;
     const last = bases[bases.length - 1];
     const active = await fs.open(`${dir}/${segmentName(last)}`, { read: true, write: true });
     let headWriter: HeadWriter | null = null;
     try {
-      await active.seek(result.lastSize, Deno.SeekMode.Start);
+      await active.seek(plan.lastSize, Deno.SeekMode.Start);
       // What the scan accepted past the old durable end may sit only in the page cache.
       await active.syncData();
       headWriter = await HeadWriter.open(fs, h, dir);
-      await headWriter.publishDurably(result.report.end);
+      await headWriter.publishDurably(plan.end);
     } catch (e) {
       active.close();
       headWriter?.close();
@@ -155,7 +139,7 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       dir,
       bases,
       active,
-      activeSize: result.lastSize,
+      activeSize: plan.lastSize,
       head: headWriter,
       segmentBytes: s.segmentBytes,
       maxRecordBytes: s.maxRecordBytes,
@@ -166,17 +150,88 @@ export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<
       syncIntervalMs: s.syncIntervalMs,
     });
     return {
-      id: meta.id,
+      id,
       bases,
-      durable: result.report.end,
+      durable: plan.end,
+      misplaced: plan.misplaced,
       writer,
       lock,
-      recovery: result.report,
+      recovery: report,
     };
   } catch (e) {
     lock.release();
     throw e;
   }
+}
+
+/** What `recoverLocked()` did. */
+export interface Recovered {
+  /** Journal id from the metadata file. */
+  id: string;
+  /** What recovery decided and did. */
+  plan: RecoveryPlan;
+  /** What recovery found and did, as `journal.recovery` shows it. */
+  report: RecoveryReport;
+}
+
+/**
+ * A writer's open up to the writer itself, under the lock the caller holds:
+ * read (or, with `create`, write) the metadata and the first segment, then
+ * classify, plan and apply recovery. Throws the CorruptJournalError a mode
+ * refuses with. The caller publishes `plan.end`.
+ */
+export async function recoverLocked(
+  dir: string,
+  options: { settings: Settings; hashers: Hashers; create: boolean },
+): Promise<Recovered> {
+  const { settings: s, hashers: h } = options;
+  const { fs } = s;
+  let meta = await readMeta(fs, dir);
+  let bases = segmentBases(await fs.readDir(dir));
+  if (meta === null) {
+    if (bases.length > 0 || !options.create) {
+      throw new CorruptJournalError(`${dir}/${META_FILE}`, 0, "bad metadata");
+    }
+    meta = { version: FORMAT_VERSION, id: newJournalId() };
+    await writeMeta(fs, dir, meta);
+  }
+  if (bases.length === 0) {
+    const file = await fs.open(`${dir}/${segmentName(0)}`, { write: true, create: true });
+    file.close();
+    await fs.syncDir(dir);
+    bases = [0];
+  }
+  const head = await readHead(fs, h, dir);
+  const found = await classifyJournal({
+    fs,
+    h,
+    dir,
+    bases,
+    head,
+    sealed: s.verify === "full",
+    skip: s.recovery === "skip-corrupt",
+    maxRecordBytes: s.maxRecordBytes,
+  });
+  const plan = planRecovery(found, { mode: s.recovery, dir });
+  if (plan instanceof CorruptJournalError) throw plan;
+  const events: RecoveryEvent[] = [];
+  const report = (event: RecoveryEvent) => {
+    events.push(event);
+    s.onRecovery?.(event);
+  };
+  await applyRecovery(plan, { fs, dir, report });
+  return {
+    id: meta.id,
+    plan,
+    report: {
+      mode: s.recovery,
+      publishedEnd: head,
+      scannedFrom: found.scannedFrom,
+      scannedBytes: found.scannedBytes,
+      end: plan.end,
+      events,
+    },
+  };
 }
 
 /** Open a reader: metadata, durable end, then the segment list; no lock, no writes. */
@@ -189,7 +244,27 @@ export async function openReader(dir: string, s: Settings, h: Hashers): Promise<
   const head = await readHead(fs, h, dir); // before the listing, as in refresh()
   const bases = segmentBases(await fs.readDir(dir));
   const durable = head ?? await scanEnd(dir, s, h, bases, 0);
-  return { id: meta.id, bases, durable, writer: null, lock: null, recovery: null };
+  const misplaced = await setAside(dir, s, bases);
+  return { id: meta.id, bases, durable, misplaced, writer: null, lock: null, recovery: null };
+}
+
+/**
+ * The segments a skip-corrupt reader sets aside because their names disagree
+ * with their neighbours (`layoutSegments()`); none in other modes, whose
+ * readers throw at the break instead. Costs a stat per segment.
+ */
+export async function setAside(dir: string, s: Settings, bases: number[]): Promise<Set<number>> {
+  if (s.recovery !== "skip-corrupt" || bases.length < 2) return new Set();
+  const sizes: number[] = [];
+  for (const base of bases) {
+    try {
+      sizes.push((await s.fs.stat(`${dir}/${segmentName(base)}`)).size);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      sizes.push(0); // removed by cleanup since the listing
+    }
+  }
+  return layoutSegments(bases, sizes).misplaced;
 }
 
 /**

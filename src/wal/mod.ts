@@ -36,6 +36,12 @@ export type {
   VerifyReport,
 } from "./options.ts";
 export { verifyJournal, type VerifyOptions } from "./verify.ts";
+export {
+  type RepairAction,
+  repairJournal,
+  type RepairOptions,
+  type RepairReport,
+} from "./repair.ts";
 export { parseSegmentName, segmentName } from "./segment_name.ts";
 export { JournalWatcher } from "./journal_watcher.ts";
 export { denoFileLayer, type FileHandle, type FileLayer } from "./file_layer.ts";

@@ -38,17 +38,24 @@ export type Durability = "always" | "interval" | "none";
 
 /**
  * How `Journal.open()` treats damage it finds, in the spirit of RocksDB's WAL
- * recovery modes. "Acknowledged" means below the published durable end or in
- * a sealed segment; anything at or past the durable end of the last segment is
- * an unacknowledged (torn) tail.
+ * recovery modes (docs/FORMAT.md 1.7 has the full table). "Acknowledged" means
+ * below the published durable end or in a sealed segment; anything from the
+ * first bad record at or past the durable end of the last segment is an
+ * unacknowledged (torn) tail. Damage is a bad record, a missing or misplaced
+ * segment, or bytes missing below the durable end.
  *
  * - `"tolerate-torn-tail"`: truncate a torn tail; damage to acknowledged data
- *   throws CorruptJournalError naming the segment file, offset and reason.
+ *   throws CorruptJournalError naming the segment file, offset and reason, and
+ *   nothing is modified.
  * - `"absolute"`: any problem, even a torn tail, throws; nothing is modified.
- * - `"point-in-time"`: truncate at the first bad record wherever it is and
- *   delete every later segment; what was dropped is reported.
- * - `"skip-corrupt"`: skip bad acknowledged records (readers resync to the next
- *   valid record and report it) and still truncate a torn tail.
+ * - `"point-in-time"`: cut at the first damage (the last whole, verified
+ *   record before it) and delete every later segment; what was dropped is reported.
+ * - `"skip-corrupt"`: skip bad acknowledged records and missing segments
+ *   (readers resync to the next valid record and report it), set misplaced
+ *   sealed segments aside, and still truncate a torn tail.
+ *
+ * Afterwards the journal reads from its first offset to its end without an
+ * error (skip-corrupt: in that mode) and the next append lands on a record boundary.
  *
  * @example Refuse even a torn tail
  * ```ts
@@ -148,8 +155,11 @@ export interface JournalOptions {
    */
   recovery?: RecoveryMode;
   /**
-   * `"tail"`: open scans only what recovery needs (the last segment from the
-   * published durable end). `"full"`: verify every record of every segment.
+   * `"tail"`: open verifies every record of the active (last) segment, at most
+   * one segment however long the log (length and CRC-32C, BLAKE3 too past the
+   * durable end); sealed segments are checked for placement only, and readers
+   * name damage in them (see `repairJournal()`). `"full"`: verify length,
+   * CRC-32C and BLAKE3 of every record of every segment.
    * @default {"tail"}
    */
   verify?: "tail" | "full";
@@ -329,9 +339,9 @@ export interface RecoveryReport {
   mode: RecoveryMode;
   /** The durable end published before the open, or `null` if unknown. */
   publishedEnd: number | null;
-  /** Global offset where the scan of the last segment began. */
+  /** Global offset where the scan of the last segment began: its base. */
   scannedFrom: number;
-  /** Bytes the recovery scan read. */
+  /** Bytes the recovery scans verified. */
   scannedBytes: number;
   /** End of the journal after recovery. */
   end: number;

@@ -64,6 +64,11 @@ export class SegmentScanner {
     return this.#pos;
   }
 
+  /** Change what the next records are verified for. */
+  setVerify(verify: ScanVerify): void {
+    this.#opts = { ...this.#opts, verify };
+  }
+
   /** Move the bound (readers extend it as the durable end grows). */
   setLimit(limit: number): void {
     this.#limit = limit;

@@ -12,7 +12,8 @@ import { DEFAULT_MAX_RECORD_BYTES, HEAD_FILE, META_FILE } from "./format.ts";
 import { readMeta } from "./metadata.ts";
 import type { VerifyProblem, VerifyReport } from "./options.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
-import { SegmentScanner, zeroFrom } from "./segment_scanner.ts";
+import { checkSegment } from "./segment_check.ts";
+import { layoutSegments } from "./segment_layout.ts";
 
 /**
  * Options of `verifyJournal()`.
@@ -83,57 +84,48 @@ export async function verifyJournal(
   }
   const bases = segmentBases(await fs.readDir(dir));
   const durableOffset = await readHead(fs, h, dir);
+  const paths = bases.map((base) => `${dir}/${segmentName(base)}`);
+  const checks = [];
+  for (let i = 0; i < bases.length; i++) {
+    checks.push(
+      await checkSegment(paths[i], {
+        fs,
+        h,
+        maxRecordBytes,
+        durable: null,
+        resyncBelow: Infinity,
+        zeroTail: i === bases.length - 1,
+        digestFrom: 0,
+      }),
+    );
+  }
+  // The same placement rules as recovery: a missing or a misplaced segment.
+  const layout = layoutSegments(bases, checks.map((c) => c.size));
   let records = 0;
   let bytes = 0;
   let end = bases.length > 0 ? bases[0] : 0;
   for (let i = 0; i < bases.length; i++) {
-    const base = bases[i];
-    const file = `${dir}/${segmentName(base)}`;
-    if (i > 0 && base !== end) {
-      problems.push({
-        file: `${dir}/${segmentName(bases[i - 1])}`,
-        offset: Math.min(end, base),
-        reason: base > end ? "missing segment" : "overlapping segment",
-      });
+    for (const b of layout.breaks.filter((b) => b.index === i)) {
+      problems.push(
+        b.misplaced
+          ? { file: paths[i], offset: bases[i], reason: "misplaced segment" }
+          : { file: paths[b.before], offset: b.offset, reason: "missing segment" },
+      );
     }
-    const handle = await fs.open(file, { read: true });
-    try {
-      const size = (await handle.stat()).size;
-      let dataEnd = size;
-      const scanner = new SegmentScanner(handle, h, {
-        start: 0,
-        limit: size,
-        maxRecordBytes,
-        verify: "digest",
-        chunkBytes: 1024 * 1024,
-      });
-      while (true) {
-        const step = await scanner.next();
-        if (step.kind === "end") break;
-        if (step.kind === "record") {
-          records++;
-          continue;
-        }
-        if (i === bases.length - 1 && await zeroFrom(handle, step.pos)) {
-          // a running (or killed) writer's preallocated space, not damage
-          dataEnd = step.pos;
-          break;
-        }
-        problems.push({ file, offset: base + step.pos, reason: step.reason });
-        await scanner.resync();
-      }
-      bytes += dataEnd;
-      end = base + dataEnd;
-    } finally {
-      handle.close();
+    const c = checks[i];
+    records += c.records;
+    for (const s of c.skipped) {
+      problems.push({ file: paths[i], offset: bases[i] + s.pos, reason: s.reason });
     }
+    // a running (or killed) writer's preallocated space is not damage
+    const dataEnd = c.stop?.zeros ? c.stop.pos : c.size;
+    bytes += dataEnd;
+    end = bases[i] + dataEnd;
   }
-  if (durableOffset === null && bases.length > 0 && end > bases[0]) {
-    problems.push({ file: `${dir}/${HEAD_FILE}`, offset: 0, reason: "bad durable end" });
-  } else if (durableOffset !== null && durableOffset > end) {
-    const file = bases.length > 0
-      ? `${dir}/${segmentName(bases[bases.length - 1])}`
-      : `${dir}/${HEAD_FILE}`;
+  // A missing or garbled durable end is no problem: open scans for the end
+  // instead. One past the data is: acknowledged bytes are gone.
+  if (durableOffset !== null && durableOffset > end) {
+    const file = bases.length > 0 ? paths[bases.length - 1] : `${dir}/${HEAD_FILE}`;
     problems.push({ file, offset: end, reason: "missing bytes" });
   }
   return { segments: bases.length, records, bytes, durableOffset, problems };

@@ -192,17 +192,19 @@ Deno.test("Journal rotation fsyncs the directory after creating each segment", a
   });
 });
 
-Deno.test("Journal.open() after a clean close scans nothing but the tail", async () => {
+Deno.test("Journal.open() after a clean close verifies the active segment and no sealed one", async () => {
   await withTempDir(async (dir) => {
     const journal = await Journal.open(dir, { segmentBytes: 4096 });
     for (let i = 0; i < 20; i++) {
       await journal.appendBatch(Array.from({ length: 20 }, (_, j) => payload(i * 20 + j)));
     }
     const end = journal.durableOffset;
+    const active = (await journal.segments()).at(-1)!;
     await journal.close();
+    assert.ok(active.base > 0 && active.base < end, "the journal has sealed segments");
     const reopened = await Journal.open(dir, { segmentBytes: 4096 });
-    assert.equal(reopened.recovery!.scannedFrom, end);
-    assert.equal(reopened.recovery!.scannedBytes, 0);
+    assert.equal(reopened.recovery!.scannedFrom, active.base);
+    assert.equal(reopened.recovery!.scannedBytes, end - active.base);
     assert.equal(reopened.recovery!.publishedEnd, end);
     await reopened.close();
     const full = await Journal.open(dir, { segmentBytes: 4096, verify: "full" });

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import {
   CorruptJournalError,
   HEAD_FILE,
+  HEADER_SIZE,
   Journal,
   OffsetError,
   type RecoveryEvent,
 } from "../../src/wal/mod.ts";
 import { payload, readAll, withTempDir } from "./_util.ts";
+import { build, except, flipAt } from "./_catalogue.ts";
 
 Deno.test("a read-only Journal sees nothing past the published durable end", async () => {
   await withTempDir(async (dir) => {
@@ -161,5 +163,49 @@ Deno.test('durability "interval" publishes the durable end when it seals a segme
     assert.deepEqual(await readAll(reader), [payload(1, 100)]);
     await reader.close();
     await writer.close();
+  });
+});
+
+Deno.test("Journal.read() and readFrom() keep throwing the same CorruptJournalError until reopened", async () => {
+  await withTempDir(async (dir) => {
+    const b = await build(dir);
+    const [, s1, s2] = b.segments;
+    const victim = b.records[s1.records[1]];
+    await flipAt(b, victim.offset + HEADER_SIZE + 1);
+    const journal = await Journal.open(dir, b.options);
+    const first = await readAll(journal).then(() => null, (e: unknown) => e);
+    assert.ok(first instanceof CorruptJournalError);
+    assert.equal(first.offset, victim.offset);
+    const sound = b.records[s2.records[0]].offset; // well past the damage
+    await assert.rejects(journal.read(sound), (e) => e === first);
+    await assert.rejects(journal.readFrom(sound).next(), (e) => e === first);
+    const appended = await journal.append(payload(1)); // the writer is not poisoned
+    await journal.close();
+    const reopened = await Journal.open(dir, b.options);
+    assert.deepEqual((await reopened.read(sound)).payload, b.records[s2.records[0]].payload);
+    assert.deepEqual((await reopened.read(appended.offset)).payload, payload(1));
+    await reopened.close();
+  });
+});
+
+Deno.test('a read-only Journal opened "skip-corrupt" never reads a misplaced segment', async () => {
+  await withTempDir(async (dir) => {
+    const b = await build(dir);
+    const s1 = b.segments[1];
+    const moved = `${dir}/${String(s1.base + 1).padStart(20, "0")}.wal`;
+    await Deno.rename(`${dir}/${s1.name}`, moved);
+    const events: RecoveryEvent[] = [];
+    const reader = await Journal.open(dir, {
+      readOnly: true,
+      recovery: "skip-corrupt",
+      onRecovery: (e) => events.push(e),
+    });
+    const seen = [];
+    for await (const r of reader.readFrom(reader.firstOffset)) seen.push(r.offset);
+    assert.deepEqual(seen, except(b, s1.base, s1.end), "every record at its own offset");
+    assert.deepEqual(events.map((e) => [e.kind, e.offset, e.reason]), [
+      ["skipped", s1.base, "missing bytes"],
+    ]);
+    await reader.close();
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HEADER_SIZE, Journal, verifyJournal } from "../../src/wal/mod.ts";
+import { HEAD_FILE, HEADER_SIZE, Journal, verifyJournal } from "../../src/wal/mod.ts";
 import { flipByte, payload, withTempDir } from "./_util.ts";
 
 Deno.test("verifyJournal() counts records, bytes and segments of a clean journal", async () => {
@@ -72,6 +72,45 @@ Deno.test("verifyJournal() reports a missing segment and a durable end past the 
     assert.deepEqual(report.problems, [
       { file: segments[0].path, offset: segments[0].end, reason: "missing segment" },
       { file: last.path, offset: last.base, reason: "missing bytes" },
+    ]);
+  });
+});
+
+Deno.test("verifyJournal() agrees with Journal.open() on a missing, garbled or mid-record durable file", async () => {
+  await withTempDir(async (dir) => {
+    const journal = await Journal.open(dir);
+    const results = await journal.appendBatch(Array.from({ length: 5 }, (_, i) => payload(i)));
+    await journal.close();
+    const { setHead } = await import("./_util.ts");
+    for (const head of [null, results[2].offset + 3]) {
+      await setHead(dir, head);
+      const report = await verifyJournal(dir);
+      assert.deepEqual(report.problems, [], `durable end ${head}`);
+      assert.equal(report.durableOffset, head);
+      const reopened = await Journal.open(dir, { recovery: "absolute" });
+      assert.deepEqual(reopened.recovery!.events, [], "open recovers it without a word");
+      assert.equal(reopened.durableOffset, results[4].next);
+      await reopened.close();
+    }
+    const bytes = await Deno.readFile(`${dir}/${HEAD_FILE}`);
+    bytes[0] ^= 1;
+    await Deno.writeFile(`${dir}/${HEAD_FILE}`, bytes);
+    assert.deepEqual((await verifyJournal(dir)).problems, []);
+  });
+});
+
+Deno.test("verifyJournal() reports a segment renamed to a base its neighbours disagree with", async () => {
+  await withTempDir(async (dir) => {
+    const journal = await Journal.open(dir, { segmentBytes: 300 });
+    await journal.appendBatch(Array.from({ length: 30 }, (_, i) => payload(i)));
+    const segments = await journal.segments();
+    await journal.close();
+    const moved = `${dir}/${String(segments[1].base + 1).padStart(20, "0")}.wal`;
+    await Deno.rename(segments[1].path, moved);
+    const report = await verifyJournal(dir);
+    assert.deepEqual(report.problems, [
+      { file: moved, offset: segments[1].base + 1, reason: "misplaced segment" },
+      { file: segments[0].path, offset: segments[0].end, reason: "missing segment" },
     ]);
   });
 });
