@@ -1,0 +1,87 @@
+/**
+ * When the writer's flusher takes an event-loop turn, when durability
+ * "interval" syncs, and when an fdatasync may block the event loop.
+ *
+ * The flusher's own awaits are microtasks, and with durability "interval" or
+ * "none" (or blocking fdatasyncs) a group commit needs no other: a saturating
+ * appender would starve every timer and all I/O of the process, the interval
+ * sync among them. So once {@linkcode TURN_MS} have passed since the flusher
+ * last went through the event loop, its next write or fdatasync goes to Deno's
+ * thread pool, and the event loop runs timers and polls I/O while it waits.
+ * That turn is work the flusher had to do anyway, not an extra op; with the
+ * default async fdatasyncs of "always" every group takes one already, so it
+ * costs nothing there. (A `setTimeout(0)` turn costs a millisecond or more,
+ * and `setImmediate` runs timers but lets the I/O driver wait: a thread-pool
+ * round trip is the cheapest full turn.)
+ *
+ * @module
+ */
+import type { Durability } from "./options.ts";
+
+/**
+ * Longest run, in ms, of the flusher without an event-loop turn before its
+ * next write or fdatasync is sent to the thread pool: one round trip (tens of
+ * µs) per TURN_MS, a few percent at most of a loop that never waits otherwise.
+ */
+export const TURN_MS = 2;
+
+/** Settings of a FlushSchedule. */
+export interface FlushScheduleInit {
+  /** Durability mode. */
+  durability: Durability;
+  /** Interval for durability "interval". */
+  syncIntervalMs: number;
+  /** Longest fdatasync the event loop may block on (0: never block). */
+  blockingSyncMs: number;
+}
+
+/** The flusher's clock: turns, interval syncs and blocking flushes. */
+export class FlushSchedule {
+  #init: FlushScheduleInit;
+  /** When the flusher last went through the event loop (an awaited thread-pool op). */
+  #turnAt = performance.now();
+  /** When the last sync that covered everything written then began. */
+  #syncedAt = performance.now();
+  /** How long the last flush of the active segment took, in ms. */
+  #lastSyncMs = 0;
+
+  /** A schedule that starts with everything synced and a turn just taken. */
+  constructor(init: FlushScheduleInit) {
+    this.#init = init;
+  }
+
+  /** Whether the flusher has run longer than TURN_MS without an event-loop turn. */
+  get turnDue(): boolean {
+    return performance.now() - this.#turnAt > TURN_MS;
+  }
+
+  /** The flusher just came back from an event-loop turn. */
+  turned(): void {
+    this.#turnAt = performance.now();
+  }
+
+  /** Durability "interval" with unsynced bytes: has `syncIntervalMs` passed since the last sync? */
+  intervalDue(unsynced: boolean): boolean {
+    return this.#init.durability === "interval" && unsynced &&
+      performance.now() - this.#syncedAt >= this.#init.syncIntervalMs;
+  }
+
+  /** A sync that began at `startedAt` covered everything written before it. */
+  synced(startedAt: number): void {
+    this.#syncedAt = startedAt;
+  }
+
+  /**
+   * Whether the next fdatasync may block the event loop: while the last one
+   * was quicker than `blockingSyncMs` and no turn is due. So the event loop is
+   * blocked for at most TURN_MS plus one group's write and fdatasync at a time.
+   */
+  get mayBlock(): boolean {
+    return this.#lastSyncMs < this.#init.blockingSyncMs && !this.turnDue;
+  }
+
+  /** The last flush took `ms` (an async one's time includes its hand-offs). */
+  flushed(ms: number): void {
+    this.#lastSyncMs = ms;
+  }
+}
