@@ -9,7 +9,6 @@ import { loadHashers } from "../../src/wal/checksums.ts";
 import { decodeHead } from "../../src/wal/durable_head.ts";
 import { CrashFs, crashStates, type CrashStatesOptions, type Image } from "./_crash_fs.ts";
 import { recordWorkload, SEGMENT_BYTES, seqPayload, sweep } from "./_power_loss.ts";
-import { withTempDir } from "./_util.ts";
 
 const EXHAUSTIVE = Deno.env.get("STEMEDB_EXHAUSTIVE") === "1";
 
