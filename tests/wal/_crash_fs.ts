@@ -62,6 +62,32 @@ export class CrashFs {
     this.root = root;
   }
 
+  /**
+   * Start from `image` as the durable state (its files and entries written and
+   * synced through this layer), so that a later crash can only lose what
+   * happens after: for crashing a recovery in its turn.
+   */
+  async seed(image: Image): Promise<void> {
+    const layer = this.layer;
+    const dirs = new Set([this.root]);
+    for (const [path, data] of image) {
+      const full = `${this.root}/${path}`;
+      if (data === "dir") {
+        await layer.mkdir(full);
+        dirs.add(full);
+        continue;
+      }
+      const file = await layer.open(full, { write: true, createNew: true });
+      try {
+        await writeAll(file, data);
+        await file.syncData();
+      } finally {
+        file.close();
+      }
+    }
+    for (const dir of dirs) await layer.syncDir(dir);
+  }
+
   /** Add a marker (an acknowledgement, a phase) to the trace. */
   mark(data: unknown): void {
     this.trace.push({ op: "mark", data });

@@ -3,6 +3,7 @@
 import {
   CorruptJournalError,
   type Durability,
+  type FileLayer,
   Journal,
   type RecoveryMode,
   verifyJournal,
@@ -96,6 +97,12 @@ export async function recordWorkload(
   return { crash, acks, cleanups, appends: seq };
 }
 
+/** What a sweep explores. */
+export interface SweepOptions extends CrashStatesOptions {
+  /** Crash the recovery of every this-many-th distinct state in its turn (0: never). */
+  recrashEvery: number;
+}
+
 /** Outcome of a sweep. */
 export interface SweepResult {
   /** Operation boundaries visited. */
@@ -104,7 +111,9 @@ export interface SweepResult {
   states: number;
   /** Distinct disk images recovered. */
   distinct: number;
-  /** Recoveries refused as the mode table allows (durability "none" with the default mode). */
+  /** Distinct states of a crash during recovery (of a sample of the states), recovered again. */
+  recrashed: number;
+  /** Recoveries refused as the mode table says ("absolute"; durability "none" before point-in-time). */
   refused: number;
   /** Acknowledged records that recovery should have kept and did not. */
   lost: number;
@@ -114,8 +123,9 @@ export interface SweepResult {
 
 /**
  * Recover every crash state of `rec` with `recovery` and check it: recovery
- * succeeds (or, for durability "none", refuses with CorruptJournalError and
- * then point-in-time succeeds); the records read back are consecutive appends
+ * succeeds, or refuses as the mode table says (CorruptJournalError with
+ * "absolute", or with durability "none" in any mode but point-in-time),
+ * modifying nothing, and then the fallback mode succeeds; the records read back are consecutive appends
  * with their exact payloads; none of those the contract protects is missing
  * ("always": every acknowledged one; "interval" and "none": every one
  * acknowledged before a completed fdatasync of a segment); and the log takes
@@ -125,7 +135,7 @@ export async function sweep(
   rec: Recording,
   durability: Durability,
   recovery: RecoveryMode,
-  options: CrashStatesOptions,
+  options: SweepOptions,
   scratch: string,
 ): Promise<SweepResult> {
   const trace = rec.crash.trace;
@@ -142,6 +152,7 @@ export async function sweep(
     boundaries: 0,
     states: 0,
     distinct: 0,
+    recrashed: 0,
     refused: 0,
     lost: 0,
     failures: [],
@@ -165,14 +176,26 @@ export async function sweep(
     seen.add(key);
     result.distinct++;
     const where = `boundary ${state.boundary}/${trace.length} (${state.variant})`;
+    const check = { durability, recovery, required };
+    const recrash = options.recrashEvery > 0 && result.distinct % options.recrashEvery === 0;
     const dir = `${scratch}/${n++}`;
     await Deno.mkdir(dir);
     try {
-      await materialise(state.image, dir);
-      const outcome = await recoverAndCheck(`${dir}/j`, durability, recovery, required);
-      if (outcome.refused) result.refused++;
-      result.lost += outcome.lost;
-      for (const f of outcome.failures) result.failures.push(`${where}: ${f}`);
+      // Recovery runs through a crash layer where its own crashes are explored.
+      const crash = recrash ? new CrashFs(dir) : null;
+      if (crash !== null) await crash.seed(state.image);
+      else await materialise(state.image, dir);
+      const seeded = crash?.trace.length ?? 0;
+      let opened = 0;
+      const outcome = await recoverAndCheck(`${dir}/j`, {
+        ...check,
+        fs: crash?.layer,
+        onOpened: () => opened = crash?.trace.length ?? 0,
+      });
+      tally(result, outcome, where);
+      if (crash !== null && opened > seeded) {
+        await recrashRecovery(crash, seeded, opened, check, options, result, where, scratch);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -180,31 +203,103 @@ export async function sweep(
   return result;
 }
 
-async function recoverAndCheck(
-  dir: string,
-  durability: Durability,
-  recovery: RecoveryMode,
-  required: Ack[],
-): Promise<{ refused: boolean; lost: number; failures: string[] }> {
+function tally(result: SweepResult, outcome: Outcome, where: string): void {
+  if (outcome.refused) result.refused++;
+  result.lost += outcome.lost;
+  for (const f of outcome.failures) result.failures.push(`${where}: ${f}`);
+}
+
+/** Crash recovery itself at each of its operation boundaries, and recover again. */
+async function recrashRecovery(
+  crash: CrashFs,
+  from: number,
+  to: number,
+  check: Check,
+  options: CrashStatesOptions,
+  result: SweepResult,
+  where: string,
+  scratch: string,
+): Promise<void> {
+  const seen = new Set<string>();
+  const boundaries = (b: number) => b > from && b <= to;
+  for (const state of crashStates(crash.trace, { ...options, boundaries })) {
+    const key = fingerprint(state.image);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.recrashed++;
+    const dir = await Deno.makeTempDir({ dir: scratch });
+    try {
+      await materialise(state.image, dir);
+      const outcome = await recoverAndCheck(`${dir}/j`, check);
+      tally(
+        result,
+        outcome,
+        `${where}, then recovery crashed at its op ${state.boundary - from} (${state.variant})`,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+}
+
+/** What a recovery must achieve. */
+interface Check {
+  durability: Durability;
+  recovery: RecoveryMode;
+  /** The acknowledged appends the contract protects. */
+  required: Ack[];
+  /** The file layer recovery runs through (the real one by default). */
+  fs?: FileLayer;
+  /** Called when Journal.open() has returned. */
+  onOpened?: () => void;
+}
+
+interface Outcome {
+  refused: boolean;
+  lost: number;
+  failures: string[];
+}
+
+async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
+  const { durability, recovery, required } = check;
   const failures: string[] = [];
   let refused = false;
   let journal: Journal;
   const open = (mode: RecoveryMode) =>
-    Journal.open(dir, { recovery: mode, segmentBytes: SEGMENT_BYTES });
+    Journal.open(dir, { recovery: mode, segmentBytes: SEGMENT_BYTES, fs: check.fs });
+  // The mode table: "absolute" refuses a torn tail, and a "none" journal after a
+  // power loss may need point-in-time; a refusal modifies nothing.
+  const mayRefuse = recovery === "absolute" ||
+    (durability === "none" && recovery !== "point-in-time");
+  const fallback: RecoveryMode = durability === "none" ? "point-in-time" : "tolerate-torn-tail";
+  const before = mayRefuse ? await snapshot(dir) : null;
   try {
     journal = await open(recovery);
   } catch (e) {
-    if (!(durability === "none" && e instanceof CorruptJournalError)) {
+    if (!(mayRefuse && e instanceof CorruptJournalError)) {
       return { refused, lost: 0, failures: [`recovery "${recovery}" threw ${e}`] };
     }
-    // The mode table: a "none" journal after a power loss reopens with point-in-time.
     refused = true;
+    const after = await snapshot(dir);
+    for (const [name, bytes] of before!) {
+      const now = after.get(name);
+      if (
+        now === undefined || now.length !== bytes.length || !now.every((b, i) => b === bytes[i])
+      ) {
+        failures.push(`recovery "${recovery}" refused but modified "${name}"`);
+      }
+    }
     try {
-      journal = await open("point-in-time");
+      journal = await open(fallback);
     } catch (e2) {
-      return { refused, lost: 0, failures: [`point-in-time after a refusal threw ${e2}`] };
+      return {
+        refused,
+        lost: 0,
+        failures: [...failures, `"${fallback}" after a refusal threw ${e2}`],
+      };
     }
   }
+  check.onOpened?.();
   let lost = 0;
   try {
     const found = new Map<number, { offset: number; seq: number }>();
@@ -249,4 +344,21 @@ async function recoverAndCheck(
     await journal.close();
   }
   return { refused, lost, failures };
+}
+
+/** The journal's own files (segments, journal.json, durable) and their bytes. */
+async function snapshot(dir: string): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (
+        entry.name.endsWith(".wal") || entry.name === "journal.json" || entry.name === "durable"
+      ) {
+        files.set(entry.name, await Deno.readFile(`${dir}/${entry.name}`));
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return files;
 }
