@@ -82,17 +82,20 @@ function afterPowerLoss(crash: CrashFs): Image {
   throw new Error("no crash state at the last boundary");
 }
 
-Deno.test("Journal.open() makes journal.json, the first segment and the durable file survive a power loss before it returns", async () => {
+Deno.test("Journal.open() makes a new journal's directories, journal.json, first segment and durable file survive a power loss before it returns", async () => {
   const root = await scratchDir();
   try {
     const crash = new CrashFs(root);
-    const journal = await Journal.open(`${root}/j`, { fs: crash.layer });
+    const journal = await Journal.open(`${root}/a/b/j`, { fs: crash.layer });
     const image = afterPowerLoss(crash);
     await journal.close();
-    assert.equal(image.get("j"), "dir");
-    assert.ok(image.get("j/journal.json") instanceof Uint8Array, "journal.json survives");
-    assert.ok(image.get("j/00000000000000000000.wal") instanceof Uint8Array, "segment survives");
-    const durable = image.get("j/durable");
+    for (const dir of ["a", "a/b", "a/b/j"]) assert.equal(image.get(dir), "dir", `${dir} survives`);
+    assert.ok(image.get("a/b/j/journal.json") instanceof Uint8Array, "journal.json survives");
+    assert.ok(
+      image.get("a/b/j/00000000000000000000.wal") instanceof Uint8Array,
+      "segment survives",
+    );
+    const durable = image.get("a/b/j/durable");
     assert.ok(durable instanceof Uint8Array, "the durable file's entry survives");
     assert.equal(decodeHead(await loadHashers(), durable), 0, "and so does the end it holds");
   } finally {
