@@ -85,6 +85,7 @@ export class Writer {
   #loop: Promise<void> | null = null;
   #syncWanted = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #failure: JournalIOError | null = null;
   #closed = false;
   #sealer: ParallelSealer;
@@ -104,6 +105,7 @@ export class Writer {
     this.#schedule = new FlushSchedule(init);
     if (init.durability === "interval") {
       this.#timer = setInterval(() => {
+        this.#schedule.turned(); // a timer runs only when the event loop turns
         if (this.#written > this.#synced) {
           this.#syncWanted = true;
           this.#kick();
@@ -172,6 +174,7 @@ export class Writer {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#idleTimer);
     while (this.#loop !== null) await this.#loop;
     let error: JournalIOError | null = null;
     // A clean close makes everything written durable, whatever the mode, and
@@ -210,11 +213,25 @@ export class Writer {
       this.#loop = null;
       // Work may have arrived while the loop was finishing.
       if (this.#queue.length > 0 || this.#syncWanted) this.#kick();
+      else this.#watchIdle();
     });
   }
 
+  /**
+   * The flusher went idle: a timer tells the schedule when the event loop has
+   * turned since. A new run cannot simply assume it did: appenders that work
+   * for a few microtasks between appends restart the loop once per group.
+   */
+  #watchIdle(): void {
+    if (this.#idleTimer !== undefined || this.#closed) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#schedule.turned();
+    }, 0);
+    Deno.unrefTimer(this.#idleTimer as unknown as number);
+  }
+
   async #run(): Promise<void> {
-    this.#schedule.turned(); // an idle flusher starved nothing: its run starts now
     while (true) {
       for (let i = 0; i < GATHER_TURNS; i++) await null;
       if (this.#failure !== null) {
@@ -351,9 +368,9 @@ export class Writer {
     const end = this.#activeSize + bytes.length;
     if (end > this.#allocated) this.#preallocate(end);
     if (this.#schedule.turnDue) {
-      // The flusher's turn: the event loop runs while the thread pool writes.
+      // The flusher's turn: the event loop polls I/O while the thread pool writes.
       await writeAll(this.#active, bytes);
-      this.#schedule.turned();
+      await this.#schedule.turn();
     } else {
       // A blocking write: it only copies into the page cache, and an async op
       // would cost a thread-pool round trip per group.
@@ -438,11 +455,13 @@ export class Writer {
   async #syncActive(): Promise<void> {
     const started = performance.now();
     const file = this.#active;
+    const due = this.#schedule.turnDue;
     if (file.syncDataSync !== undefined && this.#schedule.mayBlock) {
       file.syncDataSync();
     } else {
       await file.syncData();
-      this.#schedule.turned();
+      if (due) await this.#schedule.turn();
+      else this.#schedule.turned();
     }
     this.#schedule.flushed(performance.now() - started);
   }

@@ -11,13 +11,18 @@ import { payload, withTempDir } from "./_util.ts";
 /** How long each saturating run lasts. */
 const RUN_MS = 800;
 
-/** `tasks` appenders, each awaiting its own appends back to back until `stop()`. */
-function saturate(journal: Journal, tasks: number): { stop(): Promise<number> } {
+/**
+ * `tasks` appenders, each awaiting its own appends back to back until
+ * `stop()`, after `busyTurns` microtask turns of other work per append (so the
+ * writer may find its queue empty between groups and start a new run).
+ */
+function saturate(journal: Journal, tasks: number, busyTurns = 0): { stop(): Promise<number> } {
   let running = true;
   let acked = 0;
   const work = Array.from({ length: tasks }, async (_, t) => {
     for (let i = 0; running; i++) {
       await journal.append(payload(t * 1_000_003 + i, 64));
+      for (let k = 0; k < busyTurns; k++) await null;
       acked++;
     }
   });
@@ -63,22 +68,25 @@ const MODES: [Durability, JournalOptions][] = [
 ];
 
 for (const [durability, extra] of MODES) {
-  const label = extra.blockingSyncMs ? `, blockingSyncMs ${extra.blockingSyncMs}` : "";
-  Deno.test(`Journal with durability "${durability}"${label} lets a 10 ms timer fire under a saturating appender`, async () => {
-    await withTempDir(async (dir) => {
-      const journal = await Journal.open(dir, { durability, ...extra });
-      const load = saturate(journal, 1);
-      const probe = timerProbe(10);
-      await delay(RUN_MS);
-      const { fires, longestGapMs } = probe.stop();
-      const acked = await load.stop();
-      await journal.close();
-      assert.ok(acked > 0, "the appender made progress");
-      // Ideal: RUN_MS / 10 = 80 fires; a starved event loop gives 0.
-      assert.ok(fires >= 20, `the 10 ms timer fired ${fires} times in ${RUN_MS} ms`);
-      assert.ok(longestGapMs < 250, `the timer waited up to ${longestGapMs.toFixed(0)} ms`);
+  for (const busyTurns of [0, 16]) {
+    const label = (extra.blockingSyncMs ? `, blockingSyncMs ${extra.blockingSyncMs}` : "") +
+      (busyTurns > 0 ? ", doing microtask work between appends," : "");
+    Deno.test(`Journal with durability "${durability}"${label} lets a 10 ms timer fire under a saturating appender`, async () => {
+      await withTempDir(async (dir) => {
+        const journal = await Journal.open(dir, { durability, ...extra });
+        const load = saturate(journal, 1, busyTurns);
+        const probe = timerProbe(10);
+        await delay(RUN_MS);
+        const { fires, longestGapMs } = probe.stop();
+        const acked = await load.stop();
+        await journal.close();
+        assert.ok(acked > 0, "the appender made progress");
+        // Ideal: RUN_MS / 10 = 80 fires; a starved event loop gives 0.
+        assert.ok(fires >= 20, `the 10 ms timer fired ${fires} times in ${RUN_MS} ms`);
+        assert.ok(longestGapMs < 250, `the timer waited up to ${longestGapMs.toFixed(0)} ms`);
+      });
     });
-  });
+  }
 }
 
 Deno.test('Journal with durability "interval" syncs every few syncIntervalMs under a saturating appender', async () => {
@@ -131,6 +139,21 @@ Deno.test('Journal with durability "interval" lets an HTTP server of the same pr
   });
 });
 
+/** Run `fn` in a fresh directory on tmpfs (quick fdatasyncs), or a temp dir without one. */
+async function withQuickDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  let dir: string;
+  try {
+    dir = await Deno.makeTempDir({ dir: "/dev/shm", prefix: "stemedb_wal_" });
+  } catch {
+    return await withTempDir(fn);
+  }
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** The real file layer, timing each blocking fdatasync of a segment. */
 function timedLayer(): FileLayer & { longestBlockingSyncMs: number; blockingSyncs: number } {
   const layer = {
@@ -157,25 +180,34 @@ function timedLayer(): FileLayer & { longestBlockingSyncMs: number; blockingSync
 }
 
 Deno.test("Journal with blockingSyncMs stalls a timer under 64 appenders by at most TURN_MS and one flush", async () => {
-  await withTempDir(async (dir) => {
-    const fs = timedLayer();
-    const journal = await Journal.open(dir, { fs, blockingSyncMs: 1 });
-    const load = saturate(journal, 64);
-    const probe = timerProbe(1);
-    await delay(RUN_MS);
-    const { longestGapMs } = probe.stop();
-    await load.stop();
-    await journal.close();
-    assert.ok(fs.blockingSyncs > 0, "some flushes blocked");
-    // The documented bound (JournalOptions.blockingSyncMs): TURN_MS, then one
-    // group's write and fdatasync. The slack covers timer granularity and a
-    // loaded VM; a writer that never takes a turn stalls for many flushes.
-    const bound = TURN_MS + fs.longestBlockingSyncMs + 40;
-    assert.ok(
-      longestGapMs < bound,
-      `a 1 ms timer waited ${longestGapMs.toFixed(1)} ms; longest blocking flush ${
-        fs.longestBlockingSyncMs.toFixed(1)
-      } ms`,
-    );
-  });
+  // On tmpfs (when there is one) every fdatasync is quick, so every flush may
+  // block: the case where a writer without turns chains thousands of them.
+  // Three runs, judged by the median of their longest stalls: a loaded VM can
+  // deschedule the process once in a while, a writer that takes no turns
+  // stalls the timer in every run.
+  const stalls: number[] = [];
+  let longestFlushMs = 0;
+  for (let run = 0; run < 3; run++) {
+    await withQuickDir(async (dir) => {
+      const fs = timedLayer();
+      const journal = await Journal.open(dir, { fs, blockingSyncMs: 1 });
+      const load = saturate(journal, 64);
+      const probe = timerProbe(1);
+      await delay(RUN_MS / 2);
+      stalls.push(probe.stop().longestGapMs);
+      await load.stop();
+      await journal.close();
+      assert.ok(fs.blockingSyncs > 0, "some flushes blocked");
+      longestFlushMs = Math.max(longestFlushMs, fs.longestBlockingSyncMs);
+    });
+  }
+  stalls.sort((a, b) => a - b);
+  // The documented bound (JournalOptions.blockingSyncMs): TURN_MS, then one
+  // group's write and fdatasync; the slack covers timer granularity.
+  const bound = TURN_MS + longestFlushMs + 30;
+  assert.ok(
+    stalls[1] < bound,
+    `a 1 ms timer waited ${stalls.map((s) => s.toFixed(1)).join(", ")} ms; ` +
+      `longest blocking flush ${longestFlushMs.toFixed(1)} ms`,
+  );
 });
