@@ -158,6 +158,7 @@ export async function sweep(
     failures: [],
   };
   const seen = new Set<string>();
+  const pool = new Pool(4);
   let lastBoundary = -1;
   let n = 0;
   for (const state of crashStates(trace, options)) {
@@ -179,28 +180,55 @@ export async function sweep(
     const check = { durability, recovery, required };
     const recrash = options.recrashEvery > 0 && result.distinct % options.recrashEvery === 0;
     const dir = `${scratch}/${n++}`;
-    await Deno.mkdir(dir);
-    try {
-      // Recovery runs through a crash layer where its own crashes are explored.
-      const crash = recrash ? new CrashFs(dir) : null;
-      if (crash !== null) await crash.seed(state.image);
-      else await materialise(state.image, dir);
-      const seeded = crash?.trace.length ?? 0;
-      let opened = 0;
-      const outcome = await recoverAndCheck(`${dir}/j`, {
-        ...check,
-        fs: crash?.layer,
-        onOpened: () => opened = crash?.trace.length ?? 0,
-      });
-      tally(result, outcome, where);
-      if (crash !== null && opened > seeded) {
-        await recrashRecovery(crash, seeded, opened, check, options, result, where, scratch);
+    await pool.run(async () => {
+      await Deno.mkdir(dir);
+      try {
+        // Recovery runs through a crash layer where its own crashes are explored.
+        const crash = recrash ? new CrashFs(dir) : null;
+        if (crash !== null) await crash.seed(state.image);
+        else await materialise(state.image, dir);
+        const seeded = crash?.trace.length ?? 0;
+        let opened = 0;
+        const outcome = await recoverAndCheck(`${dir}/j`, {
+          ...check,
+          fs: crash?.layer,
+          onOpened: () => opened = crash?.trace.length ?? 0,
+        });
+        tally(result, outcome, where);
+        if (crash !== null && opened > seeded) {
+          await recrashRecovery(crash, seeded, opened, check, options, result, where, scratch);
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   }
+  await pool.drain();
   return result;
+}
+
+/** Runs up to `size` checks at once: each one mostly waits on file operations. */
+class Pool {
+  #size: number;
+  #running = new Set<Promise<void>>();
+  #error: unknown = null;
+  constructor(size: number) {
+    this.#size = size;
+  }
+  /** Start `task` once a slot is free. */
+  async run(task: () => Promise<void>): Promise<void> {
+    while (this.#running.size >= this.#size) await Promise.race(this.#running);
+    if (this.#error !== null) throw this.#error;
+    const p: Promise<void> = task().catch((e) => {
+      this.#error ??= e;
+    }).finally(() => this.#running.delete(p));
+    this.#running.add(p);
+  }
+  /** Wait for every started task; rethrow the first failure. */
+  async drain(): Promise<void> {
+    while (this.#running.size > 0) await Promise.race(this.#running);
+    if (this.#error !== null) throw this.#error;
+  }
 }
 
 function tally(result: SweepResult, outcome: Outcome, where: string): void {
