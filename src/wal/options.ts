@@ -14,7 +14,7 @@ import type { FileLayer } from "./file_layer.ts";
  * - `"interval"`: appends resolve once written; every `syncIntervalMs`, under
  *   any append load (a due sync goes before the next group commit), the writer
  *   fdatasyncs what is written and then publishes the durable end. A power loss
- *   can take exactly the appends acknowledged since the last completed sync
+ *   can take at most the appends acknowledged since the last completed sync
  *   began: about one interval, plus the sync in flight.
  * - `"none"`: appends resolve once written and the end is published right
  *   after the write, before any sync (a power loss can lose acknowledged appends,
@@ -23,9 +23,10 @@ import type { FileLayer } from "./file_layer.ts";
  *
  * Rotation always fdatasyncs the segment it seals, and `close()` fdatasyncs
  * whatever is still unsynced, in every mode. In every mode, too, the writer
- * never runs more than 2 ms without letting the event loop turn (its next
- * write or fdatasync goes to the thread pool), so timers fire and I/O is
- * served however fast appends arrive.
+ * runs at most about 2 ms (and one group commit) without letting the event
+ * loop turn (its next write or fdatasync goes to the thread pool, then it
+ * lets due timers run), so timers fire and I/O is served however fast
+ * appends arrive.
  *
  * @example Resolve appends before they are synced
  * ```ts
