@@ -47,9 +47,45 @@ export class FlushSchedule {
   /** How long the last flush of the active segment took, in ms. */
   #lastSyncMs = 0;
 
-  /** A schedule that starts with everything synced and a turn just taken. */
-  constructor(init: FlushScheduleInit) {
+  /** Durability "interval": the sync timer. */
+  #interval: ReturnType<typeof setInterval> | undefined;
+  /** Armed while the flusher is idle, to see the event loop turn. */
+  #idle: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * A schedule that starts with everything synced and a turn just taken;
+   * with durability "interval" it calls `onInterval` every `syncIntervalMs`
+   * (the flusher syncs on it when idle; under load `intervalDue` tells it).
+   */
+  constructor(init: FlushScheduleInit, onInterval: () => void) {
     this.#init = init;
+    if (init.durability === "interval") {
+      this.#interval = setInterval(() => {
+        this.turned(); // a timer runs only when the event loop turns
+        onInterval();
+      }, init.syncIntervalMs);
+      Deno.unrefTimer(this.#interval as unknown as number);
+    }
+  }
+
+  /**
+   * The flusher went idle: a timer records when the event loop has turned
+   * since. A new run cannot simply assume it did: appenders that work for a
+   * few microtasks between appends restart the flusher once per group.
+   */
+  idle(): void {
+    if (this.#idle !== undefined) return;
+    this.#idle = setTimeout(() => {
+      this.#idle = undefined;
+      this.turned();
+    }, 0);
+    Deno.unrefTimer(this.#idle as unknown as number);
+  }
+
+  /** Clear the timers (the writer is closing). */
+  stop(): void {
+    clearInterval(this.#interval);
+    clearTimeout(this.#idle);
   }
 
   /** Whether the flusher has run longer than TURN_MS without an event-loop turn. */

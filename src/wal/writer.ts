@@ -84,8 +84,6 @@ export class Writer {
   #buf: Uint8Array;
   #loop: Promise<void> | null = null;
   #syncWanted = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #failure: JournalIOError | null = null;
   #closed = false;
   #sealer: ParallelSealer;
@@ -102,17 +100,12 @@ export class Writer {
     this.#synced = this.#written;
     this.#buf = sharedBytes(Math.min(init.groupCommitBytes, 64 * 1024) + HEADER_SIZE);
     this.#sealer = new ParallelSealer(init.h);
-    this.#schedule = new FlushSchedule(init);
-    if (init.durability === "interval") {
-      this.#timer = setInterval(() => {
-        this.#schedule.turned(); // a timer runs only when the event loop turns
-        if (this.#written > this.#synced) {
-          this.#syncWanted = true;
-          this.#kick();
-        }
-      }, init.syncIntervalMs);
-      Deno.unrefTimer(this.#timer as unknown as number);
-    }
+    this.#schedule = new FlushSchedule(init, () => {
+      if (this.#written > this.#synced) {
+        this.#syncWanted = true;
+        this.#kick();
+      }
+    });
   }
 
   /** End of data the writer has made durable and published. */
@@ -168,13 +161,12 @@ export class Writer {
   }
 
   /**
-   * Sync and publish what is written, wait for queued appends, stop the timer.
+   * Sync and publish what is written, wait for queued appends, stop the timers.
    * Does not close files: the journal does that after removing nothing else.
    */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#timer);
-    clearTimeout(this.#idleTimer);
+    this.#schedule.stop();
     while (this.#loop !== null) await this.#loop;
     let error: JournalIOError | null = null;
     // A clean close makes everything written durable, whatever the mode, and
@@ -213,22 +205,8 @@ export class Writer {
       this.#loop = null;
       // Work may have arrived while the loop was finishing.
       if (this.#queue.length > 0 || this.#syncWanted) this.#kick();
-      else this.#watchIdle();
+      else if (!this.#closed) this.#schedule.idle();
     });
-  }
-
-  /**
-   * The flusher went idle: a timer tells the schedule when the event loop has
-   * turned since. A new run cannot simply assume it did: appenders that work
-   * for a few microtasks between appends restart the loop once per group.
-   */
-  #watchIdle(): void {
-    if (this.#idleTimer !== undefined || this.#closed) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined;
-      this.#schedule.turned();
-    }, 0);
-    Deno.unrefTimer(this.#idleTimer as unknown as number);
   }
 
   async #run(): Promise<void> {
