@@ -74,9 +74,27 @@ export class HeadWriter {
     this.#h = h;
   }
 
-  /** Open (creating) the durable-end file of `dir`. */
+  /**
+   * Open the durable-end file of `dir`, creating it (and fsyncing the
+   * directory, so that the new entry survives a power loss) if needed.
+   */
   static async open(fs: FileLayer, h: Hashers, dir: string): Promise<HeadWriter> {
-    const file = await fs.open(headPath(dir), { read: true, write: true, create: true });
+    const path = headPath(dir);
+    let file: FileHandle;
+    try {
+      file = await fs.open(path, { read: true, write: true, createNew: true });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      return new HeadWriter(await fs.open(path, { read: true, write: true }), h);
+    }
+    try {
+      // Without it a young journal (no rotation yet) could lose the file, and
+      // with it the bound recovery tells damage from a torn tail by.
+      await fs.syncDir(dir);
+    } catch (e) {
+      file.close();
+      throw e;
+    }
     return new HeadWriter(file, h);
   }
 

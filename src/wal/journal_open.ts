@@ -106,11 +106,7 @@ export interface Opened {
 /** Open a writer: create if needed, lock, read or write metadata, recover, start the writer. */
 export async function openWriter(dir: string, s: Settings, h: Hashers): Promise<Opened> {
   const { fs } = s;
-  if (!(await exists(fs, dir))) {
-    await fs.mkdir(dir);
-    // the new directory's own entry must survive a crash too
-    await fs.syncDir(parentOf(dir));
-  }
+  await makeDirDurably(fs, dir);
   const lock = await acquireLock(fs, dir);
   try {
     const { id, plan, report } = await recoverLocked(dir, {
@@ -309,6 +305,23 @@ async function exists(fs: Settings["fs"], path: string): Promise<boolean> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
+  }
+}
+
+/**
+ * Create `dir` and any missing parents one level at a time, fsyncing each new
+ * directory's parent: every new entry on the way must survive a power loss,
+ * or the journal below it goes with it.
+ */
+async function makeDirDurably(fs: Settings["fs"], dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; !(await exists(fs, d)); d = parentOf(d)) {
+    missing.unshift(d);
+    if (parentOf(d) === d) break;
+  }
+  for (const d of missing) {
+    await fs.mkdir(d);
+    await fs.syncDir(parentOf(d));
   }
 }
 

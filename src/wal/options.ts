@@ -11,16 +11,22 @@ import type { FileLayer } from "./file_layer.ts";
  *
  * - `"always"`: each group commit is written and fdatasync'ed before its appends
  *   resolve; the durable end is published after the sync.
- * - `"interval"`: appends resolve once written; a timer fdatasyncs every
- *   `syncIntervalMs` and then publishes the durable end (a power loss can lose
- *   up to one interval of acknowledged appends).
+ * - `"interval"`: appends resolve once written; every `syncIntervalMs`, under
+ *   any append load (a due sync goes before the next group commit), the writer
+ *   fdatasyncs what is written and then publishes the durable end. A power loss
+ *   can take at most the appends acknowledged since the last completed sync
+ *   began: about one interval, plus the sync in flight.
  * - `"none"`: appends resolve once written and the end is published right
  *   after the write, before any sync (a power loss can lose acknowledged appends,
  *   and the published end can run ahead of the data: reopen such a journal with
  *   `recovery: "point-in-time"` after an OS crash).
  *
  * Rotation always fdatasyncs the segment it seals, and `close()` fdatasyncs
- * whatever is still unsynced, in every mode.
+ * whatever is still unsynced, in every mode. In every mode, too, the writer
+ * runs at most about 2 ms (and one group commit) without letting the event
+ * loop turn (its next write or fdatasync goes to the thread pool, then it
+ * lets due timers run), so timers fire and I/O is served however fast
+ * appends arrive.
  *
  * @example Resolve appends before they are synced
  * ```ts
@@ -138,9 +144,13 @@ export interface JournalOptions {
    * appends per second with 64 concurrent appenders), at the price of
    * blocking the event loop for the flush. A flush that takes longer sends
    * the following ones back to Deno's thread pool until one is quick again,
-   * so one slow flush, not every flush of a slow disk, is the longest stall.
-   * Suits a process that does little besides appending; a server that must
-   * answer other requests during flushes keeps `0`, never blocking.
+   * and once the writer has run 2 ms without an event-loop turn its next flush
+   * is async too. So the event loop is blocked for at most about 2 ms plus one
+   * group commit's write and fdatasync at a time: `blockingSyncMs` + 2 ms
+   * while flushes stay quick; a flush that turns slow blocks once for its
+   * whole duration, not every flush of a slow disk. Suits a process that does
+   * little besides appending; a server that must answer other requests during
+   * flushes keeps `0`, never blocking.
    * @default {0}
    */
   blockingSyncMs?: number;

@@ -6,16 +6,21 @@
  * publishes the durable end, then resolves every append in call order. There
  * is no await per record: only per group.
  *
+ * Fair scheduling (flush_schedule.ts): whatever the mode and the load, the
+ * flusher goes through the event loop at least every TURN_MS, so timers fire,
+ * I/O is served and the interval sync runs on time.
+ *
  * @module
  */
 import { JournalClosedError, JournalIOError, RecordSizeError } from "./errors.ts";
 import type { Hashers } from "./checksums.ts";
 import type { HeadWriter } from "./durable_head.ts";
 import type { FileHandle, FileLayer } from "./file_layer.ts";
-import { writeAllSync } from "./file_layer.ts";
+import { writeAll, writeAllSync } from "./file_layer.ts";
 import { DIGEST_OFFSET, DIGEST_SIZE, HEADER_SIZE } from "./format.ts";
-import type { AppendResult, Durability } from "./options.ts";
+import type { AppendResult } from "./options.ts";
 import { placeRecord } from "./record_codec.ts";
+import { FlushSchedule, type FlushScheduleInit } from "./flush_schedule.ts";
 import { ParallelSealer } from "./parallel_sealer.ts";
 import { segmentName } from "./segment_name.ts";
 
@@ -32,8 +37,8 @@ interface Entry {
   reject: (error: unknown) => void;
 }
 
-/** Settings of a Writer. */
-export interface WriterInit {
+/** Settings of a Writer (with those of its flush schedule). */
+export interface WriterInit extends FlushScheduleInit {
   /** File layer. */
   fs: FileLayer;
   /** Checksums. */
@@ -54,14 +59,8 @@ export interface WriterInit {
   maxRecordBytes: number;
   /** Group commit cap. */
   groupCommitBytes: number;
-  /** Durability mode. */
-  durability: Durability;
   /** Zero-filled space kept ahead of the last record (0: none). */
   preallocateBytes: number;
-  /** Longest fdatasync the event loop may block on (0: never block). */
-  blockingSyncMs: number;
-  /** Interval for durability "interval". */
-  syncIntervalMs: number;
 }
 
 /** Microtask turns the flusher waits so concurrent appenders can join a group. */
@@ -80,13 +79,11 @@ export class Writer {
   #durable: number;
   /** End of what an fdatasync has covered (behind #durable with durability "none"). */
   #synced: number;
-  /** How long the last flush of the active segment took, in ms. */
-  #lastSyncMs = 0;
+  #schedule: FlushSchedule;
   #queue: Entry[] = [];
   #buf: Uint8Array;
   #loop: Promise<void> | null = null;
   #syncWanted = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
   #failure: JournalIOError | null = null;
   #closed = false;
   #sealer: ParallelSealer;
@@ -103,15 +100,12 @@ export class Writer {
     this.#synced = this.#written;
     this.#buf = sharedBytes(Math.min(init.groupCommitBytes, 64 * 1024) + HEADER_SIZE);
     this.#sealer = new ParallelSealer(init.h);
-    if (init.durability === "interval") {
-      this.#timer = setInterval(() => {
-        if (this.#written > this.#synced) {
-          this.#syncWanted = true;
-          this.#kick();
-        }
-      }, init.syncIntervalMs);
-      Deno.unrefTimer(this.#timer as unknown as number);
-    }
+    this.#schedule = new FlushSchedule(init, () => {
+      if (this.#written > this.#synced) {
+        this.#syncWanted = true;
+        this.#kick();
+      }
+    });
   }
 
   /** End of data the writer has made durable and published. */
@@ -167,12 +161,12 @@ export class Writer {
   }
 
   /**
-   * Sync and publish what is written, wait for queued appends, stop the timer.
+   * Sync and publish what is written, wait for queued appends, stop the timers.
    * Does not close files: the journal does that after removing nothing else.
    */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#schedule.stop();
     while (this.#loop !== null) await this.#loop;
     let error: JournalIOError | null = null;
     // A clean close makes everything written durable, whatever the mode, and
@@ -211,6 +205,7 @@ export class Writer {
       this.#loop = null;
       // Work may have arrived while the loop was finishing.
       if (this.#queue.length > 0 || this.#syncWanted) this.#kick();
+      else if (!this.#closed) this.#schedule.idle();
     });
   }
 
@@ -222,7 +217,16 @@ export class Writer {
         this.#syncWanted = false;
         return;
       }
-      if (this.#queue.length > 0) {
+      // A due interval sync goes before the next group: under a saturating
+      // appender the queue is never empty, and the sync must not wait for it.
+      if (this.#syncWanted || this.#schedule.intervalDue(this.#written > this.#synced)) {
+        this.#syncWanted = false;
+        try {
+          await this.#syncPublish();
+        } catch (e) {
+          this.#failure ??= new JournalIOError(this.#init.dir, "sync segment", e);
+        }
+      } else if (this.#queue.length > 0) {
         const group = this.#takeGroup();
         try {
           await this.#flushGroup(group);
@@ -230,13 +234,6 @@ export class Writer {
           // Not an I/O error (those are handled inside): still never leave an append hanging.
           this.#failure ??= new JournalIOError(this.#init.dir, "flush a group", e);
           this.#rejectAll(group, this.#failure);
-        }
-      } else if (this.#syncWanted) {
-        this.#syncWanted = false;
-        try {
-          await this.#syncPublish();
-        } catch (e) {
-          this.#failure ??= new JournalIOError(this.#init.dir, "sync segment", e);
         }
       } else {
         return;
@@ -313,13 +310,13 @@ export class Writer {
       action = "write segment";
       let from = 0;
       for (const split of splits) {
-        if (split > from) this.#write(buf.subarray(from, split));
+        if (split > from) await this.#write(buf.subarray(from, split));
         action = "rotate segment";
         await this.#rotate(start + split);
         action = "write segment";
         from = split;
       }
-      this.#write(buf.subarray(from, at));
+      await this.#write(buf.subarray(from, at));
       this.#written = start + at;
       const mode = this.#init.durability;
       if (mode === "always") {
@@ -345,12 +342,18 @@ export class Writer {
     }
   }
 
-  #write(bytes: Uint8Array): void {
+  async #write(bytes: Uint8Array): Promise<void> {
     const end = this.#activeSize + bytes.length;
     if (end > this.#allocated) this.#preallocate(end);
-    // A blocking write: it only copies into the page cache, and an async op
-    // would cost a thread-pool round trip per group.
-    writeAllSync(this.#active, bytes);
+    if (this.#schedule.turnDue) {
+      // The flusher's turn: the event loop polls I/O while the thread pool writes.
+      await writeAll(this.#active, bytes);
+      await this.#schedule.turn();
+    } else {
+      // A blocking write: it only copies into the page cache, and an async op
+      // would cost a thread-pool round trip per group.
+      writeAllSync(this.#active, bytes);
+    }
     this.#activeSize = end;
     this.#allocated = Math.max(this.#allocated, end);
   }
@@ -400,6 +403,7 @@ export class Writer {
     await this.#active.syncData();
     this.#written = base;
     this.#synced = base;
+    this.#schedule.synced(performance.now());
     if (this.#durable < base) this.#publish(base);
     const file = await fs.open(`${dir}/${segmentName(base)}`, {
       read: true,
@@ -413,6 +417,7 @@ export class Writer {
       file.close();
       throw e;
     }
+    this.#schedule.turned();
     this.#active.close();
     this.#active = file;
     this.#activeSize = 0;
@@ -422,26 +427,30 @@ export class Writer {
   }
 
   /**
-   * fdatasync the active segment: blocking while the last flush was quicker
-   * than `blockingSyncMs` (no thread hand-offs), on the thread pool otherwise.
-   * An async flush's time includes its hand-offs, so a busy event loop errs
-   * towards staying async.
+   * fdatasync the active segment: blocking while the schedule allows it (no
+   * thread hand-offs), on the thread pool otherwise.
    */
   async #syncActive(): Promise<void> {
     const started = performance.now();
     const file = this.#active;
-    if (file.syncDataSync !== undefined && this.#lastSyncMs < this.#init.blockingSyncMs) {
+    const due = this.#schedule.turnDue;
+    if (file.syncDataSync !== undefined && this.#schedule.mayBlock) {
       file.syncDataSync();
     } else {
       await file.syncData();
+      if (due) await this.#schedule.turn();
+      else this.#schedule.turned();
     }
-    this.#lastSyncMs = performance.now() - started;
+    this.#schedule.flushed(performance.now() - started);
   }
 
   async #syncPublish(): Promise<void> {
     const end = this.#written;
+    // The interval counts from the start of a sync: each covers what was written before it.
+    const started = performance.now();
     await this.#syncActive();
     this.#synced = end;
+    this.#schedule.synced(started);
     this.#publish(end);
   }
 
