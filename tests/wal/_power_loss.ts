@@ -116,12 +116,6 @@ export interface SweepResult {
   recrashed: number;
   /** Recoveries refused as the mode table says ("absolute"; durability "none" before point-in-time). */
   refused: number;
-  /**
-   * States (durability "none") where recovery opened a journal with a hole
-   * below its durable end and reads failed there: the known defect of
-   * recovery that wal-recovery fixes.
-   */
-  holes: number;
   /** Acknowledged records that recovery should have kept and did not. */
   lost: number;
   /** Every failed expectation, with the boundary and variant. */
@@ -161,7 +155,6 @@ export async function sweep(
     distinct: 0,
     recrashed: 0,
     refused: 0,
-    holes: 0,
     lost: 0,
     failures: [],
   };
@@ -241,7 +234,6 @@ class Pool {
 
 function tally(result: SweepResult, outcome: Outcome, where: string): void {
   if (outcome.refused) result.refused++;
-  if (outcome.hole) result.holes++;
   result.lost += outcome.lost;
   for (const f of outcome.failures) result.failures.push(`${where}: ${f}`);
 }
@@ -294,8 +286,6 @@ interface Check {
 interface Outcome {
   refused: boolean;
   lost: number;
-  /** The known defect (durability "none"): a hole below the durable end that recovery missed. */
-  hole?: boolean;
   failures: string[];
 }
 
@@ -340,7 +330,6 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
   }
   check.onOpened?.();
   let lost = 0;
-  let hole = false;
   try {
     // Each protected append where it was acknowledged, whatever the scan below finds.
     for (const a of required) {
@@ -358,27 +347,16 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
     }
     const found = new Map<number, { offset: number; seq: number }>();
     let prev = -1;
-    try {
-      for await (const r of journal.readFrom(journal.firstOffset)) {
-        const seq = seqOf(r.payload);
-        if (seq < 0 || !bytesEqual(r.payload, seqPayload(seq))) {
-          failures.push(`record at ${r.offset} is not an append the workload made`);
-          break;
-        }
-        if (prev >= 0 && seq !== prev + 1) failures.push(`append ${seq} follows ${prev}`);
-        prev = seq;
-        found.set(seq, { offset: r.offset, seq });
+    // A sound log reads from its first offset to its end without an error.
+    for await (const r of journal.readFrom(journal.firstOffset)) {
+      const seq = seqOf(r.payload);
+      if (seq < 0 || !bytesEqual(r.payload, seqPayload(seq))) {
+        failures.push(`record at ${r.offset} is not an append the workload made`);
+        break;
       }
-    } catch (e) {
-      // KNOWN DEFECT, wal-recovery's half ("damage below the durable end"):
-      // with durability "none" the published end may reach the disk ahead of
-      // writes before it (reordered), leaving a hole below it; recovery scans
-      // the active segment only from the durable end, so it opens without
-      // finding the hole and reads then fail there. Counted, not failed, for
-      // "none" only, until recovery verifies the active segment below the end.
-      const end = journal.recovery?.publishedEnd ?? -1;
-      if (!(durability === "none" && e instanceof CorruptJournalError && e.offset < end)) throw e;
-      hole = true;
+      if (prev >= 0 && seq !== prev + 1) failures.push(`append ${seq} follows ${prev}`);
+      prev = seq;
+      found.set(seq, { offset: r.offset, seq });
     }
     const extra = await journal.append(seqPayload(1_000_000));
     const back = await journal.read(extra.offset);
@@ -387,10 +365,10 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
     }
     await journal.close();
     const report = await verifyJournal(dir);
-    if (!hole && report.problems.length > 0) {
+    if (report.problems.length > 0) {
       failures.push(`verifyJournal after recovery: ${JSON.stringify(report.problems)}`);
     }
-    if (!hole && report.records !== found.size + 1) {
+    if (report.records !== found.size + 1) {
       failures.push(`verifyJournal counts ${report.records} records, read ${found.size} + 1`);
     }
   } catch (e) {
@@ -398,7 +376,7 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
   } finally {
     await journal.close();
   }
-  return { refused, lost, hole, failures };
+  return { refused, lost, failures };
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
