@@ -53,11 +53,14 @@ export {
   type ScheduleIngestOptions,
 } from "./schedule.ts";
 export {
+  collectShardStatus,
   collectStatus,
   type CollectStatusOptions,
   DEAD_LETTER_COUNT_LIMIT,
   DEFAULT_DEAD_LETTER_LIMIT,
   LAG_COUNT_LIMIT,
+  type ShardedStatusReport,
+  type ShardStatus,
   type StatusJournal,
   type StatusReport,
   type StatusStore,
