@@ -40,6 +40,8 @@ export const ENV = {
   maxBody: "STEMEDB_MAX_BODY",
   /** Size at which the service's journal seals a segment, in bytes. */
   segmentBytes: "STEMEDB_SEGMENT_BYTES",
+  /** Schedule of `cron.ts`, in cron syntax (default every minute). */
+  cron: "STEMEDB_CRON",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -153,4 +155,9 @@ export function sizeEnv(
     );
   }
   return value;
+}
+
+/** The schedule `STEMEDB_CRON` names, `undefined` when unset. */
+export function cronEnv(env: Environment = Deno.env): string | undefined {
+  return read(env, ENV.cron);
 }

@@ -46,6 +46,7 @@
  */
 export { Ingestor } from "./ingestor.ts";
 export {
+  CRON_NAME,
   type IngestorJournal,
   type IngestorStore,
   type ScheduledIngest,
