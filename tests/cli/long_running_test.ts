@@ -126,7 +126,16 @@ Deno.test("demo loads countries-list, ingests it and answers sample queries", as
 
 Deno.test("serve --workers 2 runs deno serve --parallel: two shards, one port, stops 0 on SIGTERM", async () => {
   await using data = await tempData();
-  const server = spawnStemedb(["serve", "--workers", "2", "--port", "0", "--json", "--data", data.dir]);
+  const server = spawnStemedb([
+    "serve",
+    "--workers",
+    "2",
+    "--port",
+    "0",
+    "--json",
+    "--data",
+    data.dir,
+  ]);
   let run;
   try {
     const info = JSON.parse(await server.waitFor(isJson));
@@ -148,6 +157,8 @@ Deno.test("serve --workers 2 runs deno serve --parallel: two shards, one port, s
     run = await server.finish("SIGTERM");
   }
   assert.equal(run.code, 0, run.stderr);
-  const subject = json(await stemedb(["query", "subject", "Workers", "--data", data.dir, "--json"]));
+  const subject = json(
+    await stemedb(["query", "subject", "Workers", "--data", data.dir, "--json"]),
+  );
   assert.equal(subject.items.length, 32);
 });
