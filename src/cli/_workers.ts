@@ -13,7 +13,7 @@ import { ENV } from "../config/env.ts";
 import { describeRetention } from "../config/retention.ts";
 import type { CommandInput } from "./_command.ts";
 import { emit, printErr } from "./_output.ts";
-import { authOf, banner, type ServeSettings, urlOf } from "./serve.ts";
+import { authOf, banner, type ServeSettings, urlOf } from "./_serve_report.ts";
 import { onStopSignal } from "./_signals.ts";
 
 const ENTRY = new URL("../http/mod.ts", import.meta.url);

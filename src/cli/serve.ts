@@ -22,6 +22,7 @@ import { type App, createApp, DEFAULT_MAX_BODY_BYTES } from "../http/mod.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
+import { authOf, banner, type ServeSettings, urlOf } from "./_serve_report.ts";
 import { serveWorkers } from "./_workers.ts";
 
 /** Default listening port. */
@@ -124,19 +125,6 @@ function portOf(input: CommandInput): number {
   }
 }
 
-/** Everything `serve` was asked for, flags over environment over defaults. */
-interface ServeSettings {
-  port: number;
-  hostname: string;
-  token: string | undefined;
-  protectReads: boolean;
-  maxBodyBytes: number;
-  workers: number;
-  readOnly: boolean;
-  retention: CleanupOptions;
-  segmentBytes: number | undefined;
-}
-
 function settingsOf(input: CommandInput): ServeSettings {
   const port = portOf(input);
   if (port > 65535) throw new UsageError(`Invalid value for option "--port": ${port}`);
@@ -236,65 +224,4 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
   }
   if (!input.json) printOut("Stopped");
   return EXIT_OK;
-}
-
-/** The URL a listening address is reached at. */
-export function urlOf(addr: Deno.NetAddr): string {
-  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-  return `http://${host}:${addr.port}`;
-}
-
-/** What the auth settings require, as the startup report says it. */
-export function authOf(settings: ServeSettings): string {
-  return settings.token === undefined
-    ? "off"
-    : settings.protectReads
-    ? "reads and writes"
-    : "writes";
-}
-
-export type { ServeSettings };
-
-/** The human startup report of `serve`/`start`. */
-export function banner(
-  url: string,
-  input: CommandInput,
-  shown: ServeSettings & { journal: { dir: string; id: string; shard: number } | null },
-  explain: boolean,
-): string {
-  const lines = [`stemedb listening on ${url}`];
-  if (shown.readOnly) {
-    lines.push(
-      `  kv        ${input.config.kv}`,
-      "  mode      read-only: every read from the KV, no journal, writes answer 405",
-    );
-  } else {
-    lines.push(
-      shown.journal === null
-        ? `  journals  ${shown.workers} workers, each its own shard of ${input.config.dataDir} (wal, wal-1, ...)`
-        : `  journal   ${shown.journal.dir} (shard ${shown.journal.shard}, id ${shown.journal.id})`,
-      `  kv        ${input.config.kv}`,
-      "  ingestor  running in this process: POSTed records become queryable within moments",
-      `  cleanup   sealed segments every consumer has read, keeping ${
-        describeRetention(shown.retention)
-      }`,
-    );
-  }
-  lines.push(
-    `  auth      ${
-      shown.token === undefined ? "off" : "bearer token required for writes (STEMEDB_TOKEN)"
-    }`,
-  );
-  if (explain) {
-    lines.push(
-      "",
-      "Try:",
-      `  curl -s -X POST '${url}/assertions?wait=ingested' -H 'content-type: application/json' \\`,
-      `    -d '{"subject":"Paris","predicate":"capitalOf","object":"France","source":"readme","confidence":0.99,"timestamp":1700000000000}'`,
-      `  curl -s ${url}/subjects/Paris/assertions`,
-      "",
-      "Press Ctrl-C to stop.",
-    );
-  }
-  return lines.join("\n");
 }

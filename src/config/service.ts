@@ -138,7 +138,11 @@ export async function openService(
   };
 }
 
-/** Apply every shard but the first up to its durable end, once; stops when `signal` aborts. */
+/**
+ * Apply every shard but the first up to the durable end it had when this
+ * began, once; stops when `signal` aborts. A shard whose writer is alive is
+ * applied by that writer too, harmlessly; the bound keeps this from tailing it.
+ */
 async function catchUpOthers(
   journals: () => Promise<Journal[]>,
   store: KvStore,
@@ -147,9 +151,12 @@ async function catchUpOthers(
   try {
     const [, ...others] = await journals();
     for (const other of others) {
-      if (signal.aborted) return;
+      const target = await other.refresh();
       const ingestor = new Ingestor(other, store, { signal });
-      while (!signal.aborted && !(await ingestor.runOnce()).caughtUp);
+      while (!signal.aborted) {
+        const report = await ingestor.runOnce();
+        if (report.caughtUp || report.to >= target) break;
+      }
     }
   } catch (error) {
     if (!signal.aborted) console.error(error);
