@@ -15,8 +15,9 @@
  *
  * Run by `deno serve`, the module stops on SIGINT/SIGTERM: `deno serve` stops
  * accepting, in-flight requests finish, then the ingestor stops and journal
- * and store close. Imported as a library it installs no signal handler: call
- * `close()` yourself after shutting your server down.
+ * and store close. Imported as a library (or re-exported from another
+ * entry) it installs no signal handler: call `close()` yourself after
+ * shutting your server down, or the ingestor keeps the process alive.
  *
  * {@linkcode createApp} builds the same handler over a journal and store you
  * opened yourself.

@@ -118,3 +118,35 @@ Deno.test("serve rejects a retention that is neither a duration nor a size with 
   assert.equal(run.code, 2);
   assert.match(run.stderr, /Invalid retention "forever"/);
 });
+
+Deno.test("serve keeps every segment a registered consumer has not read, and removes them once it moves past", async () => {
+  await using data = await tempData();
+  const server = spawnStemedb([
+    "serve",
+    "--port",
+    "0",
+    "--json",
+    "--segment-bytes",
+    String(SEGMENT),
+    "--data",
+    data.dir,
+  ]);
+  const store = await KvStore.open(`${data.dir}/kv.sqlite`);
+  try {
+    const info = JSON.parse(await server.waitFor(isJson));
+    await post(info.url, 0, 1);
+    await store.setConsumer(info.journal.id, "audit", 0);
+    for (let round = 0; round < 20; round++) await post(info.url, 1 + round * 30, 30);
+    let status = await (await fetch(`${info.url}/status`)).json();
+    assert.equal(status.journal.firstOffset, 0, "the lagging consumer holds every segment");
+    assert.ok(status.journal.segments.length > 20);
+    await store.setConsumer(info.journal.id, "audit", status.ingest.cursor);
+    await post(info.url, 10_000, 1);
+    status = await (await fetch(`${info.url}/status`)).json();
+    assert.ok(status.journal.segments.length <= 2, `${status.journal.segments.length} segments`);
+  } finally {
+    store.close();
+    const run = await server.finish("SIGTERM");
+    assert.equal(run.code, 0, run.stderr);
+  }
+});
