@@ -9,13 +9,28 @@ import { denoServe } from "./_deno_serve.ts";
 
 const WORKERS = 2;
 
-function postAssertion(url: string, i: number, wait = true): Promise<Response> {
+function postAssertion(
+  url: string,
+  i: number,
+  wait = true,
+  client?: Deno.HttpClient,
+): Promise<Response> {
   const { type: _, ...body } = assertionJson(`Parallel${i}`, "index", i);
   return fetch(`${url}/assertions${wait ? "?wait=ingested" : ""}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
+    client,
   });
+}
+
+/** Wait until every worker has claimed its shard (a worker binds the port once its module ran). */
+async function allShardsClaimed(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await (await fetch(`${url}/status`)).json()).shards.length < WORKERS) {
+    if (Date.now() > deadline) throw new Error("Not every worker claimed a shard");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Run `count` calls of `task` with at most `concurrency` in flight. */
@@ -41,8 +56,11 @@ Deno.test("deno serve --parallel: every worker writes its own journal shard, no 
       return { status: r.status, body: await r.json() };
     });
     assert.deepEqual(health.map((h) => h.status), new Array(16).fill(200));
+    await allShardsClaimed(served.url);
+    // Fresh connections, opened once every worker listens, so the kernel spreads them over all.
+    using client = Deno.createHttpClient({});
     const writes = await pool(256, 64, async (i) => {
-      const r = await postAssertion(served.url, i);
+      const r = await postAssertion(served.url, i, true, client);
       return {
         status: r.status,
         ingested: r.headers.get("stemedb-ingested"),
@@ -84,6 +102,7 @@ Deno.test("deno serve --parallel: every worker writes its own journal shard, no 
 Deno.test("deno serve stops on SIGTERM while writes are in flight: each accepted write is answered 201 and durable, then exits 0", async () => {
   await using data = await tempData();
   const served = await denoServe({ workers: WORKERS, env: { STEMEDB_DATA: data.dir } });
+  await allShardsClaimed(served.url);
   const accepted: string[] = [];
   const failures: string[] = [];
   let stopping = false;
