@@ -1,12 +1,20 @@
 /**
  * `stemedb status`: segments, durable end, ingest cursor, lag and dead
- * letters. Opens the journal read-only, so it works while a writer runs.
+ * letters of every journal shard of the data directory. Opens the journals
+ * read-only, so it works while writers run. The JSON document is the first
+ * shard's report with every shard's under `shards`.
  *
  * @module
  */
 
-import { collectStatus, DEFAULT_DEAD_LETTER_LIMIT } from "../ingest/mod.ts";
+import {
+  collectShardStatus,
+  DEFAULT_DEAD_LETTER_LIMIT,
+  type ShardedStatusReport,
+} from "../ingest/mod.ts";
 import { openJournal, openStore } from "../config/data_dir.ts";
+import { listShards } from "../config/shards.ts";
+import { Journal } from "../wal/mod.ts";
 import { type Command, type CommandInput, intOption } from "./_command.ts";
 import { emit, EXIT_OK, formatBytes, table } from "./_output.ts";
 
@@ -16,9 +24,9 @@ export const statusCommand: Command = {
   summary: "Show segments, durable end, ingest cursor, lag and dead letters",
   usage: "status [--dead-letters <n>]",
   description: [
-    "Shows the journal's segments and durable end, the ingest cursor of every journal",
-    "feeding the store, this journal's lag in bytes and records, and its dead letters.",
-    "The journal is opened read-only: safe while a writer or ingestor runs.",
+    "Shows, for every journal shard of the data directory (wal, wal-1, ...), its segments,",
+    "durable end, ingest cursor, lag in bytes and records and dead letters, and the cursor of",
+    "every journal feeding the store. Journals open read-only: safe while writers run.",
   ].join("\n"),
   options: {
     "dead-letters": {
@@ -34,60 +42,66 @@ export const statusCommand: Command = {
 
 async function runStatus(input: CommandInput): Promise<number> {
   const deadLetterLimit = intOption(input, "dead-letters", DEFAULT_DEAD_LETTER_LIMIT, 0);
-  const journal = await openJournal(input.config, { readOnly: true });
+  const shards = await listShards(input.config);
+  const journals: Journal[] = [];
   try {
+    // With no shard yet, opening the classic journal says clearly that there is none.
+    if (shards.length === 0) journals.push(await openJournal(input.config, { readOnly: true }));
+    for (const shard of shards) journals.push(await Journal.open(shard.dir, { readOnly: true }));
     const store = await openStore(input.config);
     try {
-      const report = await collectStatus(journal, store, { deadLetterLimit });
-      emit(input.json, { data: input.config, ...report }, () => {
-        const { ingest, deadLetters } = report;
-        const lines = [
-          table([
-            ["journal", `${report.journal.id} (${report.journal.dir})`],
-            ["kv", input.config.kv],
-            ["segments", report.journal.segments.length],
-            ["first offset", report.journal.firstOffset],
-            ["durable end", report.journal.durableOffset],
-            ["ingest cursor", ingest.cursor ?? "none (nothing ingested yet)"],
-            [
-              "lag",
-              `${formatBytes(ingest.lagBytes)}, ${ingest.lagRecords}${
-                ingest.lagRecordsCapped ? "+" : ""
-              } records`,
-            ],
-            [
-              "last commit",
-              ingest.lastCommitAt === null ? "never" : new Date(ingest.lastCommitAt).toISOString(),
-            ],
-            ["dead letters", deadLetters.count],
-          ]),
-          "",
-          "Segments:",
-          ...report.journal.segments.map((s) =>
-            `  ${s.path}  ${s.base} .. ${s.end}  ${formatBytes(s.end - s.base)}${
-              s.sealed ? "  sealed" : "  active"
-            }`
-          ),
-        ];
-        if (report.cursors.length > 0) {
-          lines.push("", "Cursors:");
-          for (const c of report.cursors) {
-            lines.push(
-              `  ${c.journalId}  offset ${c.offset}  ${new Date(c.updatedAt).toISOString()}`,
-            );
-          }
-        }
-        if (deadLetters.latest.length > 0) {
-          lines.push("", "Latest dead letters:");
-          for (const d of deadLetters.latest) lines.push(`  offset ${d.offset}: ${d.reason}`);
-        }
-        return lines.join("\n");
-      });
+      const report = await collectShardStatus(journals, store, { deadLetterLimit });
+      emit(input.json, { data: input.config, ...report }, () => describe(input, report));
       return EXIT_OK;
     } finally {
       store.close();
     }
   } finally {
-    await journal.close();
+    for (const journal of journals) await journal.close();
   }
+}
+
+function describe(input: CommandInput, report: ShardedStatusReport): string {
+  const lines = [table([["kv", input.config.kv], ["shards", report.shards.length]])];
+  for (const shard of report.shards) {
+    const { ingest, deadLetters } = shard;
+    lines.push(
+      "",
+      table([
+        ["journal", `${shard.journal.id} (${shard.journal.dir})`],
+        ["segments", shard.journal.segments.length],
+        ["first offset", shard.journal.firstOffset],
+        ["durable end", shard.journal.durableOffset],
+        ["ingest cursor", ingest.cursor ?? "none (nothing ingested yet)"],
+        [
+          "lag",
+          `${formatBytes(ingest.lagBytes)}, ${ingest.lagRecords}${
+            ingest.lagRecordsCapped ? "+" : ""
+          } records`,
+        ],
+        [
+          "last commit",
+          ingest.lastCommitAt === null ? "never" : new Date(ingest.lastCommitAt).toISOString(),
+        ],
+        ["dead letters", deadLetters.count],
+      ]),
+      "Segments:",
+      ...shard.journal.segments.map((s) =>
+        `  ${s.path}  ${s.base} .. ${s.end}  ${formatBytes(s.end - s.base)}${
+          s.sealed ? "  sealed" : "  active"
+        }`
+      ),
+    );
+    if (deadLetters.latest.length > 0) {
+      lines.push("Latest dead letters:");
+      for (const d of deadLetters.latest) lines.push(`  offset ${d.offset}: ${d.reason}`);
+    }
+  }
+  if (report.cursors.length > 0) {
+    lines.push("", "Cursors:");
+    for (const c of report.cursors) {
+      lines.push(`  ${c.journalId}  offset ${c.offset}  ${new Date(c.updatedAt).toISOString()}`);
+    }
+  }
+  return lines.join("\n");
 }

@@ -69,9 +69,24 @@ export async function openJournal(
   return await Journal.open(config.walDir, options);
 }
 
+/** Options of {@linkcode openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * Create the directory of a local KV file when it is missing; a reader
+   * that must write nothing says `false`.
+   * @default {true}
+   */
+  create?: boolean;
+}
+
 /** Open the store, creating the directory of a local KV file. */
-export async function openStore(config: DataConfig): Promise<KvStore> {
-  if (!isRemoteKv(config.kv)) await Deno.mkdir(dirname(config.kv), { recursive: true });
+export async function openStore(
+  config: DataConfig,
+  options: OpenStoreOptions = {},
+): Promise<KvStore> {
+  if (options.create !== false && !isRemoteKv(config.kv)) {
+    await Deno.mkdir(dirname(config.kv), { recursive: true });
+  }
   return await KvStore.open(config.kv);
 }
 

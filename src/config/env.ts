@@ -7,6 +7,9 @@
  * @module
  */
 
+import type { CleanupOptions } from "../ingest/mod.ts";
+import { parseRetention } from "./retention.ts";
+
 /** Where variables are read from: `Deno.env`, or a map in tests. */
 export interface Environment {
   /** The variable's value, `undefined` when unset. */
@@ -29,6 +32,16 @@ export const ENV = {
   platformPort: "PORT",
   /** Address the command line's `serve`/`start` listen on. */
   hostname: "STEMEDB_HOSTNAME",
+  /** `1`, `true` or `yes`: serve reads from the KV alone, opening no journal. */
+  readOnly: "STEMEDB_READ_ONLY",
+  /** Consumed journal kept: a duration (`7d`) or a size (`1GiB`); default none. */
+  retention: "STEMEDB_RETENTION",
+  /** Request body limit of the HTTP service, in bytes. */
+  maxBody: "STEMEDB_MAX_BODY",
+  /** Size at which the service's journal seals a segment, in bytes. */
+  segmentBytes: "STEMEDB_SEGMENT_BYTES",
+  /** Schedule of `cron.ts`, in cron syntax (default every minute). */
+  cron: "STEMEDB_CRON",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -46,6 +59,10 @@ export class ConfigError extends Error {
 
 function read(env: Environment, name: string): string | undefined {
   return env.get(name) || undefined;
+}
+
+function flag(env: Environment, name: string): boolean {
+  return /^(1|true|yes)$/i.test(read(env, name) ?? "");
 }
 
 /** The data locations the environment names. */
@@ -73,7 +90,7 @@ export interface AccessEnv {
 export function accessEnv(env: Environment = Deno.env): AccessEnv {
   return {
     token: read(env, ENV.token),
-    protectReads: /^(1|true|yes)$/i.test(read(env, ENV.protectReads) ?? ""),
+    protectReads: flag(env, ENV.protectReads),
   };
 }
 
@@ -96,4 +113,51 @@ export function portEnv(env: Environment = Deno.env): number | undefined {
 /** The address `STEMEDB_HOSTNAME` names, `undefined` when unset. */
 export function hostnameEnv(env: Environment = Deno.env): string | undefined {
   return read(env, ENV.hostname);
+}
+
+/** Whether `STEMEDB_READ_ONLY` is `1`, `true` or `yes`. */
+export function readOnlyEnv(env: Environment = Deno.env): boolean {
+  return flag(env, ENV.readOnly);
+}
+
+/**
+ * The retention `STEMEDB_RETENTION` names (see `parseRetention()`), `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is neither a duration nor a size.
+ */
+export function retentionEnv(env: Environment = Deno.env): CleanupOptions | undefined {
+  const text = read(env, ENV.retention);
+  if (text === undefined) return undefined;
+  try {
+    return parseRetention(text);
+  } catch (error) {
+    throw new ConfigError(ENV.retention, `${(error as Error).message} in ${ENV.retention}`);
+  }
+}
+
+/**
+ * A positive integer variable (`STEMEDB_MAX_BODY`, `STEMEDB_SEGMENT_BYTES`),
+ * `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not a positive integer.
+ */
+export function sizeEnv(
+  name: typeof ENV.maxBody | typeof ENV.segmentBytes,
+  env: Environment = Deno.env,
+): number | undefined {
+  const text = read(env, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(
+      name,
+      `Invalid ${name} "${text}" in the environment: expected bytes >= 1`,
+    );
+  }
+  return value;
+}
+
+/** The schedule `STEMEDB_CRON` names, `undefined` when unset. */
+export function cronEnv(env: Environment = Deno.env): string | undefined {
+  return read(env, ENV.cron);
 }

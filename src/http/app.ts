@@ -10,6 +10,7 @@ import { bearerMatches } from "./auth.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 import type { AppContext } from "./context.ts";
 import { errorResponse, HttpError } from "./errors.ts";
+import type { StatusJournal } from "../ingest/mod.ts";
 import type { IngestorPort, JournalPort, StorePort } from "./ports.ts";
 import { readRoutes } from "./read_routes.ts";
 import { matchRoute, type Route } from "./router.ts";
@@ -17,8 +18,18 @@ import { writeRoutes } from "./write_routes.ts";
 
 /** Options for {@linkcode createApp}. */
 export interface AppOptions {
-  /** The journal writes are appended to (a writer, not a read-only journal). */
-  journal: JournalPort;
+  /**
+   * The journal writes are appended to (a writer, not a read-only journal).
+   * Without one the app is a read-only reader: writes answer 405.
+   * @default undefined
+   */
+  journal?: JournalPort;
+  /**
+   * Every journal feeding the store that `GET /status` reports on, `journal`
+   * first: the shards of a service with one journal per worker.
+   * @default {() => [journal]}
+   */
+  journals?: () => Promise<StatusJournal[]>;
   /** The store reads are answered from. */
   store: StorePort;
   /**
@@ -62,6 +73,8 @@ const routes: Route<AppContext>[] = [...writeRoutes, ...readRoutes];
 export function createApp(options: AppOptions): App {
   const context: AppContext = {
     journal: options.journal,
+    journals: options.journals ??
+      (() => Promise.resolve(options.journal === undefined ? [] : [options.journal])),
     store: options.store,
     ingestor: options.ingestor,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

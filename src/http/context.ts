@@ -4,12 +4,15 @@
  * @module
  */
 
+import type { StatusJournal } from "../ingest/mod.ts";
 import type { IngestorPort, JournalPort, StorePort } from "./ports.ts";
 
 /** Shared state of one HTTP app. */
 export interface AppContext {
-  /** The journal writes are appended to. */
-  journal: JournalPort;
+  /** The journal writes are appended to; none on a read-only reader. */
+  journal?: JournalPort;
+  /** Every journal `GET /status` reports on, `journal` first. */
+  journals: () => Promise<StatusJournal[]>;
   /** The store reads are answered from. */
   store: StorePort;
   /** The ingestor running in this process, if any. */

@@ -1,12 +1,23 @@
 /**
  * The stemedb HTTP API, edge-style: a plain `fetch` handler.
  *
- * The default export is `{ fetch }`, so `deno serve src/http/mod.ts` runs the
- * service: on the first request it opens the journal and Deno KV named by
- * `STEMEDB_DATA` (default `./data`) and `STEMEDB_KV` (default
- * `<data>/kv.sqlite`, or a remote URL), starts the ingestor in the same
- * process, and requires `Authorization: Bearer $STEMEDB_TOKEN` on writes when
- * that variable is set (on reads too when `STEMEDB_PROTECT_READS=1`).
+ * The default export is `{ fetch, close }`, so `deno serve src/http/mod.ts`
+ * runs the service: on start it claims a journal shard of the data directory
+ * `STEMEDB_DATA` names (default `./data`: the first of `wal`, `wal-1`, … whose
+ * writer lock is free, so each worker of `deno serve --parallel` writes a
+ * journal of its own), opens the Deno KV `STEMEDB_KV` names (default
+ * `<data>/kv.sqlite`, or a remote URL) shared by every shard, and starts the
+ * shard's ingestor, which deletes segments every consumer has read (keeping
+ * `STEMEDB_RETENTION`). Writes need `Authorization: Bearer $STEMEDB_TOKEN`
+ * when that variable is set (reads too with `STEMEDB_PROTECT_READS=1`). With
+ * `STEMEDB_READ_ONLY=1` it opens no journal and no file: every read is served
+ * from the KV, writes answer 405.
+ *
+ * Run by `deno serve`, the module stops on SIGINT/SIGTERM: `deno serve` stops
+ * accepting, in-flight requests finish, then the ingestor stops and journal
+ * and store close. Imported as a library (or re-exported from another
+ * entry) it installs no signal handler: call `close()` yourself after
+ * shutting your server down, or the ingestor keeps the process alive.
  *
  * {@linkcode createApp} builds the same handler over a journal and store you
  * opened yourself.
@@ -33,74 +44,142 @@
  */
 
 import { resolveConfig } from "../config/data_dir.ts";
-import { accessEnv } from "../config/env.ts";
-import { openService, type Service } from "../config/service.ts";
+import { accessEnv, ENV, readOnlyEnv, retentionEnv, sizeEnv } from "../config/env.ts";
+import { openReaderService, openService } from "../config/service.ts";
 import { type App, type AppOptions, createApp } from "./app.ts";
 import { errorResponse, HttpError, type HttpErrorCode } from "./errors.ts";
 
 export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
 export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { WriteReceipt } from "./write_routes.ts";
-export type { StatusReport } from "../ingest/mod.ts";
+export type { ShardedStatusReport, StatusReport } from "../ingest/mod.ts";
 export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
 
-/** The service and the app over it, as the `deno serve` entry runs them. */
+/** Longest `close()` waits for in-flight requests before closing the journal under them. */
+const DRAIN_MS = 10_000;
+
+/** The app and how to close what it serves, as the `deno serve` entry runs them. */
 interface Served {
-  service: Service;
   app: App;
+  close(): Promise<void>;
 }
 
 let served: Promise<Served> | null = null;
+let closing: Promise<void> | null = null;
+let inFlight = 0;
+let drained: (() => void) | null = null;
+
+/** Open the service (or the read-only reader) the environment describes. */
+async function openServed(): Promise<Served> {
+  const config = resolveConfig({});
+  const access = accessEnv();
+  const maxBodyBytes = sizeEnv(ENV.maxBody);
+  if (readOnlyEnv()) {
+    const reader = await openReaderService(config);
+    return {
+      app: createApp({ store: reader.store, maxBodyBytes, ...access }),
+      close: reader.close,
+    };
+  }
+  const segmentBytes = sizeEnv(ENV.segmentBytes);
+  const service = await openService(config, {
+    retention: retentionEnv() ?? {},
+    journal: segmentBytes === undefined ? {} : { segmentBytes },
+  });
+  const { journal, store, ingestor, journals } = service;
+  const app = createApp({ journal, journals, store, ingestor, maxBodyBytes, ...access });
+  return { app, close: service.close };
+}
 
 function lazyService(): Promise<Served> {
-  served ??= openService(resolveConfig({})).then((service) => {
-    closeOnSignal(service);
-    const { journal, store, ingestor } = service;
-    return { service, app: createApp({ journal, store, ingestor, ...accessEnv() }) };
-  }, (error) => {
+  served ??= openServed().catch((error) => {
     served = null;
     throw error;
   });
   return served;
 }
 
-/**
- * `deno serve` stops its server on SIGINT/SIGTERM and then waits for the event
- * loop to drain, which the ingestor's loop would keep alive: close it too.
- */
-function closeOnSignal(opened: Service): void {
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  const handler = () => {
-    for (const s of signals) Deno.removeSignalListener(s, handler);
-    opened.close().catch((error) => console.error(error));
-  };
-  for (const s of signals) Deno.addSignalListener(s, handler);
+async function answer(request: Request): Promise<Response> {
+  let app: App;
+  try {
+    app = (await lazyService()).app;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return errorResponse(new HttpError(503, "internal", `Cannot open the service: ${message}`));
+  }
+  return await app.fetch(request);
 }
 
 /**
- * The service as a `deno serve` module: journal, store and ingestor are
- * opened from the environment on the first request.
+ * Stop answering (503 from now on), wait for in-flight requests (at most
+ * 10 s), then stop the ingestor and close journal and store. Idempotent.
+ */
+function close(): Promise<void> {
+  closing ??= (async () => {
+    if (inFlight > 0) {
+      const idle = new Promise<void>((resolve) => drained = resolve);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => timer = setTimeout(resolve, DRAIN_MS));
+      await Promise.race([idle, late]);
+      clearTimeout(timer);
+    }
+    const opened = await served?.catch(() => null);
+    await opened?.close();
+  })();
+  return closing;
+}
+
+/** The `deno serve` default export: `fetch` answers, `close` stops. */
+export interface ServedHandler extends App {
+  /**
+   * Stop: answer 503 from now on, let in-flight requests finish (at most
+   * 10 s), then stop the ingestor and close journal and store. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The service as a `deno serve` module: journal shard, store and ingestor are
+ * opened from the environment.
  *
- * @example Run it
+ * @example Run it under your own server
  * ```ts ignore
- * // deno serve -A src/http/mod.ts
+ * // or: deno serve -A --parallel src/http/mod.ts
  * import handler from "@stemedb/ingest/http";
- * Deno.serve(handler.fetch);
+ *
+ * const server = Deno.serve(handler.fetch);
+ * Deno.addSignalListener("SIGINT", async () => {
+ *   await server.shutdown(); // stop accepting, finish in-flight requests
+ *   await handler.close(); // stop the ingestor, close journal and store
+ * });
  * ```
  */
-const handler: App = {
+const handler: ServedHandler = {
   async fetch(request: Request): Promise<Response> {
-    let app: App;
-    try {
-      app = (await lazyService()).app;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+    if (closing !== null) {
       return errorResponse(
-        new HttpError(503, "internal", `Cannot open the service: ${message}`),
+        new HttpError(503, "internal", "Cannot answer: the service is stopping"),
       );
     }
-    return await app.fetch(request);
+    inFlight++;
+    try {
+      return await answer(request);
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
   },
+  close,
 };
 
 export default handler;
+
+// Only as `deno serve`'s entry does this module own the process; imported, it owns nothing.
+if (import.meta.main) {
+  lazyService().catch((error) => console.error(error));
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const stop = () => {
+    for (const s of signals) Deno.removeSignalListener(s, stop);
+    close().catch((error) => console.error(error));
+  };
+  for (const s of signals) Deno.addSignalListener(s, stop);
+}

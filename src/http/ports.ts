@@ -13,6 +13,8 @@ import type { StatusJournal, StatusStore } from "../ingest/mod.ts";
  * what `GET /status` reads, and appends.
  */
 export interface JournalPort extends StatusJournal {
+  /** Whether the journal is closed (`GET /health` is then not ok). */
+  readonly closed?: boolean;
   /** Append one payload; resolves once durable. */
   append(payload: Uint8Array): Promise<{ offset: number; next: number; digest: Uint8Array }>;
   /** Append payloads with one write and one sync; resolves once durable. */
@@ -39,6 +41,8 @@ export interface PageOf<T> {
 
 /** What the app needs from the store (a `KvStore`): what `GET /status` reads, and the queries. */
 export interface StorePort extends StatusStore {
+  /** Whether the store is closed (`GET /health` is then not ok). */
+  readonly closed?: boolean;
   /** An assertion by hash. */
   getAssertion(hash: string): Promise<object | null>;
   /** A subject's assertions. */

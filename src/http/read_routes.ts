@@ -9,7 +9,7 @@ import { isEpochId, isHash, MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
-import { collectStatus } from "../ingest/mod.ts";
+import { collectShardStatus } from "../ingest/mod.ts";
 import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH as MAX_PAGE_LIMIT } from "../store/mod.ts";
 
 type Handle = Route<AppContext>["handle"];
@@ -20,21 +20,28 @@ function get(pattern: string, handle: Handle): Route<AppContext> {
 
 /** The read routes. */
 export const readRoutes: Route<AppContext>[] = [
-  get("/health", (context) =>
-    Promise.resolve(Response.json({
-      ok: true,
-      journal: context.journal.id,
-      durableOffset: context.journal.durableOffset,
+  get("/health", (context) => {
+    const { journal, store } = context;
+    const ok = journal?.closed !== true && store.closed !== true;
+    return Promise.resolve(Response.json({
+      ok,
+      journal: journal?.id ?? null,
+      durableOffset: journal?.closed === true ? null : journal?.durableOffset ?? null,
       ingestor: context.ingestor === undefined
         ? "none"
         : context.ingestor.running
         ? "running"
         : "stopped",
-    }))),
-  get(
-    "/status",
-    async (context) => Response.json(await collectStatus(context.journal, context.store)),
-  ),
+    }, { status: ok ? 200 : 503 }));
+  }),
+  get("/status", async (context) => {
+    const journals = await context.journals();
+    // A read-only reader has no journal: the cursors in the store are what it knows.
+    if (journals.length === 0) {
+      return Response.json({ readOnly: true, cursors: await context.store.cursors() });
+    }
+    return Response.json(await collectShardStatus(journals, context.store));
+  }),
   get("/assertions/:hash", async (context, _request, params) => {
     const hash = hexParam(params, "hash", isHash, "64 hex characters");
     return found(await context.store.getAssertion(hash), `assertion "${hash}"`);

@@ -44,6 +44,15 @@ async function handleWrite(
   url: URL,
   type: RecordKind,
 ): Promise<Response> {
+  const journal = context.journal;
+  if (journal === undefined) {
+    throw new HttpError(
+      405,
+      "method_not_allowed",
+      `Cannot POST "${url.pathname}": this server is a read-only reader; send writes to a writer`,
+      { headers: { Allow: "" } },
+    );
+  }
   const mediaType = (request.headers.get("content-type") ?? "application/json")
     .split(";")[0].trim().toLowerCase();
   const ndjson = mediaType === "application/x-ndjson" || mediaType === "application/ndjson";
@@ -63,15 +72,15 @@ async function handleWrite(
   }
   const parsed = ndjson ? parseBatch(text, type) : [parseOne(text, type, undefined)];
   const results = parsed.length === 1
-    ? [await context.journal.append(parsed[0].payload)]
-    : await context.journal.appendBatch(parsed.map((p) => p.payload));
+    ? [await journal.append(parsed[0].payload)]
+    : await journal.appendBatch(parsed.map((p) => p.payload));
   const receipts: WriteReceipt[] = results.map((r) => ({
     hash: toHex(r.digest),
     offset: r.offset,
   }));
   const headers: Record<string, string> = {};
   if (url.searchParams.get("wait") === "ingested") {
-    const ingested = await waitIngested(context, results[results.length - 1].next);
+    const ingested = await waitIngested(context, journal.id, results[results.length - 1].next);
     headers["Stemedb-Ingested"] = String(ingested);
   }
   return Response.json(ndjson ? receipts : receipts[0], { status: 201, headers });
@@ -109,10 +118,14 @@ function parseOne(text: string, type: RecordKind, line: number | undefined): Par
 }
 
 /** Poll the store's cursor until it passes `next` or the wait times out. */
-async function waitIngested(context: AppContext, next: number): Promise<boolean> {
+async function waitIngested(
+  context: AppContext,
+  journalId: string,
+  next: number,
+): Promise<boolean> {
   const deadline = Date.now() + context.waitTimeoutMs;
   while (true) {
-    const { offset } = await context.store.readCursor(context.journal.id);
+    const { offset } = await context.store.readCursor(journalId);
     if (offset !== null && offset >= next) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -150,8 +150,7 @@ export class Ingestor {
     }, options);
     const { cleanup = false } = this.#options;
     if (report.commits > 0 && cleanup !== false && !this.#journal.readOnly) {
-      const retainBytes = cleanup === true ? 0 : cleanup.retainBytes ?? 0;
-      await cleanupSegments(this.#journal, this.#store, retainBytes);
+      await cleanupSegments(this.#journal, this.#store, cleanup === true ? {} : cleanup);
     }
     return report;
   }

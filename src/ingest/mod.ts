@@ -46,6 +46,7 @@
  */
 export { Ingestor } from "./ingestor.ts";
 export {
+  CRON_NAME,
   type IngestorJournal,
   type IngestorStore,
   type ScheduledIngest,
@@ -53,11 +54,14 @@ export {
   type ScheduleIngestOptions,
 } from "./schedule.ts";
 export {
+  collectShardStatus,
   collectStatus,
   type CollectStatusOptions,
   DEAD_LETTER_COUNT_LIMIT,
   DEFAULT_DEAD_LETTER_LIMIT,
   LAG_COUNT_LIMIT,
+  type ShardedStatusReport,
+  type ShardStatus,
   type StatusJournal,
   type StatusReport,
   type StatusStore,

@@ -13,6 +13,13 @@ export interface CleanupOptions {
    * @default {0}
    */
   retainBytes?: number;
+  /**
+   * Milliseconds a sealed segment is kept after it was sealed, even once
+   * every consumer has read it. With `retainBytes` too, a segment goes only
+   * when both let it.
+   * @default {undefined} (no time retention)
+   */
+  retainMs?: number;
 }
 
 /** Options of {@linkcode Ingestor}. */

@@ -1,6 +1,9 @@
 /**
- * Scheduled ingestion with `Deno.cron` (Deploy-style): each tick runs one
- * time-boxed pass of an {@linkcode Ingestor}.
+ * Scheduled ingestion with `Deno.cron`: each tick runs one time-boxed pass of
+ * an {@linkcode Ingestor}. `scheduleIngest()` registers its job when called,
+ * which a long-running process may do; Deno Deploy requires cron jobs to be
+ * registered at a module's top level, which the repository's `cron.ts` does
+ * with {@linkcode CRON_NAME}.
  *
  * @module
  */
@@ -12,11 +15,23 @@ export type IngestorJournal = ConstructorParameters<typeof Ingestor>[0];
 /** The store type `new Ingestor()` takes: a `KvStore` from `@stemedb/ingest/store`. */
 export type IngestorStore = ConstructorParameters<typeof Ingestor>[1];
 
+/**
+ * The cron job name of stemedb's scheduled ingestion, the same in every
+ * process: Deno runs one job of a name at a time.
+ *
+ * @example Register the job at a module's top level
+ * ```ts ignore
+ * import { CRON_NAME } from "@stemedb/ingest/ingest";
+ * Deno.cron(CRON_NAME, "* * * * *", () => console.log("tick"));
+ * ```
+ */
+export const CRON_NAME = "stemedb-ingest";
+
 /** Options of {@linkcode scheduleIngest}: the ingestor's options plus the schedule's. */
 export interface ScheduleIngestOptions extends IngestorOptions {
   /**
    * Name of the cron job; Deno.cron names are unique per process.
-   * @default {`stemedb-ingest-${journal.id}`}
+   * @default {"stemedb-ingest"}
    */
   name?: string;
   /**
@@ -84,7 +99,7 @@ export function scheduleIngest(
   options: ScheduleIngestOptions = {},
 ): ScheduledIngest {
   const {
-    name = `stemedb-ingest-${journal.id}`,
+    name = CRON_NAME,
     maxRecords,
     timeBudgetMs = 50_000,
     onReport,

@@ -219,3 +219,69 @@ export async function collectStatus(
     deadLetters: { count: letters.length, latest },
   };
 }
+
+/** One journal's part of a {@linkcode ShardedStatusReport}: its report without the store-wide cursors. */
+export type ShardStatus = Omit<StatusReport, "cursors">;
+
+/**
+ * A {@linkcode StatusReport} of the first journal (the one answering), with a
+ * report on every journal feeding the store from the same data directory:
+ * the shards of a service running one journal per worker.
+ *
+ * @example Report on two journals feeding one store
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectShardStatus } from "@stemedb/ingest/ingest";
+ * import { Journal } from "@stemedb/ingest/wal";
+ * import { KvStore } from "@stemedb/ingest/store";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const a = await Journal.open(`${dir}/wal`);
+ * const b = await Journal.open(`${dir}/wal-1`);
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * await b.append(new Uint8Array(16));
+ * const report = await collectShardStatus([a, b], store);
+ * assert.equal(report.journal.id, a.id);
+ * assert.deepEqual(report.shards.map((s) => s.ingest.lagRecords), [0, 1]);
+ * store.close();
+ * await a.close();
+ * await b.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface ShardedStatusReport extends StatusReport {
+  /** Every journal's report, the answering one first. */
+  shards: ShardStatus[];
+}
+
+/**
+ * Gather a {@linkcode ShardedStatusReport} over `journals` (at least one), the
+ * first one the report's own.
+ *
+ * @example Report on one journal as a shard set
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { collectShardStatus } from "@stemedb/ingest/ingest";
+ * import { Journal } from "@stemedb/ingest/wal";
+ * import { KvStore } from "@stemedb/ingest/store";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(`${dir}/wal`);
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const report = await collectShardStatus([journal], store);
+ * assert.equal(report.shards.length, 1);
+ * store.close();
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function collectShardStatus(
+  journals: StatusJournal[],
+  store: StatusStore,
+  options: CollectStatusOptions = {},
+): Promise<ShardedStatusReport> {
+  if (journals.length === 0) throw new TypeError("Cannot collect status: no journal given");
+  const reports = await Promise.all(journals.map((j) => collectStatus(j, store, options)));
+  const shards = reports.map(({ cursors: _, ...shard }) => shard);
+  return { ...reports[0], shards };
+}

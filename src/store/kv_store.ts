@@ -194,6 +194,11 @@ export class KvStore {
     return this.#keys;
   }
 
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Closes the store; closes the KV only if the store opened it. Idempotent. */
   close(): void {
     if (this.#closed) return;

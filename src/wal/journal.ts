@@ -148,6 +148,25 @@ export class Journal {
   }
 
   /**
+   * Whether `close()` has been called: every later call fails with JournalClosedError.
+   *
+   * @example Tell a closed journal
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "./journal.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * await journal.close();
+   * assert.equal(journal.closed, true);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
    * Base offset of the oldest segment still present: where a full read starts.
    *
    * @example Start reading at the first offset

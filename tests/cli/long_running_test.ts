@@ -124,3 +124,42 @@ Deno.test("demo loads countries-list, ingests it and answers sample queries", as
     ),
   );
 });
+
+Deno.test("serve --workers 2 runs deno serve --parallel: two shards, one port, stops 0 on SIGTERM", async () => {
+  await using data = await tempData();
+  const server = spawnStemedb([
+    "serve",
+    "--workers",
+    "2",
+    "--port",
+    "0",
+    "--json",
+    "--data",
+    data.dir,
+  ]);
+  let run;
+  try {
+    const info = JSON.parse(await server.waitFor(isJson));
+    assert.equal(info.workers, 2);
+    assert.ok(info.port > 0);
+    const hashes = await Promise.all(Array.from({ length: 32 }, async (_, i) => {
+      const r = await fetch(`${info.url}/assertions?wait=ingested`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(assertionJson("Workers", "n", i)),
+      });
+      assert.equal(r.status, 201);
+      return (await r.json()).hash;
+    }));
+    assert.equal(new Set(hashes).size, 32);
+    const status = await (await fetch(`${info.url}/status`)).json();
+    assert.equal(status.shards.length, 2);
+  } finally {
+    run = await server.finish("SIGTERM");
+  }
+  assert.equal(run.code, 0, run.stderr);
+  const subject = json(
+    await stemedb(["query", "subject", "Workers", "--data", data.dir, "--json"]),
+  );
+  assert.equal(subject.items.length, 32);
+});
