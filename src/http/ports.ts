@@ -59,4 +59,6 @@ export interface StorePort extends StatusStore {
 export interface IngestorPort {
   /** Whether its background loop runs. */
   readonly running: boolean;
+  /** Resolves once the record at `offset` is applied; see `Ingestor.waitFor()`. */
+  waitFor(offset: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
 }

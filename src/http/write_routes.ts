@@ -5,6 +5,7 @@
  * @module
  */
 
+import { IngestWaitError } from "../ingest/mod.ts";
 import { toHex } from "../records/mod.ts";
 import { readBody } from "./body.ts";
 import type { AppContext } from "./context.ts";
@@ -71,7 +72,7 @@ async function handleWrite(
   }));
   const headers: Record<string, string> = {};
   if (url.searchParams.get("wait") === "ingested") {
-    const ingested = await waitIngested(context, results[results.length - 1].next);
+    const ingested = await waitIngested(context, results[results.length - 1].offset);
     headers["Stemedb-Ingested"] = String(ingested);
   }
   return Response.json(ndjson ? receipts : receipts[0], { status: 201, headers });
@@ -108,13 +109,18 @@ function parseOne(text: string, type: RecordKind, line: number | undefined): Par
   throw new HttpError(422, "invalid_record", `${where}${result.reason}`, { details });
 }
 
-/** Poll the store's cursor until it passes `next` or the wait times out. */
-async function waitIngested(context: AppContext, next: number): Promise<boolean> {
-  const deadline = Date.now() + context.waitTimeoutMs;
-  while (true) {
-    const { offset } = await context.store.readCursor(context.journal.id);
-    if (offset !== null && offset >= next) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+/**
+ * Wait, up to the app's limit, for the in-process ingestor to apply the
+ * record at `offset`; `false` on timeout, when no ingestor runs here, or when
+ * it stopped or failed first.
+ */
+async function waitIngested(context: AppContext, offset: number): Promise<boolean> {
+  if (context.ingestor === undefined) return false;
+  try {
+    await context.ingestor.waitFor(offset, { timeoutMs: context.waitTimeoutMs });
+    return true;
+  } catch (e) {
+    if (e instanceof IngestWaitError) return false;
+    throw e;
   }
 }

@@ -45,6 +45,8 @@
  * @module
  */
 export { Ingestor } from "./ingestor.ts";
+export { IngestWaitError, type IngestWaitErrorKind } from "./errors.ts";
+export type { WaitForOptions } from "./waiters.ts";
 export {
   type IngestorJournal,
   type IngestorStore,
