@@ -6,6 +6,7 @@
  * @module
  */
 
+import { UnstableApiError } from "../store/mod.ts";
 import { JournalLockedError } from "../wal/mod.ts";
 
 /** A mistake in how the command was called (exit code 2). */
@@ -69,6 +70,7 @@ function nextStep(error: unknown): string | undefined {
       'or, while "stemedb serve" runs, append over HTTP (POST /assertions, /votes, /epochs). ' +
       "Readers (status, ingest, verify) work alongside it";
   }
+  if (error instanceof UnstableApiError) return error.hint;
   return undefined;
 }
 

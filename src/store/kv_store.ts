@@ -24,6 +24,7 @@ import {
   MAX_TOTAL_KEY_BYTES,
 } from "./limits.ts";
 import { planRecord } from "./plan.ts";
+import { requireUnstable } from "./unstable.ts";
 import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
 import type {
   CommitBatch,
@@ -165,10 +166,12 @@ export class KvStore {
    * `Deno.openKv` unchanged; an opened `Deno.Kv` is used as is and left open
    * by `close()`.
    *
+   * @throws {UnstableApiError} If Deno KV is not enabled (`--unstable-kv`).
    * @throws {TypeError} If no path, URL or `Deno.Kv` is given.
    * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`.
    */
   static async open(pathOrUrlOrKv: string | Deno.Kv, options?: KvStoreOptions): Promise<KvStore> {
+    requireUnstable("kv", "Cannot open store");
     const keys = new KeyLayout(options?.prefix ?? []);
     if (typeof pathOrUrlOrKv === "string") {
       if (pathOrUrlOrKv.length === 0) {
