@@ -53,6 +53,8 @@ export interface StorePort extends StatusStore {
   listEpochs(options?: PageOptions): Promise<PageOf<object>>;
   /** A journal's ingest cursor. */
   readCursor(journalId: string): Promise<{ offset: number | null }>;
+  /** For each payload, whether it is already stored or repeats an earlier one; see `KvStore.findStored()`. */
+  findStored(payloads: readonly Uint8Array[]): Promise<boolean[]>;
 }
 
 /** What the app needs from an ingestor running in the same process. */

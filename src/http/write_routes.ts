@@ -8,6 +8,7 @@
 import { IngestWaitError } from "../ingest/mod.ts";
 import { toHex } from "../records/mod.ts";
 import { readBody } from "./body.ts";
+import { dedupeSkips, withSkipped } from "./dedupe.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { type ParsedLine, parseRecordLine, type RecordKind } from "../records/mod.ts";
@@ -63,19 +64,28 @@ async function handleWrite(
     throw new HttpError(400, "malformed_json", "Cannot parse request body: not valid UTF-8");
   }
   const parsed = ndjson ? parseBatch(text, type) : [parseOne(text, type, undefined)];
-  const results = parsed.length === 1
-    ? [await context.journal.append(parsed[0].payload)]
-    : await context.journal.appendBatch(parsed.map((p) => p.payload));
-  const receipts: WriteReceipt[] = results.map((r) => ({
+  const skip = await dedupeSkips(context, url, parsed);
+  const fresh = skip === null ? parsed : parsed.filter((_, i) => !skip[i]);
+  const results = fresh.length === 0
+    ? []
+    : fresh.length === 1
+    ? [await context.journal.append(fresh[0].payload)]
+    : await context.journal.appendBatch(fresh.map((p) => p.payload));
+  const appended: WriteReceipt[] = results.map((r) => ({
     hash: toHex(r.digest),
     offset: r.offset,
   }));
+  const receipts = skip === null ? appended : await withSkipped(parsed, skip, appended);
   const headers: Record<string, string> = {};
+  if (skip !== null) headers["Stemedb-Skipped"] = String(parsed.length - fresh.length);
   if (url.searchParams.get("wait") === "ingested") {
-    const ingested = await waitIngested(context, results[results.length - 1].offset);
+    // Nothing appended: everything asked for is stored already.
+    const ingested = results.length === 0 ||
+      await waitIngested(context, results[results.length - 1].offset);
     headers["Stemedb-Ingested"] = String(ingested);
   }
-  return Response.json(ndjson ? receipts : receipts[0], { status: 201, headers });
+  const status = results.length === 0 ? 200 : 201;
+  return Response.json(ndjson ? receipts : receipts[0], { status, headers });
 }
 
 function parseBatch(text: string, type: RecordKind): ParsedLine[] {
