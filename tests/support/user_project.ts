@@ -16,6 +16,11 @@ export interface UserProjectOptions {
    * @default {["kv", "cron"]}
    */
   unstable?: string[];
+  /**
+   * The project's whole deno.json instead (then `unstable` is ignored).
+   * @default {undefined} (every export and npm import, and `unstable`)
+   */
+  config?: Record<string, unknown>;
 }
 
 /** What a child run printed. */
@@ -41,8 +46,8 @@ export async function userProject(options: UserProjectOptions = {}): Promise<Use
     imports[sub === "." ? repo.name : `${repo.name}/${sub.slice(2)}`] = new URL(path, ROOT).href;
   }
   const dir = await Deno.makeTempDir({ prefix: "stemedb-user-" });
-  const config = { imports, unstable: options.unstable ?? ["kv", "cron"] };
-  if (config.unstable.length === 0) delete (config as { unstable?: string[] }).unstable;
+  const unstable = options.unstable ?? ["kv", "cron"];
+  const config = options.config ?? (unstable.length === 0 ? { imports } : { imports, unstable });
   await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(config, null, 2));
   const decoder = new TextDecoder();
   return {
@@ -50,7 +55,7 @@ export async function userProject(options: UserProjectOptions = {}): Promise<Use
     async run(file, code, flags = ["-A"]) {
       await Deno.writeTextFile(`${dir}/${file}`, code);
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", ...flags, "--no-lock", "--config", `${dir}/deno.json`, `${dir}/${file}`],
+        args: ["run", ...flags, "--config", `${dir}/deno.json`, `${dir}/${file}`],
         cwd: dir,
         env: { NO_COLOR: "1" },
         stdin: "null",
