@@ -172,7 +172,7 @@ async function sh(script: string, cwd: string, env: Record<string, string>) {
   }
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
@@ -191,7 +191,7 @@ Deno.test("The README's HTTP API block runs on a clean clone: auth, ?wait=ingest
     }).output();
     assert.ok(git.success, decoder.decode(git.stderr));
     // As written, but on a free port and with this Deno as `deno`.
-    const script = blocks[0].code.replaceAll("8080", String(await freePort()));
+    const script = blocks[0].code.replaceAll("8080", String(freePort()));
     const env = {
       PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`,
       HOME: Deno.env.get("HOME") ?? tmp,
