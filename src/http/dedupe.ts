@@ -10,7 +10,17 @@ import { contentHash } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 
-/** What a write answers for a record `?dedupe=true` did not append. */
+/**
+ * What a write answers for a record `?dedupe=true` did not append.
+ *
+ * @example Tell skipped receipts from appended ones
+ * ```ts
+ * import type { SkippedReceipt, WriteReceipt } from "@stemedb/ingest/http";
+ *
+ * const receipts: (WriteReceipt | SkippedReceipt)[] = [{ hash: "ab".repeat(32), skipped: true }];
+ * console.assert(receipts.filter((r) => "skipped" in r && r.skipped).length === 1);
+ * ```
+ */
 export interface SkippedReceipt {
   /** Content hash (BLAKE3-256 hex) of the record's payload. */
   hash: string;

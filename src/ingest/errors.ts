@@ -9,6 +9,15 @@
  * `"timeout"` (its `timeoutMs` passed), `"stopped"` (the background loop is
  * not running, or stopped while waiting) or `"failed"` (a pass failed; the
  * error is the `cause`).
+ *
+ * @example Retry a wait only when it timed out
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { IngestWaitError, type IngestWaitErrorKind } from "@stemedb/ingest/ingest";
+ *
+ * const retryable = (kind: IngestWaitErrorKind) => kind === "timeout";
+ * assert.equal(retryable(new IngestWaitError("stopped", 0, "stopped").kind), false);
+ * ```
  */
 export type IngestWaitErrorKind = "timeout" | "stopped" | "failed";
 

@@ -8,7 +8,18 @@
  */
 import { IngestWaitError } from "./errors.ts";
 
-/** Options of `Ingestor.waitFor()`. */
+/**
+ * Options of `Ingestor.waitFor()`.
+ *
+ * @example Wait at most five seconds, or until the caller gives up
+ * ```ts
+ * import type { WaitForOptions } from "@stemedb/ingest/ingest";
+ *
+ * const controller = new AbortController();
+ * const options: WaitForOptions = { timeoutMs: 5_000, signal: controller.signal };
+ * console.assert(options.timeoutMs === 5_000);
+ * ```
+ */
 export interface WaitForOptions {
   /**
    * Stops waiting when aborted: the promise rejects with `signal.reason`.

@@ -7,7 +7,17 @@
  * @module
  */
 
-/** An unstable Deno API this package uses: `"kv"` (`Deno.openKv`) or `"cron"` (`Deno.cron`). */
+/**
+ * An unstable Deno API this package uses: `"kv"` (`Deno.openKv`) or `"cron"` (`Deno.cron`).
+ *
+ * @example Name the flag of a feature
+ * ```ts
+ * import type { UnstableFeature } from "@stemedb/ingest/store";
+ *
+ * const flag = (feature: UnstableFeature) => `--unstable-${feature}`;
+ * console.assert(flag("kv") === "--unstable-kv");
+ * ```
+ */
 export type UnstableFeature = "kv" | "cron";
 
 const API: Record<UnstableFeature, string> = { kv: "Deno.openKv", cron: "Deno.cron" };
