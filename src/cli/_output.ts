@@ -54,7 +54,8 @@ export function reportError(command: string, error: unknown, json: boolean): num
   const message = error instanceof Error ? error.message : String(error);
   const hint = usage ? `Run "stemedb ${command} --help" for usage` : nextStep(error);
   printErr(`stemedb ${command}: ${message}`);
-  if (hint !== undefined) printErr(hint);
+  // Some messages carry their own fix (for library users, who see only the message).
+  if (hint !== undefined && !message.includes(hint)) printErr(hint);
   if (json) {
     const code = usage ? "usage" : "failure";
     printOut(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }));
