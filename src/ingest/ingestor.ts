@@ -34,10 +34,9 @@ import { Waiters, type WaitForOptions } from "./waiters.ts";
  * const ingestor = new Ingestor(journal, store, { pollIntervalMs: 20 });
  * ingestor.start();
  * const assertion = "ab".repeat(32);
- * await journal.append(serializeVote({ assertion, voter: "ann", value: 1, timestamp: 1 }));
- * while ((await store.tally(assertion)).count === 0) {
- *   await new Promise((resolve) => setTimeout(resolve, 10));
- * }
+ * const vote = serializeVote({ assertion, voter: "ann", value: 1, timestamp: 1 });
+ * const { offset } = await journal.append(vote);
+ * await ingestor.waitFor(offset, { timeoutMs: 10_000 });
  * assert.equal((await store.tally(assertion)).up, 1);
  * await ingestor.stop();
  * store.close();
