@@ -6,6 +6,7 @@
  * @module
  */
 
+import { UnstableApiError } from "../store/mod.ts";
 import { JournalLockedError } from "../wal/mod.ts";
 
 /** A mistake in how the command was called (exit code 2). */
@@ -53,7 +54,8 @@ export function reportError(command: string, error: unknown, json: boolean): num
   const message = error instanceof Error ? error.message : String(error);
   const hint = usage ? `Run "stemedb ${command} --help" for usage` : nextStep(error);
   printErr(`stemedb ${command}: ${message}`);
-  if (hint !== undefined) printErr(hint);
+  // Some messages carry their own fix (for library users, who see only the message).
+  if (hint !== undefined && !message.includes(hint)) printErr(hint);
   if (json) {
     const code = usage ? "usage" : "failure";
     printOut(JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } }));
@@ -69,6 +71,7 @@ function nextStep(error: unknown): string | undefined {
       'or, while "stemedb serve" runs, append over HTTP (POST /assertions, /votes, /epochs). ' +
       "Readers (status, ingest, verify) work alongside it";
   }
+  if (error instanceof UnstableApiError) return error.hint;
   return undefined;
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { openJournal } from "../config/data_dir.ts";
+import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { readLines } from "./_lines.ts";
 import {
@@ -24,6 +24,7 @@ import {
 } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
 import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
+import type { KvStore } from "../store/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import { onStopSignal } from "./_signals.ts";
 
@@ -48,6 +49,8 @@ interface Reject {
 
 interface Totals {
   records: number;
+  /** Valid records not appended because `--dedupe` found them stored. */
+  skipped: number;
   payloadBytes: number;
   inputBytes: number;
   firstOffset: number | null;
@@ -75,7 +78,8 @@ interface InFlight {
 export const appendCommand: Command = {
   name: "append",
   summary: "Append records from NDJSON (a file or stdin) to the journal",
-  usage: "append [file|-] [--skip-invalid [--rejects <file>]] [--batch <n>] [--from-line <n>]",
+  usage:
+    "append [file|-] [--skip-invalid [--rejects <file>]] [--batch <n>] [--from-line <n>] [--dedupe]",
   description: [
     'Reads NDJSON from a file (or stdin when the file is omitted or "-"), one record per line:',
     '  {"type":"assertion","subject":"France","predicate":"capital","object":"Paris",...}',
@@ -85,6 +89,8 @@ export const appendCommand: Command = {
     `${MAX_LINE_BYTES} bytes) is written to --rejects (NDJSON) or stderr.`,
     "A run stopped part-way (a failure, Ctrl-C) prints what it appended, with offsets, and",
     "the --from-line that appends the rest without duplicates (exit code 1).",
+    "With --dedupe, records already stored in Deno KV (--kv) or repeated within a batch are",
+    "skipped and counted; records appended but not yet ingested are not seen.",
   ].join("\n"),
   options: {
     "skip-invalid": {
@@ -106,6 +112,10 @@ export const appendCommand: Command = {
       value: "n",
       description: "Start at input line n (resume a run that stopped; default 1)",
     },
+    dedupe: {
+      type: "boolean",
+      description: "Skip records already stored in Deno KV (or repeated in a batch)",
+    },
   },
   positionals: [0, 1],
   run: runAppend,
@@ -125,6 +135,7 @@ async function runAppend(input: CommandInput): Promise<number> {
   const started = performance.now();
   const totals: Totals = {
     records: 0,
+    skipped: 0,
     payloadBytes: 0,
     inputBytes: source.size ?? 0,
     firstOffset: null,
@@ -162,16 +173,20 @@ async function runAppend(input: CommandInput): Promise<number> {
   try {
     // This process does nothing but append: a quick flush may block its event loop.
     const journal = await openJournal(input.config, { blockingSyncMs: 1 });
+    let store: KvStore | null = null;
     try {
+      if (input.values.dedupe === true) store = await openStore(input.config);
       await appendLines(journal, source, totals, {
         batchSize,
         fromLine,
         signal: stop.signal,
         progress,
+        store,
       });
     } catch (error) {
       failure = error;
     } finally {
+      store?.close();
       await journal.close().catch((error) => failure ??= error);
     }
   } finally {
@@ -217,6 +232,8 @@ interface AppendOptions {
   fromLine: number;
   signal: AbortSignal;
   progress: boolean;
+  /** With `--dedupe`: the store whose records are skipped. */
+  store: KvStore | null;
 }
 
 async function appendLines(
@@ -236,16 +253,24 @@ async function appendLines(
   let batchBytes = 0;
   let lastLine = totals.doneThroughLine;
   const flush = async () => {
+    if (batch.length > 0 && options.store !== null) {
+      const stored = await options.store.findStored(batch);
+      const keep = (_: unknown, i: number) => !stored[i];
+      totals.skipped += stored.filter(Boolean).length;
+      batch = batch.filter(keep);
+      batchLines = batchLines.filter(keep);
+      batchBytes = batch.reduce((n, p) => n + p.byteLength, 0);
+    }
     if (batch.length > 0) {
       const start = totals.nextOffset ?? journal.durableOffset;
       totals.inFlight = { start, payloads: batch, lines: batchLines, throughLine: lastLine };
       const results = await journal.appendBatch(batch);
       totals.inFlight = null;
       acknowledge(totals, results, batchBytes);
-      batch = [];
-      batchLines = [];
-      batchBytes = 0;
     }
+    batch = [];
+    batchLines = [];
+    batchBytes = 0;
     totals.doneThroughLine = lastLine;
   };
   const lines = readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES, signal: options.signal });
@@ -343,6 +368,7 @@ function echoRejects(rejects: Reject[]): void {
 function summary(totals: Totals, elapsedMs: number) {
   return {
     appended: totals.records,
+    skipped: totals.skipped,
     rejected: totals.rejects.length,
     rejects: totals.rejects.map(({ line, reason, field }) => ({ line, reason, field })),
     payloadBytes: totals.payloadBytes,
@@ -362,6 +388,9 @@ function finish(input: CommandInput, totals: Totals, started: number, code: numb
     emit(input.json, doc, () =>
       table([
         ["appended", `${totals.records} records (${formatBytes(totals.payloadBytes)} of payload)`],
+        ...(input.values.dedupe === true
+          ? [["skipped", `${totals.skipped} already stored`] as [string, unknown]]
+          : []),
         ["rejected", totals.rejects.length],
         ["input", formatBytes(totals.inputBytes)],
         ["offsets", `${totals.firstOffset ?? "-"} .. ${totals.nextOffset ?? "-"}`],

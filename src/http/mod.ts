@@ -52,6 +52,7 @@ import { errorResponse, HttpError, type HttpErrorCode } from "./errors.ts";
 export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
 export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { WriteReceipt } from "./write_routes.ts";
+export type { SkippedReceipt } from "./dedupe.ts";
 export type { ShardedStatusReport, StatusReport } from "../ingest/mod.ts";
 export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
 

@@ -57,10 +57,14 @@ export interface StorePort extends StatusStore {
   listEpochs(options?: PageOptions): Promise<PageOf<object>>;
   /** A journal's ingest cursor. */
   readCursor(journalId: string): Promise<{ offset: number | null }>;
+  /** For each payload, whether it is already stored or repeats an earlier one; see `KvStore.findStored()`. */
+  findStored(payloads: readonly Uint8Array[]): Promise<boolean[]>;
 }
 
 /** What the app needs from an ingestor running in the same process. */
 export interface IngestorPort {
   /** Whether its background loop runs. */
   readonly running: boolean;
+  /** Resolves once the record at `offset` is applied; see `Ingestor.waitFor()`. */
+  waitFor(offset: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
 }

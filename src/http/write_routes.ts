@@ -5,8 +5,10 @@
  * @module
  */
 
+import { IngestWaitError } from "../ingest/mod.ts";
 import { toHex } from "../records/mod.ts";
 import { readBody } from "./body.ts";
+import { dedupeSkips, withSkipped } from "./dedupe.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { type ParsedLine, parseRecordLine, type RecordKind } from "../records/mod.ts";
@@ -71,19 +73,28 @@ async function handleWrite(
     throw new HttpError(400, "malformed_json", "Cannot parse request body: not valid UTF-8");
   }
   const parsed = ndjson ? parseBatch(text, type) : [parseOne(text, type, undefined)];
-  const results = parsed.length === 1
-    ? [await journal.append(parsed[0].payload)]
-    : await journal.appendBatch(parsed.map((p) => p.payload));
-  const receipts: WriteReceipt[] = results.map((r) => ({
+  const skip = await dedupeSkips(context, url, parsed);
+  const fresh = skip === null ? parsed : parsed.filter((_, i) => !skip[i]);
+  const results = fresh.length === 0
+    ? []
+    : fresh.length === 1
+    ? [await journal.append(fresh[0].payload)]
+    : await journal.appendBatch(fresh.map((p) => p.payload));
+  const appended: WriteReceipt[] = results.map((r) => ({
     hash: toHex(r.digest),
     offset: r.offset,
   }));
+  const receipts = skip === null ? appended : await withSkipped(parsed, skip, appended);
   const headers: Record<string, string> = {};
+  if (skip !== null) headers["Stemedb-Skipped"] = String(parsed.length - fresh.length);
   if (url.searchParams.get("wait") === "ingested") {
-    const ingested = await waitIngested(context, journal.id, results[results.length - 1].next);
+    // Nothing appended: everything asked for is stored already.
+    const ingested = results.length === 0 ||
+      await waitIngested(context, results[results.length - 1].offset);
     headers["Stemedb-Ingested"] = String(ingested);
   }
-  return Response.json(ndjson ? receipts : receipts[0], { status: 201, headers });
+  const status = results.length === 0 ? 200 : 201;
+  return Response.json(ndjson ? receipts : receipts[0], { status, headers });
 }
 
 function parseBatch(text: string, type: RecordKind): ParsedLine[] {
@@ -117,17 +128,18 @@ function parseOne(text: string, type: RecordKind, line: number | undefined): Par
   throw new HttpError(422, "invalid_record", `${where}${result.reason}`, { details });
 }
 
-/** Poll the store's cursor until it passes `next` or the wait times out. */
-async function waitIngested(
-  context: AppContext,
-  journalId: string,
-  next: number,
-): Promise<boolean> {
-  const deadline = Date.now() + context.waitTimeoutMs;
-  while (true) {
-    const { offset } = await context.store.readCursor(journalId);
-    if (offset !== null && offset >= next) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+/**
+ * Wait, up to the app's limit, for the in-process ingestor to apply the
+ * record at `offset`; `false` on timeout, when no ingestor runs here, or when
+ * it stopped or failed first.
+ */
+async function waitIngested(context: AppContext, offset: number): Promise<boolean> {
+  if (context.ingestor === undefined) return false;
+  try {
+    await context.ingestor.waitFor(offset, { timeoutMs: context.waitTimeoutMs });
+    return true;
+  } catch (e) {
+    if (e instanceof IngestWaitError) return false;
+    throw e;
   }
 }

@@ -39,6 +39,8 @@ export interface PassContext {
   stats: PassStats;
   /** Consumer name whose registered offset each commit moves along with the cursor. */
   consumer: string;
+  /** Called with the new cursor offset after each confirmed commit. */
+  onCommit?: (cursor: number) => void;
 }
 
 /** The committed cursor of `journal`; an absent cursor starts at the oldest segment. */
@@ -131,6 +133,7 @@ async function pump(
       report.applied += planned.applied;
       report.deadLettered += planned.deadLettered;
       stats.lastCommitAt = Date.now();
+      ctx.onCommit?.(planned.end);
     },
   });
   const quota = budget.remaining();

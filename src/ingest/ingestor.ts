@@ -10,6 +10,8 @@ import { ingestPass, type PassStats } from "./ingest_pass.ts";
 import { measureLag } from "./lag.ts";
 import { cleanupSegments } from "./cleanup.ts";
 import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./options.ts";
+import { retrying } from "./retry.ts";
+import { Waiters, type WaitForOptions } from "./waiters.ts";
 
 /**
  * Applies a journal's durable records to a {@linkcode KvStore}, each exactly
@@ -32,10 +34,9 @@ import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./optio
  * const ingestor = new Ingestor(journal, store, { pollIntervalMs: 20 });
  * ingestor.start();
  * const assertion = "ab".repeat(32);
- * await journal.append(serializeVote({ assertion, voter: "ann", value: 1, timestamp: 1 }));
- * while ((await store.tally(assertion)).count === 0) {
- *   await new Promise((resolve) => setTimeout(resolve, 10));
- * }
+ * const vote = serializeVote({ assertion, voter: "ann", value: 1, timestamp: 1 });
+ * const { offset } = await journal.append(vote);
+ * await ingestor.waitFor(offset, { timeoutMs: 10_000 });
  * assert.equal((await store.tally(assertion)).up, 1);
  * await ingestor.stop();
  * store.close();
@@ -53,6 +54,7 @@ export class Ingestor {
   #halt: AbortController | null = null;
   #wake: (() => void) | null = null;
   #woken = false;
+  #waiters = new Waiters();
 
   /** An ingestor of `journal` into `store`; nothing runs until `start()` or `runOnce()`. */
   constructor(journal: Journal, store: KvStore, options: IngestorOptions = {}) {
@@ -118,6 +120,48 @@ export class Ingestor {
     return measureLag(this.#journal, this.#store, { stats: this.#stats });
   }
 
+  /**
+   * Resolves once the record at journal `offset` (an `AppendResult.offset`)
+   * is applied (or dead-lettered): at once if the committed cursor is already
+   * past it, else as soon as a commit of this ingestor's background loop, or
+   * of a `runOnce()` in progress, moves the cursor past it.
+   *
+   * @throws {IngestWaitError} Kind `"timeout"` after `options.timeoutMs`;
+   * `"stopped"` if neither the background loop nor a pass runs, or the loop
+   * stops first; `"failed"` if a pass fails first (the error is the cause).
+   * Rejects with `options.signal.reason` when it is aborted.
+   *
+   * @example Wait until an appended record is queryable
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "@stemedb/ingest/wal";
+   * import { serializeEpoch } from "@stemedb/ingest/records";
+   * import { KvStore } from "@stemedb/ingest/store";
+   * import { Ingestor } from "@stemedb/ingest/ingest";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(`${dir}/wal`);
+   * const store = await KvStore.open(`${dir}/kv.sqlite`);
+   * const ingestor = new Ingestor(journal, store);
+   * ingestor.start();
+   * const epoch = { id: "0a", name: "modern", description: "", startTime: 0 };
+   * const { offset } = await journal.append(serializeEpoch(epoch));
+   * await ingestor.waitFor(offset, { timeoutMs: 10_000 });
+   * assert.equal((await store.getEpoch("0a"))?.name, "modern");
+   * await ingestor.stop();
+   * store.close();
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  waitFor(offset: number, options: WaitForOptions = {}): Promise<void> {
+    return this.#waiters.wait(offset, options, async () => {
+      const { offset: cursor } = await retrying(() => this.#store.readCursor(this.#journal.id));
+      if (cursor !== null) this.#waiters.reached(cursor);
+      if (this.#loop === null && this.#running === null) this.#waiters.fail("stopped");
+    });
+  }
+
   #pass(options: RunOnceOptions, signal: AbortSignal | undefined): Promise<IngestReport> {
     if (this.#running !== null) {
       return this.#running.then(
@@ -132,8 +176,16 @@ export class Ingestor {
         }),
       );
     }
-    const run = this.#work(options, signal).finally(() => {
+    const run = this.#work(options, signal).then((report) => {
+      this.#waiters.reached(report.to);
+      return report;
+    }, (e) => {
+      this.#waiters.fail("failed", e);
+      throw e;
+    }).finally(() => {
       this.#running = null;
+      // Nobody moves the cursor between runOnce() calls: waits would hang.
+      if (this.#loop === null) this.#waiters.fail("stopped");
     });
     this.#running = run;
     return run;
@@ -147,6 +199,7 @@ export class Ingestor {
       signal,
       stats: this.#stats,
       consumer: this.#options.consumer ?? "ingestor",
+      onCommit: (cursor) => this.#waiters.reached(cursor),
     }, options);
     const { cleanup = false } = this.#options;
     if (report.commits > 0 && cleanup !== false && !this.#journal.readOnly) {
@@ -178,6 +231,7 @@ export class Ingestor {
     } finally {
       unsubscribe?.();
       await watcher?.close();
+      this.#waiters.fail("stopped");
     }
   }
 

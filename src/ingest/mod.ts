@@ -27,12 +27,10 @@
  *   confidence: 0.99,
  *   timestamp: 1_700_000_000_000,
  * });
- * await journal.append(payload);
+ * const { offset } = await journal.append(payload);
+ * await ingestor.waitFor(offset, { timeoutMs: 10_000 });
  *
  * const hash = await contentHash(payload);
- * while ((await store.getAssertion(hash)) === null) {
- *   await new Promise((resolve) => setTimeout(resolve, 10));
- * }
  * assert.equal((await store.getAssertion(hash))?.object, "France");
  * assert.equal((await store.listSubject("Paris")).items.length, 1);
  *
@@ -45,6 +43,8 @@
  * @module
  */
 export { Ingestor } from "./ingestor.ts";
+export { IngestWaitError, type IngestWaitErrorKind } from "./errors.ts";
+export type { WaitForOptions } from "./waiters.ts";
 export {
   CRON_NAME,
   type IngestorJournal,

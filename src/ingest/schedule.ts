@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { requireUnstable } from "../store/mod.ts";
 import { Ingestor } from "./ingestor.ts";
 import type { IngestorOptions, IngestReport } from "./options.ts";
 
@@ -73,6 +74,8 @@ export interface ScheduledIngest extends AsyncDisposable {
  * Errors of a tick go to `options.onError` (default `console.error`); the next
  * tick carries on.
  *
+ * @throws {UnstableApiError} If `Deno.cron` is not enabled (`--unstable-cron`).
+ *
  * @example Ingest every minute until closed
  * ```ts
  * import assert from "node:assert/strict";
@@ -98,6 +101,7 @@ export function scheduleIngest(
   schedule: string,
   options: ScheduleIngestOptions = {},
 ): ScheduledIngest {
+  requireUnstable("cron", "Cannot schedule ingest");
   const {
     name = CRON_NAME,
     maxRecords,

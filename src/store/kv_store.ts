@@ -24,6 +24,8 @@ import {
   MAX_TOTAL_KEY_BYTES,
 } from "./limits.ts";
 import { planRecord } from "./plan.ts";
+import { requireUnstable } from "./unstable.ts";
+import { findStored } from "./stored.ts";
 import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
 import type {
   CommitBatch,
@@ -165,10 +167,12 @@ export class KvStore {
    * `Deno.openKv` unchanged; an opened `Deno.Kv` is used as is and left open
    * by `close()`.
    *
+   * @throws {UnstableApiError} If Deno KV is not enabled (`--unstable-kv`).
    * @throws {TypeError} If no path, URL or `Deno.Kv` is given.
    * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`.
    */
   static async open(pathOrUrlOrKv: string | Deno.Kv, options?: KvStoreOptions): Promise<KvStore> {
+    requireUnstable("kv", "Cannot open store");
     const keys = new KeyLayout(options?.prefix ?? []);
     if (typeof pathOrUrlOrKv === "string") {
       if (pathOrUrlOrKv.length === 0) {
@@ -306,6 +310,34 @@ export class KvStore {
       if (lowest === null || consumer.offset < lowest) lowest = consumer.offset;
     }
     return lowest;
+  }
+
+  /**
+   * For each payload, whether its record is already stored (the key that
+   * holds it has exactly these bytes) or it repeats an earlier payload of
+   * the list: what an idempotent append skips. Records still in the journal,
+   * not yet ingested, are not seen.
+   *
+   * @example Skip what is already stored
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { KvStore } from "@stemedb/ingest/store";
+   * import { contentHash, fromHex, serializeEpoch } from "@stemedb/ingest/records";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const store = await KvStore.open(`${dir}/kv.sqlite`);
+   * const stored = serializeEpoch({ id: "0a", name: "a", description: "", startTime: 0 });
+   * const plan = store.recordMutations(stored, fromHex(await contentHash(stored)));
+   * if (!plan.ok) throw new Error(plan.reason);
+   * await store.commitBatch({ journalId: "j", expect: null, sets: plan.sets, deadLetters: [], cursor: 1 });
+   * const fresh = serializeEpoch({ id: "0b", name: "b", description: "", startTime: 0 });
+   * assert.deepEqual(await store.findStored([stored, fresh, fresh]), [true, false, true]);
+   * store.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  findStored(payloads: readonly Uint8Array[]): Promise<boolean[]> {
+    return findStored(this.#kv, this.#keys, payloads);
   }
 
   /**

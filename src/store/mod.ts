@@ -33,6 +33,7 @@ export {
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
 export { KeyLayout } from "./keys.ts";
+export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
   DEFAULT_PAGE_LIMIT,
