@@ -18,13 +18,14 @@ export function pageLimit(action: string, options: ListOptions | undefined): num
 }
 
 /**
- * Reads one page of entries under `prefix`: up to `limit` entries, and a
- * cursor only if another entry follows (found by reading one more).
+ * Reads one page of entries under `prefix` (a key prefix, or any list
+ * selector): up to `limit` entries, and a cursor only if another entry
+ * follows (found by reading one more).
  */
 export async function listPage<V>(
   kv: Deno.Kv,
   action: string,
-  prefix: Deno.KvKey,
+  prefix: Deno.KvKey | Deno.KvListSelector,
   options: ListOptions | undefined,
 ): Promise<Page<Deno.KvEntry<V>>> {
   const limit = pageLimit(action, options);
@@ -32,7 +33,10 @@ export async function listPage<V>(
   // One entry more than the page tells whether another page follows; Deno KV
   // reads at most MAX_LIST_BATCH entries per round trip.
   const batchSize = Math.min(limit + 1, MAX_LIST_BATCH);
-  const iter = kv.list<V>({ prefix }, { limit: limit + 1, cursor, batchSize });
+  const selector: Deno.KvListSelector = Array.isArray(prefix)
+    ? { prefix: prefix as Deno.KvKey }
+    : prefix as Deno.KvListSelector;
+  const iter = kv.list<V>(selector, { limit: limit + 1, cursor, batchSize });
   const items: Deno.KvEntry<V>[] = [];
   let next: string | null = null;
   let more = false;

@@ -33,6 +33,9 @@ export {
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
 export { KeyLayout } from "./keys.ts";
+export { type IndexedRecord, indexSets } from "./index_sets.ts";
+export { subjectPredicateDigest, voterDigest } from "./index_digest.ts";
+export type { SubjectEntry, SubjectListOptions, SubjectQueryOptions } from "./index_queries.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
   DEFAULT_PAGE_LIMIT,
