@@ -9,6 +9,7 @@ import { toHex } from "../records/mod.ts";
 import { readBody } from "./body.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { guardReferences } from "./reference_guard.ts";
 import { type ParsedLine, parseRecordLine, type RecordKind } from "../records/mod.ts";
 import type { Route } from "./router.ts";
 
@@ -62,6 +63,7 @@ async function handleWrite(
     throw new HttpError(400, "malformed_json", "Cannot parse request body: not valid UTF-8");
   }
   const parsed = ndjson ? parseBatch(text, type) : [parseOne(text, type, undefined)];
+  await guardReferences(context, { url, records: parsed, batch: ndjson });
   const results = parsed.length === 1
     ? [await context.journal.append(parsed[0].payload)]
     : await context.journal.appendBatch(parsed.map((p) => p.payload));

@@ -190,5 +190,8 @@ export async function listVoterVotes(
   }
   const prefix = keys.voterHistory(assertion, voterDigest(query.voter));
   const page = await listPage<unknown>(kv, action, prefix, options);
-  return await recordsAt(kv, page, { type: "vote", payloadKey: (hash) => keys.vote(assertion, hash) });
+  return await recordsAt(kv, page, {
+    type: "vote",
+    payloadKey: (hash) => keys.vote(assertion, hash),
+  });
 }

@@ -24,6 +24,7 @@ import {
   MAX_TOTAL_KEY_BYTES,
 } from "./limits.ts";
 import { planRecord } from "./plan.ts";
+import { ReferenceCheck, type ReferenceCheckOptions } from "./reference_check.ts";
 import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
 import {
   listEpochAssertions,
@@ -246,6 +247,14 @@ export class KvStore {
       bytes: MAX_COMMIT_BYTES - cost.bytes,
       keyBytes: MAX_TOTAL_KEY_BYTES - cost.keyBytes,
     };
+  }
+
+  /**
+   * A referential check of records about to be appended, against this
+   * store: see `ReferenceCheck`. One check per request or input.
+   */
+  referenceCheck(options?: ReferenceCheckOptions): ReferenceCheck {
+    return new ReferenceCheck({ kv: this.#kv, keys: this.#keys }, options);
   }
 
   /** Reads a journal's cursor and its versionstamp (strong consistency). */
