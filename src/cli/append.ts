@@ -21,6 +21,7 @@ import {
   UsageError,
 } from "./_output.ts";
 import { startProgress } from "./_progress.ts";
+import { openReferenceGate, REFERENCE_OPTIONS, type ReferenceGate } from "./_references.ts";
 import { parseRecordLine } from "../records/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 
@@ -50,15 +51,19 @@ interface Totals {
 export const appendCommand: Command = {
   name: "append",
   summary: "Append records from NDJSON (a file or stdin) to the journal",
-  usage: "append [file|-] [--skip-invalid [--rejects <file>]]",
+  usage: "append [file|-] [--skip-invalid [--rejects <file>]] [--allow-unknown]",
   description: [
     'Reads NDJSON from a file (or stdin when the file is omitted or "-"), one record per line:',
     '  {"type":"assertion","subject":"France","predicate":"capital","object":"Paris",...}',
     "Every line is validated before anything is appended: one bad line appends nothing and",
     'each bad line is reported as "line N: <reason>" (exit code 1). With --skip-invalid the',
     "valid lines are appended and the rejects are written to --rejects (NDJSON) or stderr.",
+    "A vote on an assertion, or a record naming an epoch, that is neither in the store nor",
+    "earlier in the input is a bad line unless --allow-unknown; so is an epoch id the store",
+    "holds with other content.",
   ].join("\n"),
   options: {
+    ...REFERENCE_OPTIONS,
     "skip-invalid": {
       type: "boolean",
       description: "Append the valid lines, reject the others (default: all or nothing)",
@@ -86,6 +91,7 @@ async function runAppend(input: CommandInput): Promise<number> {
   }
   const batchSize = intOption(input, "batch", 1000);
   const source = await openSource(input.positionals[0]);
+  using refs = await openReferenceGate(input);
   const started = performance.now();
   const totals: Totals = {
     records: 0,
@@ -101,7 +107,7 @@ async function runAppend(input: CommandInput): Promise<number> {
     const progress = startProgress("validate", source.size);
     try {
       for await (const line of readLines(source.open())) {
-        const reject = check(line.number, line.text);
+        const reject = await check(line.number, line.text, refs);
         if (reject) totals.rejects.push(reject);
         if (line.number % 1000 === 0) progress.update(line.bytesRead, line.number);
       }
@@ -118,7 +124,13 @@ async function runAppend(input: CommandInput): Promise<number> {
   // This process does nothing but append: a quick flush may block its event loop.
   const journal = await openJournal(input.config, { blockingSyncMs: 1 });
   try {
-    await appendLines(journal, source.open(), totals, batchSize, source.size);
+    // All or nothing checked every line's references in the first pass already.
+    const lineRefs = skipInvalid ? refs : null;
+    await appendLines(journal, source.open(), totals, {
+      batchSize,
+      size: source.size,
+      refs: lineRefs,
+    });
   } finally {
     await journal.close();
   }
@@ -134,10 +146,17 @@ async function runAppend(input: CommandInput): Promise<number> {
   return finish(input, totals, started, EXIT_OK);
 }
 
-function check(line: number, text: string): Reject | null {
+async function check(
+  line: number,
+  text: string,
+  refs: ReferenceGate | null,
+): Promise<Reject | null> {
   if (text.trim() === "") return null;
   const result = parseRecordLine(text);
-  if (result.ok) return null;
+  if (result.ok) {
+    const refused = refs === null ? null : await refs.refuse(result);
+    return refused === null ? null : { line, ...refused, text };
+  }
   return {
     line,
     reason: result.reason,
@@ -150,8 +169,7 @@ async function appendLines(
   journal: Journal,
   stream: ReadableStream<Uint8Array>,
   totals: Totals,
-  batchSize: number,
-  size: number,
+  { batchSize, size, refs }: { batchSize: number; size: number; refs: ReferenceGate | null },
 ): Promise<void> {
   const progress = startProgress("append", size);
   let batch: Uint8Array[] = [];
@@ -171,7 +189,12 @@ async function appendLines(
       if (line.text.trim() === "") continue;
       const result = parseRecordLine(line.text);
       if (!result.ok) {
-        totals.rejects.push(check(line.number, line.text)!);
+        totals.rejects.push((await check(line.number, line.text, null))!);
+        continue;
+      }
+      const refused = refs === null ? null : await refs.refuse(result);
+      if (refused !== null) {
+        totals.rejects.push({ line: line.number, ...refused, text: line.text });
         continue;
       }
       batch.push(result.payload);
