@@ -42,7 +42,14 @@ export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
 export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { WriteReceipt } from "./write_routes.ts";
 export type { StatusReport } from "../ingest/mod.ts";
-export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
+export type {
+  IngestorPort,
+  JournalPort,
+  PageOf,
+  PageOptions,
+  ReferenceCheckPort,
+  StorePort,
+} from "./ports.ts";
 
 /** The service and the app over it, as the `deno serve` entry runs them. */
 interface Served {
