@@ -71,6 +71,7 @@ export const readRoutes: Route<AppContext>[] = [
     return Response.json({ prefix, items: page.items, cursor: page.cursor });
   }),
   get("/subjects/:subject/assertions", async (context, _request, params, url) => {
+    textParam("subject", params.subject);
     const predicate = url.searchParams.get("predicate") ?? undefined;
     const options = { ...pageOptions(url), ...(predicate === undefined ? {} : { predicate }) };
     const page = await context.store.listSubject(params.subject, options);

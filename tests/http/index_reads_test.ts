@@ -53,6 +53,8 @@ Deno.test("GET /subjects/:subject/assertions?predicate= lists only that predicat
     const twinned = await call(`${server.url}/subjects/Paris/assertions?predicate=twinnedWith`);
     assert.equal(twinned.body.predicate, "twinnedWith");
     assert.deepEqual(twinned.body.items.map((a: { object: string }) => a.object), ["Rome"]);
+    const long = await call(`${server.url}/subjects/${"x".repeat(1_800)}/assertions?predicate=p`);
+    assert.equal(long.status, 400, "a subject longer than any stored one is a client mistake");
   } finally {
     await server.close();
   }
