@@ -23,6 +23,7 @@ import {
   UsageError,
 } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
+import { openReferenceGate, REFERENCE_OPTIONS, type ReferenceGate } from "./_references.ts";
 import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import type { Journal } from "../wal/mod.ts";
@@ -79,7 +80,7 @@ export const appendCommand: Command = {
   name: "append",
   summary: "Append records from NDJSON (a file or stdin) to the journal",
   usage:
-    "append [file|-] [--skip-invalid [--rejects <file>]] [--batch <n>] [--from-line <n>] [--dedupe]",
+    "append [file|-] [--skip-invalid [--rejects <file>]] [--batch <n>] [--from-line <n>] [--dedupe] [--allow-unknown]",
   description: [
     'Reads NDJSON from a file (or stdin when the file is omitted or "-"), one record per line:',
     '  {"type":"assertion","subject":"France","predicate":"capital","object":"Paris",...}',
@@ -91,8 +92,12 @@ export const appendCommand: Command = {
     "the --from-line that appends the rest without duplicates (exit code 1).",
     "With --dedupe, records already stored in Deno KV (--kv) or repeated within a batch are",
     "skipped and counted; records appended but not yet ingested are not seen.",
+    "A vote on an assertion, or a record naming an epoch, that is neither in the store nor",
+    "earlier in the input is a bad line unless --allow-unknown; so is an epoch id the store",
+    "holds with other content.",
   ].join("\n"),
   options: {
+    ...REFERENCE_OPTIONS,
     "skip-invalid": {
       type: "boolean",
       description: "Append the valid lines, reject the others (default: all or nothing)",
@@ -132,6 +137,7 @@ async function runAppend(input: CommandInput): Promise<number> {
   // One pass with --skip-invalid, so stdin can stream; all or nothing reads it twice.
   const source = await openSource(input.positionals[0], { once: skipInvalid });
   const progress = progressWanted(input.json);
+  using refs = await openReferenceGate(input);
   const started = performance.now();
   const totals: Totals = {
     records: 0,
@@ -156,7 +162,9 @@ async function runAppend(input: CommandInput): Promise<number> {
     });
     for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
       if (line.number < fromLine) continue;
-      const reject = "problem" in line ? problemReject(line) : check(line.number, line.text);
+      const reject = "problem" in line
+        ? problemReject(line)
+        : await check(line.number, line.text, refs);
       if (reject) totals.rejects.push(reject);
       phase.update(line.bytesRead);
     }
@@ -182,6 +190,8 @@ async function runAppend(input: CommandInput): Promise<number> {
         signal: stop.signal,
         progress,
         store,
+        // All or nothing checked every line's references in the first pass already.
+        refs: skipInvalid ? refs : null,
       });
     } catch (error) {
       failure = error;
@@ -211,10 +221,17 @@ async function runAppend(input: CommandInput): Promise<number> {
   return finish(input, totals, started, EXIT_OK);
 }
 
-function check(line: number, text: string): Reject | null {
+async function check(
+  line: number,
+  text: string,
+  refs: ReferenceGate | null,
+): Promise<Reject | null> {
   if (text.trim() === "") return null;
   const result = parseRecordLine(text);
-  if (result.ok) return null;
+  if (result.ok) {
+    const refused = refs === null ? null : await refs.refuse(result);
+    return refused === null ? null : { line, ...refused, text };
+  }
   return {
     line,
     reason: result.reason,
@@ -234,6 +251,8 @@ interface AppendOptions {
   progress: boolean;
   /** With `--dedupe`: the store whose records are skipped. */
   store: KvStore | null;
+  /** The referential check of each line, or null when a first pass made it. */
+  refs: ReferenceGate | null;
 }
 
 async function appendLines(
@@ -287,7 +306,12 @@ async function appendLines(
       if (line.text.trim() === "") continue;
       const result = parseRecordLine(line.text);
       if (!result.ok) {
-        totals.rejects.push(check(line.number, line.text)!);
+        totals.rejects.push((await check(line.number, line.text, null))!);
+        continue;
+      }
+      const refused = options.refs === null ? null : await options.refs.refuse(result);
+      if (refused !== null) {
+        totals.rejects.push({ line: line.number, ...refused, text: line.text });
         continue;
       }
       batch.push(result.payload);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { InvalidCursorError } from "../store/mod.ts";
+
 /** Stable machine-readable error codes of the HTTP API. */
 export type HttpErrorCode =
   | "malformed_json"
@@ -15,6 +17,9 @@ export type HttpErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "bad_request"
+  | "unknown_assertion"
+  | "unknown_epoch"
+  | "epoch_exists"
   | "internal";
 
 /** An error that maps onto one HTTP response. */
@@ -48,6 +53,8 @@ export class HttpError extends Error {
 export function errorResponse(error: unknown): Response {
   const e = error instanceof HttpError
     ? error
+    : error instanceof InvalidCursorError
+    ? new HttpError(400, "bad_request", error.message)
     : new HttpError(500, "internal", error instanceof Error ? error.message : String(error));
   return Response.json({ error: { code: e.code, message: e.message, ...e.details } }, {
     status: e.status,

@@ -54,7 +54,14 @@ export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export type { WriteReceipt } from "./write_routes.ts";
 export type { SkippedReceipt } from "./dedupe.ts";
 export type { ShardedStatusReport, StatusReport } from "../ingest/mod.ts";
-export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
+export type {
+  IngestorPort,
+  JournalPort,
+  PageOf,
+  PageOptions,
+  ReferenceCheckPort,
+  StorePort,
+} from "./ports.ts";
 
 /** Longest `close()` waits for in-flight requests before closing the journal under them. */
 const DRAIN_MS = 10_000;

@@ -7,6 +7,7 @@
  */
 
 import type { StatusJournal, StatusStore } from "../ingest/mod.ts";
+import type { KnowledgeRecord } from "../records/mod.ts";
 
 /**
  * What the app needs from the journal (a `Journal` opened as the writer):
@@ -45,8 +46,25 @@ export interface StorePort extends StatusStore {
   readonly closed?: boolean;
   /** An assertion by hash. */
   getAssertion(hash: string): Promise<object | null>;
-  /** A subject's assertions. */
-  listSubject(subject: string, options?: PageOptions): Promise<PageOf<object>>;
+  /** A subject's assertions, optionally only those of one predicate. */
+  listSubject(
+    subject: string,
+    options?: PageOptions & { predicate?: string },
+  ): Promise<PageOf<object>>;
+  /** The distinct subjects, optionally only those starting with a prefix. */
+  listSubjects(options?: PageOptions & { prefix?: string }): Promise<PageOf<object>>;
+  /** The assertions whose object references an assertion. */
+  listReferrers(hash: string, options?: PageOptions): Promise<PageOf<object>>;
+  /** The assertions that name an epoch. */
+  listEpochAssertions(id: string, options?: PageOptions): Promise<PageOf<object>>;
+  /** Every vote one voter cast on an assertion, oldest first. */
+  listVoterVotes(
+    assertionHash: string,
+    voter: string,
+    options?: PageOptions,
+  ): Promise<PageOf<object>>;
+  /** A referential check for the records of one write request. */
+  referenceCheck(options?: { allowUnknown?: boolean }): ReferenceCheckPort;
   /** The votes on an assertion. */
   listVotes(assertionHash: string, options?: PageOptions): Promise<PageOf<object>>;
   /** The tally of the votes on an assertion. */
@@ -59,6 +77,22 @@ export interface StorePort extends StatusStore {
   readCursor(journalId: string): Promise<{ offset: number | null }>;
   /** For each payload, whether it is already stored or repeats an earlier one; see `KvStore.findStored()`. */
   findStored(payloads: readonly Uint8Array[]): Promise<boolean[]>;
+}
+
+/** What the write routes need from a referential check (a `ReferenceCheck`). */
+export interface ReferenceCheckPort {
+  /** The problem with a record's references (and accept it as known when none), or null. */
+  check(
+    record: KnowledgeRecord,
+    payload: Uint8Array,
+  ): Promise<
+    | {
+      code: "unknown_assertion" | "unknown_epoch" | "epoch_exists";
+      field: string;
+      message: string;
+    }
+    | null
+  >;
 }
 
 /** What the app needs from an ingestor running in the same process. */

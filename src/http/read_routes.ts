@@ -1,11 +1,13 @@
 /**
- * GET routes: an assertion by hash, a subject's assertions, the votes on an
- * assertion with their tally, epochs, status and health.
+ * GET routes: an assertion by hash, the subjects, a subject's assertions
+ * (optionally of one predicate), the assertions referencing an assertion, the
+ * votes on an assertion with their tally, a voter's votes on an assertion,
+ * epochs and an epoch's assertions, status and health.
  *
  * @module
  */
 
-import { isEpochId, isHash, MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
+import { isEpochId, isHash, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
@@ -54,24 +56,67 @@ export const readRoutes: Route<AppContext>[] = [
     ]);
     return Response.json({ assertion: hash, votes: page.items, cursor: page.cursor, tally });
   }),
+  get("/assertions/:hash/referrers", async (context, _request, params, url) => {
+    const hash = hexParam(params, "hash", isHash, "64 hex characters");
+    const page = await context.store.listReferrers(hash, pageOptions(url));
+    return Response.json({ assertion: hash, items: page.items, cursor: page.cursor });
+  }),
+  get("/assertions/:hash/voters/:voter/votes", async (context, _request, params, url) => {
+    const hash = hexParam(params, "hash", isHash, "64 hex characters");
+    const page = await context.store.listVoterVotes(hash, params.voter, pageOptions(url));
+    return Response.json({
+      assertion: hash,
+      voter: params.voter,
+      items: page.items,
+      cursor: page.cursor,
+    });
+  }),
+  get("/subjects", async (context, _request, _params, url) => {
+    const prefix = url.searchParams.get("prefix") ?? "";
+    textParam("prefix", prefix);
+    const page = await context.store.listSubjects({ ...pageOptions(url), prefix });
+    return Response.json({ prefix, items: page.items, cursor: page.cursor });
+  }),
   get("/subjects/:subject/assertions", async (context, _request, params, url) => {
-    const page = await context.store.listSubject(params.subject, pageOptions(url));
-    return Response.json({ subject: params.subject, items: page.items, cursor: page.cursor });
+    textParam("subject", params.subject);
+    const predicate = url.searchParams.get("predicate") ?? undefined;
+    const options = { ...pageOptions(url), ...(predicate === undefined ? {} : { predicate }) };
+    const page = await context.store.listSubject(params.subject, options);
+    return Response.json({
+      subject: params.subject,
+      ...(predicate === undefined ? {} : { predicate }),
+      items: page.items,
+      cursor: page.cursor,
+    });
   }),
   get("/epochs", async (context, _request, _params, url) => {
     const page = await context.store.listEpochs(pageOptions(url));
     return Response.json({ items: page.items, cursor: page.cursor });
   }),
   get("/epochs/:id", async (context, _request, params) => {
-    const id = hexParam(
-      params,
-      "id",
-      isEpochId,
-      `an even number of hex characters, at most ${MAX_EPOCH_ID_BYTES * 2}`,
-    );
+    const id = hexParam(params, "id", isEpochId, EPOCH_ID_EXPECTED);
     return found(await context.store.getEpoch(id), `epoch "${id}"`);
   }),
+  get("/epochs/:id/assertions", async (context, _request, params, url) => {
+    const id = hexParam(params, "id", isEpochId, EPOCH_ID_EXPECTED);
+    const page = await context.store.listEpochAssertions(id, pageOptions(url));
+    return Response.json({ epoch: id, items: page.items, cursor: page.cursor });
+  }),
 ];
+
+const EPOCH_ID_EXPECTED = `an even number of hex characters, at most ${MAX_EPOCH_ID_BYTES * 2}`;
+
+/** A text query parameter that must fit where subjects fit: well-formed, at most `MAX_SUBJECT_BYTES`. */
+function textParam(name: string, value: string): void {
+  const bytes = new TextEncoder().encode(value).length;
+  if (bytes > MAX_SUBJECT_BYTES || !value.isWellFormed()) {
+    throw new HttpError(
+      400,
+      "bad_request",
+      `Cannot use ${name} of ${bytes} UTF-8 bytes: expected well-formed text of at most ${MAX_SUBJECT_BYTES} bytes`,
+    );
+  }
+}
 
 function found(value: unknown, what: string): Response {
   if (value === null || value === undefined) {

@@ -11,6 +11,7 @@ import { readBody } from "./body.ts";
 import { dedupeSkips, withSkipped } from "./dedupe.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { guardReferences } from "./reference_guard.ts";
 import { type ParsedLine, parseRecordLine, type RecordKind } from "../records/mod.ts";
 import type { Route } from "./router.ts";
 
@@ -73,6 +74,7 @@ async function handleWrite(
     throw new HttpError(400, "malformed_json", "Cannot parse request body: not valid UTF-8");
   }
   const parsed = ndjson ? parseBatch(text, type) : [parseOne(text, type, undefined)];
+  await guardReferences(context, { url, records: parsed, batch: ndjson });
   const skip = await dedupeSkips(context, url, parsed);
   const fresh = skip === null ? parsed : parsed.filter((_, i) => !skip[i]);
   const results = fresh.length === 0

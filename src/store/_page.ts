@@ -3,6 +3,32 @@
 import type { ListOptions, Page } from "./types.ts";
 import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH } from "./limits.ts";
 
+/**
+ * A list was given a cursor that is not one of its own: a caller's mistake
+ * (an HTTP 400), never a store failure.
+ *
+ * @example Tell a bad cursor from other failures
+ * ```ts
+ * import { InvalidCursorError, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const store = await KvStore.open(":memory:");
+ * await assert.rejects(() => store.listEpochs({ cursor: "%%" }), InvalidCursorError);
+ * store.close();
+ * ```
+ */
+export class InvalidCursorError extends TypeError {
+  /** The cursor as given. */
+  readonly cursor: string;
+
+  /** A refused `cursor`, for `action`. */
+  constructor(action: string, cursor: string, options?: ErrorOptions) {
+    super(`Cannot ${action}: invalid cursor "${cursor.slice(0, 80)}"`, options);
+    this.name = "InvalidCursorError";
+    this.cursor = cursor;
+  }
+}
+
 /** Checks and defaults list options. */
 export function pageLimit(action: string, options: ListOptions | undefined): number {
   const limit = options?.limit ?? DEFAULT_PAGE_LIMIT;
@@ -18,13 +44,14 @@ export function pageLimit(action: string, options: ListOptions | undefined): num
 }
 
 /**
- * Reads one page of entries under `prefix`: up to `limit` entries, and a
- * cursor only if another entry follows (found by reading one more).
+ * Reads one page of entries under `prefix` (a key prefix, or any list
+ * selector): up to `limit` entries, and a cursor only if another entry
+ * follows (found by reading one more).
  */
 export async function listPage<V>(
   kv: Deno.Kv,
   action: string,
-  prefix: Deno.KvKey,
+  prefix: Deno.KvKey | Deno.KvListSelector,
   options: ListOptions | undefined,
 ): Promise<Page<Deno.KvEntry<V>>> {
   const limit = pageLimit(action, options);
@@ -32,7 +59,10 @@ export async function listPage<V>(
   // One entry more than the page tells whether another page follows; Deno KV
   // reads at most MAX_LIST_BATCH entries per round trip.
   const batchSize = Math.min(limit + 1, MAX_LIST_BATCH);
-  const iter = kv.list<V>({ prefix }, { limit: limit + 1, cursor, batchSize });
+  const selector: Deno.KvListSelector = Array.isArray(prefix)
+    ? { prefix: prefix as Deno.KvKey }
+    : prefix as Deno.KvListSelector;
+  const iter = kv.list<V>(selector, { limit: limit + 1, cursor, batchSize });
   const items: Deno.KvEntry<V>[] = [];
   let next: string | null = null;
   let more = false;
@@ -48,7 +78,7 @@ export async function listPage<V>(
     }
   } catch (cause) {
     if (options?.cursor !== undefined) {
-      throw new TypeError(`Cannot ${action}: invalid cursor "${options.cursor}"`, { cause });
+      throw new InvalidCursorError(action, options.cursor, { cause });
     }
     throw cause;
   }

@@ -8,6 +8,11 @@
  * | `[...p, "S", subject, assertionHash]`      | assertionHash (string)  |
  * | `[...p, "V", assertionHash, voteHash]`     | vote payload bytes      |
  * | `[...p, "E", epochIdHex]`                  | epoch payload bytes     |
+ * | `[...p, "SL", subject]`                    | empty: subject list     |
+ * | `[...p, "SP", subjectPredicate, hash]`     | empty: by predicate     |
+ * | `[...p, "R", referencedHash, hash]`        | empty: referrers        |
+ * | `[...p, "EA", epochIdHex, hash]`           | empty: epoch assertions |
+ * | `[...p, "VH", hash, voterDigest, ts, vote]`| empty: voter history    |
  * | `[...p, "_ingest", "cursor", journalId]`   | `CursorValue`           |
  * | `[...p, "_ingest", "dead", journalId, off]`| `DeadLetterValue`       |
  * | `[...p, "_ingest", "consumer", jid, name]` | `ConsumerValue`         |
@@ -26,6 +31,16 @@ export const SUBJECT_PART = "S";
 export const VOTE_PART = "V";
 /** First key part of epoch payloads. */
 export const EPOCH_PART = "E";
+/** First key part of the subject list (one key per distinct subject). */
+export const SUBJECT_LIST_PART = "SL";
+/** First key part of the subject-and-predicate index. */
+export const SUBJECT_PREDICATE_PART = "SP";
+/** First key part of the reference index (assertions whose object is a reference). */
+export const REFERENCE_PART = "R";
+/** First key part of the epoch-to-assertions index. */
+export const EPOCH_ASSERTION_PART = "EA";
+/** First key part of the per-voter vote history. */
+export const VOTER_HISTORY_PART = "VH";
 /** First key part of the ingestor's own state. */
 export const INGEST_PART = "_ingest";
 
@@ -100,6 +115,73 @@ export class KeyLayout {
   /** `[...prefix, "E"]`: list prefix of all epochs. */
   epochs(): Deno.KvKey {
     return [...this.#prefix, EPOCH_PART];
+  }
+
+  /** `[...prefix, "SL", subject]`: one subject of the subject list. */
+  subjectListEntry(subject: string): Deno.KvKey {
+    return [...this.#prefix, SUBJECT_LIST_PART, subject];
+  }
+
+  /** `[...prefix, "SL"]`: list prefix of all subjects. */
+  subjectList(): Deno.KvKey {
+    return [...this.#prefix, SUBJECT_LIST_PART];
+  }
+
+  /**
+   * `[...prefix, "SP", subjectPredicate, hash]`: one entry of the index of
+   * assertions by subject and predicate (`subjectPredicate` is their digest).
+   */
+  subjectPredicateEntry(subjectPredicate: string, hash: string): Deno.KvKey {
+    return [...this.#prefix, SUBJECT_PREDICATE_PART, subjectPredicate, hash];
+  }
+
+  /** `[...prefix, "SP", subjectPredicate]`: list prefix of one subject's assertions of one predicate. */
+  subjectPredicate(subjectPredicate: string): Deno.KvKey {
+    return [...this.#prefix, SUBJECT_PREDICATE_PART, subjectPredicate];
+  }
+
+  /** `[...prefix, "R", referencedHash, hash]`: assertion `hash` has object `{ ref: referencedHash }`. */
+  referenceEntry(referencedHash: string, hash: string): Deno.KvKey {
+    return [...this.#prefix, REFERENCE_PART, referencedHash, hash];
+  }
+
+  /** `[...prefix, "R", referencedHash]`: list prefix of the assertions referencing one. */
+  references(referencedHash: string): Deno.KvKey {
+    return [...this.#prefix, REFERENCE_PART, referencedHash];
+  }
+
+  /** `[...prefix, "EA", epochId, hash]`: assertion `hash` names epoch `epochId`. */
+  epochAssertionEntry(epochId: string, hash: string): Deno.KvKey {
+    return [...this.#prefix, EPOCH_ASSERTION_PART, epochId, hash];
+  }
+
+  /** `[...prefix, "EA", epochId]`: list prefix of an epoch's assertions. */
+  epochAssertions(epochId: string): Deno.KvKey {
+    return [...this.#prefix, EPOCH_ASSERTION_PART, epochId];
+  }
+
+  /**
+   * `[...prefix, "VH", assertionHash, voterDigest, timestamp, voteHash]`: one
+   * vote in a voter's history on an assertion, in time order.
+   */
+  voterHistoryEntry(
+    assertionHash: string,
+    voterDigest: string,
+    vote: { timestamp: number; hash: string },
+  ): Deno.KvKey {
+    return [
+      ...this.#prefix,
+      VOTER_HISTORY_PART,
+      assertionHash,
+      voterDigest,
+      vote.timestamp,
+      vote.hash,
+    ];
+  }
+
+  /** `[...prefix, "VH", assertionHash, voterDigest]`: list prefix of one voter's votes on one assertion. */
+  voterHistory(assertionHash: string, voterDigest: string): Deno.KvKey {
+    return [...this.#prefix, VOTER_HISTORY_PART, assertionHash, voterDigest];
   }
 
   /** `[...prefix, "_ingest", "cursor", journalId]`: a journal's ingest cursor. */

@@ -26,7 +26,18 @@ import {
 import { planRecord } from "./plan.ts";
 import { requireUnstable } from "./unstable.ts";
 import { findStored } from "./stored.ts";
+import { ReferenceCheck, type ReferenceCheckOptions } from "./reference_check.ts";
 import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
+import {
+  listEpochAssertions,
+  listReferrers,
+  listSubjectPredicate,
+  listSubjects,
+  listVoterVotes,
+  type SubjectEntry,
+  type SubjectListOptions,
+  type SubjectQueryOptions,
+} from "./index_queries.ts";
 import type {
   CommitBatch,
   CommitResult,
@@ -247,6 +258,14 @@ export class KvStore {
     };
   }
 
+  /**
+   * A referential check of records about to be appended, against this
+   * store: see `ReferenceCheck`. One check per request or input.
+   */
+  referenceCheck(options?: ReferenceCheckOptions): ReferenceCheck {
+    return new ReferenceCheck({ kv: this.#kv, keys: this.#keys }, options);
+  }
+
   /** Reads a journal's cursor and its versionstamp (strong consistency). */
   readCursor(journalId: string): Promise<CursorState> {
     return readCursor(this.#kv, this.#keys, journalId);
@@ -350,12 +369,63 @@ export class KvStore {
   }
 
   /**
-   * A page of the assertions about `subject`, in hash order.
+   * A page of the assertions about `subject`, in hash order; with
+   * `options.predicate`, only those with exactly that predicate.
    *
    * @throws {RangeError} If `limit` is not in [1, 1000] or `subject` exceeds `MAX_SUBJECT_BYTES`.
    */
-  listSubject(subject: string, options?: ListOptions): Promise<Page<StoredAssertion>> {
-    return listSubject(this.#kv, this.#keys, subject, options);
+  listSubject(subject: string, options?: SubjectQueryOptions): Promise<Page<StoredAssertion>> {
+    if (options?.predicate === undefined) {
+      return listSubject(this.#kv, this.#keys, subject, options);
+    }
+    const query = { subject, predicate: options.predicate };
+    return listSubjectPredicate(this.#kv, this.#keys, query, options);
+  }
+
+  /**
+   * A page of the distinct subjects, in code point order; with
+   * `options.prefix`, only those that start with it.
+   *
+   * @throws {RangeError} If `limit` is not in [1, 1000] or the prefix exceeds `MAX_SUBJECT_BYTES`.
+   * @throws {TypeError} If the prefix holds a lone surrogate.
+   */
+  listSubjects(options?: SubjectListOptions): Promise<Page<SubjectEntry>> {
+    return listSubjects(this.#kv, this.#keys, options);
+  }
+
+  /**
+   * A page of the assertions whose object is `{ ref: hash }`, in hash order.
+   *
+   * @throws {TypeError} If `hash` is not 64 lowercase hex characters.
+   * @throws {RangeError} If `limit` is not in [1, 1000].
+   */
+  listReferrers(hash: string, options?: ListOptions): Promise<Page<StoredAssertion>> {
+    return listReferrers(this.#kv, this.#keys, hash, options);
+  }
+
+  /**
+   * A page of the assertions that name epoch `id`, in hash order.
+   *
+   * @throws {TypeError} If `id` is not 2–64 lowercase hex characters.
+   * @throws {RangeError} If `limit` is not in [1, 1000].
+   */
+  listEpochAssertions(id: string, options?: ListOptions): Promise<Page<StoredAssertion>> {
+    return listEpochAssertions(this.#kv, this.#keys, id, options);
+  }
+
+  /**
+   * A page of every vote `voter` cast on `assertionHash`, oldest first (by
+   * timestamp, then vote hash): the voter's history on it.
+   *
+   * @throws {TypeError} If `assertionHash` is not 64 lowercase hex characters or `voter` is empty.
+   * @throws {RangeError} If `limit` is not in [1, 1000].
+   */
+  listVoterVotes(
+    assertionHash: string,
+    voter: string,
+    options?: ListOptions,
+  ): Promise<Page<StoredVote>> {
+    return listVoterVotes(this.#kv, this.#keys, { assertion: assertionHash, voter }, options);
   }
 
   /**

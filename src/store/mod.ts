@@ -34,6 +34,16 @@ export {
 } from "./commit_builder.ts";
 export { KeyLayout } from "./keys.ts";
 export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
+export { InvalidCursorError } from "./_page.ts";
+export { type IndexedRecord, indexSets } from "./index_sets.ts";
+export {
+  ReferenceCheck,
+  type ReferenceCheckOptions,
+  type ReferenceProblem,
+  type ReferenceProblemCode,
+} from "./reference_check.ts";
+export { subjectPredicateDigest, voterDigest } from "./index_digest.ts";
+export type { SubjectEntry, SubjectListOptions, SubjectQueryOptions } from "./index_queries.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
   DEFAULT_PAGE_LIMIT,

@@ -12,19 +12,16 @@ import {
   RecordValidationError,
   toHex,
 } from "../records/mod.ts";
-import { keyBytes, setBytes, valueBytes } from "./key_size.ts";
+import { indexSets } from "./index_sets.ts";
+import { kvSet } from "./kv_set.ts";
 import type { KeyLayout } from "./keys.ts";
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./limits.ts";
-import type { KvSet, PoisonKind, RecordPlan } from "./types.ts";
+import type { PoisonKind, RecordPlan } from "./types.ts";
 
 /** BLAKE3-256 digest width. */
 const DIGEST_BYTES = 32;
 
-/** Builds a `KvSet`, measuring its key and value. */
-export function kvSet(key: Deno.KvKey, value: unknown): KvSet {
-  const k = keyBytes(key);
-  return { key, value, keyBytes: k, bytes: setBytes(k, valueBytes(value)) };
-}
+export { kvSet };
 
 function poison(kind: PoisonKind, detail: string): RecordPlan {
   return { ok: false, kind, reason: `${kind}: ${detail}` };
@@ -69,7 +66,7 @@ export function planRecord(keys: KeyLayout, payload: Uint8Array, digest: Uint8Ar
     throw e;
   }
   const hash = toHex(digest);
-  const sets = setsFor(keys, record, hash, payload);
+  const sets = [...setsFor(keys, record, hash, payload), ...indexSets(keys, { record, hash })];
   for (const set of sets) {
     if (set.keyBytes > MAX_KEY_BYTES) {
       return poison("too-large", `key is ${set.keyBytes} bytes, more than ${MAX_KEY_BYTES}`);

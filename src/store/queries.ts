@@ -5,19 +5,12 @@
  * @module
  */
 
-import {
-  type Assertion,
-  contentHash,
-  decodeRecord,
-  type Epoch,
-  isEpochId,
-  isHash,
-  type Vote,
-} from "../records/mod.ts";
+import { contentHash, isEpochId, isHash } from "../records/mod.ts";
 import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../records/limits.ts";
 import { listPage } from "./_page.ts";
+import { decodeAs, recordsAt } from "./_stored.ts";
 import type { KeyLayout } from "./keys.ts";
-import { MAX_GET_MANY, MAX_LIST_BATCH } from "./limits.ts";
+import { MAX_LIST_BATCH } from "./limits.ts";
 import type {
   ListOptions,
   Page,
@@ -51,21 +44,18 @@ export function checkEpochId(action: string, id: unknown): string {
   return id;
 }
 
-/** Record value type per record type name. */
-type ValueOf = { assertion: Assertion; vote: Vote; epoch: Epoch };
-
-function decodeAs<T extends keyof ValueOf>(
-  type: T,
-  payload: Uint8Array,
-  key: Deno.KvKey,
-): ValueOf[T] {
-  const record = decodeRecord(payload);
-  if (record.type !== type) {
-    throw new TypeError(
-      `Cannot read ${type} at ${JSON.stringify(key)}: the stored payload is a ${record.type}`,
+/** Throws TypeError or RangeError unless `subject` could be a stored subject. */
+export function checkSubject(action: string, subject: unknown): string {
+  if (typeof subject !== "string") {
+    throw new TypeError(`Cannot ${action}: expected a string, got ${typeof subject}`);
+  }
+  const size = new TextEncoder().encode(subject).length;
+  if (size > MAX_SUBJECT_BYTES) {
+    throw new RangeError(
+      `Cannot ${action}: it is ${size} UTF-8 bytes, more than ${MAX_SUBJECT_BYTES}`,
     );
   }
-  return record.value as ValueOf[T];
+  return subject;
 }
 
 /** The assertion with content hash `hash`, or null. */
@@ -87,30 +77,9 @@ export async function listSubject(
   subject: string,
   options?: ListOptions,
 ): Promise<Page<StoredAssertion>> {
-  if (typeof subject !== "string") {
-    throw new TypeError(`Cannot list subject: expected a string, got ${typeof subject}`);
-  }
-  const size = new TextEncoder().encode(subject).length;
-  if (size > MAX_SUBJECT_BYTES) {
-    throw new RangeError(
-      `Cannot list subject: it is ${size} UTF-8 bytes, more than ${MAX_SUBJECT_BYTES}`,
-    );
-  }
-  const page = await listPage<string>(kv, "list subject", keys.subject(subject), options);
-  const hashes = page.items.map((entry) => entry.value);
-  const items: StoredAssertion[] = [];
-  for (let i = 0; i < hashes.length; i += MAX_GET_MANY) {
-    const chunk = hashes.slice(i, i + MAX_GET_MANY);
-    const entries = await kv.getMany<Uint8Array[]>(chunk.map((hash) => keys.assertion(hash)));
-    entries.forEach((entry, j) => {
-      // The index and the payload are written in one commit, so a miss means
-      // the payload was removed by hand; skip it rather than fail the page.
-      if (entry.value !== null) {
-        items.push({ hash: chunk[j], ...decodeAs("assertion", entry.value, entry.key) });
-      }
-    });
-  }
-  return { items, cursor: page.cursor };
+  checkSubject("list subject", subject);
+  const page = await listPage<unknown>(kv, "list subject", keys.subject(subject), options);
+  return recordsAt(kv, page, { type: "assertion", payloadKey: (hash) => keys.assertion(hash) });
 }
 
 /** A page of the votes on `assertionHash`, in vote-hash order. */

@@ -24,8 +24,9 @@ import type { Assertion, Epoch, RecordType, Vote } from "../records/mod.ts";
  * const digest = fromHex(await contentHash(payload));
  * const plan = store.recordMutations(payload, digest);
  * const sets: KvSet[] = plan.ok ? plan.sets : [];
- * assert.equal(sets.length, 2);
- * assert.ok(sets.every((s) => s.bytes > 2 * s.keyBytes));
+ * // The payload under H, the subject entry under S, the SL and SP index entries.
+ * assert.deepEqual(sets.map((s) => s.key[0]), ["H", "S", "SL", "SP"]);
+ * assert.ok(sets.every((s) => s.bytes >= 2 * s.keyBytes));
  * store.close();
  * await Deno.remove(dir, { recursive: true });
  * ```

@@ -5,6 +5,7 @@ Deno.test("POST /votes and GET /assertions/:hash/votes answer the votes and thei
   const server = await startServer();
   try {
     const { body: { hash } } = await call(`${server.url}/assertions`, post(assertion()));
+    await server.ingest(); // a vote's assertion must be known: in the store
     const vote = (voter: string, value: number) => ({
       assertion: hash,
       voter,

@@ -103,16 +103,16 @@ export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env>
   };
 }
 
-/** Content keys (`H`, `S`, `V`, `E`) of a store, as `JSON key → value`. */
+/** Content keys (records and their indexes: all but `_ingest`) of a store, as `JSON key → value`. */
 export async function contentOf(kv: Deno.Kv): Promise<Map<string, unknown>> {
   return new Map([...(await entriesOf(kv))].map(([k, e]) => [k, e.value]));
 }
 
-/** Content entries (`H`, `S`, `V`, `E`) of a store, by `keyString`. */
+/** Content entries (all but `_ingest`) of a store, by `keyString`. */
 export async function entriesOf(kv: Deno.Kv): Promise<Map<string, Deno.KvEntry<unknown>>> {
   const out = new Map<string, Deno.KvEntry<unknown>>();
   for await (const e of kv.list({ prefix: [] })) {
-    if (["H", "S", "V", "E"].includes(e.key[0] as string)) out.set(keyString(e.key), e);
+    if (e.key[0] !== "_ingest") out.set(keyString(e.key), e);
   }
   return out;
 }

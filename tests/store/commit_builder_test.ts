@@ -65,8 +65,9 @@ Deno.test("CommitBuilder never packs more mutations than one commit takes", asyn
         break;
       }
     }
-    // Two sets a record (H and S), beside the cursor set: at most (1000 - 1) / 2 records.
-    assert.equal(refusedAt, Math.floor((MAX_MUTATIONS - 1) / 2));
+    // Four sets a record (H, S and the SL and SP indexes), beside the cursor set:
+    // at most (1000 - 1) / 4 records.
+    assert.equal(refusedAt, Math.floor((MAX_MUTATIONS - 1) / 4));
     assert.equal((await builder.commit(builder.take()!, { expect: null })).ok, true);
   });
 });

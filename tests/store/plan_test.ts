@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { MAX_PAYLOAD_BYTES, serializeAssertion } from "../../src/records/mod.ts";
-import { keyBytes, KvStore, valueBytes } from "../../src/store/mod.ts";
+import {
+  keyBytes,
+  KvStore,
+  subjectPredicateDigest,
+  valueBytes,
+  voterDigest,
+} from "../../src/store/mod.ts";
 import {
   assertion,
   assertionPayload,
@@ -21,7 +27,7 @@ async function withMemoryStore(fn: (store: KvStore) => Promise<void>, prefix?: D
   });
 }
 
-Deno.test("recordMutations() plans an assertion as its payload under H and a subject index entry", async () => {
+Deno.test("recordMutations() plans an assertion as its payload under H, its subject entry and its index entries", async () => {
   await withMemoryStore(async (store) => {
     const a = await assertionPayload({ subject: "mars" });
     const plan = store.recordMutations(a.payload, a.digest);
@@ -31,6 +37,8 @@ Deno.test("recordMutations() plans an assertion as its payload under H and a sub
     assert.deepEqual(plan.sets.map((s) => [s.key, s.value]), [
       [["t", "H", a.hash], a.payload],
       [["t", "S", "mars", a.hash], a.hash],
+      [["t", "SL", "mars"], new Uint8Array(0)],
+      [["t", "SP", subjectPredicateDigest("mars", "orbits"), a.hash], new Uint8Array(0)],
     ]);
     for (const set of plan.sets) {
       assert.equal(set.keyBytes, keyBytes(set.key));
@@ -39,13 +47,16 @@ Deno.test("recordMutations() plans an assertion as its payload under H and a sub
   }, ["t"]);
 });
 
-Deno.test("recordMutations() plans a vote under V, assertion hash then vote hash", async () => {
+Deno.test("recordMutations() plans a vote under V, assertion hash then vote hash, and its voter history entry", async () => {
   await withMemoryStore(async (store) => {
     const target = "ab".repeat(32);
     const v = await votePayload(target);
     const plan = store.recordMutations(v.payload, v.digest);
     assert.ok(plan.ok);
-    assert.deepEqual(plan.sets.map((s) => s.key), [["V", target, v.hash]]);
+    assert.deepEqual(plan.sets.map((s) => s.key), [
+      ["V", target, v.hash],
+      ["VH", target, voterDigest("ann"), 0, v.hash],
+    ]);
     assert.equal(plan.sets[0].value, v.payload);
   });
 });
