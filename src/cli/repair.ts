@@ -8,7 +8,7 @@
 
 import { repairJournal, type RepairOptions } from "../wal/mod.ts";
 import { type Command, type CommandInput, stringOption } from "./_command.ts";
-import { emit, EXIT_OK, UsageError } from "./_output.ts";
+import { emit, EXIT_OK, table, UsageError } from "./_output.ts";
 import { withScanProgress } from "./_segment_reads.ts";
 
 /** The repair modes, in the order help and errors name them. */
@@ -62,13 +62,10 @@ async function runRepair(input: CommandInput): Promise<number> {
     (fs) => repairJournal(walDir, { recovery, fs }),
   );
   emit(input.json, { dir: walDir, ...report }, () => {
-    const head = [
-      `journal   ${walDir}`,
-      `recovery  ${recovery}`,
-      `end       ${report.end}`,
-    ];
+    const head: [string, unknown][] = [["journal", walDir], ["recovery", recovery]];
     if (report.actions.length === 0) {
-      return [...head, "nothing to repair: every record verifies"].join("\n");
+      const summary = table([...head, ["end", report.end]]);
+      return `${summary}\nnothing to repair: every record verifies`;
     }
     const rows = [
       ["action", "file", "offset", "bytes", "reason"],
@@ -80,7 +77,11 @@ async function runRepair(input: CommandInput): Promise<number> {
         a.reason,
       ]),
     ];
-    return [...head, `repaired  ${report.actions.length} action(s)`, "", columns(rows)].join("\n");
+    const summary = table([...head, ["end", report.end], [
+      "repaired",
+      `${report.actions.length} action(s)`,
+    ]]);
+    return `${summary}\n\n${columns(rows)}`;
   });
   return EXIT_OK;
 }
