@@ -7,7 +7,7 @@
  */
 
 import { UnstableApiError } from "../store/mod.ts";
-import { JournalLockedError } from "../wal/mod.ts";
+import { CorruptJournalError, JournalLockedError } from "../wal/mod.ts";
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -52,7 +52,7 @@ export function emit(json: boolean, doc: unknown, human: () => string): void {
 export function reportError(command: string, error: unknown, json: boolean): number {
   const usage = error instanceof UsageError;
   const message = error instanceof Error ? error.message : String(error);
-  const hint = usage ? `Run "stemedb ${command} --help" for usage` : nextStep(error);
+  const hint = usage ? `Run "stemedb ${command} --help" for usage` : nextStep(error, command);
   printErr(`stemedb ${command}: ${message}`);
   // Some messages carry their own fix (for library users, who see only the message).
   if (hint !== undefined && !message.includes(hint)) printErr(hint);
@@ -63,15 +63,28 @@ export function reportError(command: string, error: unknown, json: boolean): num
   return usage ? EXIT_USAGE : EXIT_FAILURE;
 }
 
-/** What to do about a failure, read from its kind. */
-function nextStep(error: unknown): string | undefined {
+/** The way out of damage to the journal, for the hints of the commands that meet it. */
+export const REPAIR_STEP = 'stop the writer, then "stemedb repair --recovery ' +
+  'point-in-time|skip-corrupt" mends it (cut at the first damage, or fill it keeping every ' +
+  'other record\'s offset; "stemedb repair --help" says more)';
+
+/** What to do about a failure of `command`, read from the failure's kind. */
+function nextStep(error: unknown, command: string): string | undefined {
   if (error instanceof JournalLockedError) {
     const holder = error.holderPid === null ? "the process" : `process ${error.holderPid}`;
+    if (command === "repair") {
+      // repair rewrites segment files: there is no working alongside the writer
+      return `Another writer has this journal open: stop ${holder} (or wait for it to finish), ` +
+        'then run "stemedb repair" again. Readers (status, ingest, verify) work alongside it';
+    }
     return `Another writer has this journal open: stop ${holder} (or wait for it to finish), ` +
       'or, while "stemedb serve" runs, append over HTTP (POST /assertions, /votes, /epochs). ' +
       "Readers (status, ingest, verify) work alongside it";
   }
   if (error instanceof UnstableApiError) return error.hint;
+  if (error instanceof CorruptJournalError) {
+    return `The journal is damaged there: "stemedb verify" lists every problem; ${REPAIR_STEP}`;
+  }
   return undefined;
 }
 

@@ -1,12 +1,14 @@
 /**
- * How far a full verify has read: the bytes of a journal's segment files, and
- * a file layer that counts the bytes read from them. `verifyJournal` takes no
- * progress callback, but it reads through the file layer it is given.
+ * How far a full scan of the journal (verify, repair) has read: the bytes of
+ * its segment files, and a file layer that counts the bytes read from them.
+ * `verifyJournal` and `repairJournal` take no progress callback, but they read
+ * through the file layer they are given.
  *
  * @module
  */
 
 import { denoFileLayer, type FileHandle, type FileLayer } from "../wal/mod.ts";
+import { progressWanted, startPhase } from "./_progress.ts";
 
 /** Bytes of the segment files in `dir`: what a full verify reads. */
 export async function segmentBytes(dir: string): Promise<number | undefined> {
@@ -18,7 +20,7 @@ export async function segmentBytes(dir: string): Promise<number | undefined> {
       }
     }
   } catch {
-    return undefined; // verifyJournal reports a missing journal itself
+    return undefined; // verifyJournal and repairJournal report a missing journal themselves
   }
   return total;
 }
@@ -53,4 +55,37 @@ export function countingReads(onRead: (bytes: number) => void): FileLayer {
       return handle;
     },
   };
+}
+
+/** Options of {@linkcode withScanProgress}. */
+export interface ScanProgressOptions {
+  /** Name of the phase: `verify`. */
+  label: string;
+  /** The journal directory scanned. */
+  dir: string;
+  /** Whether the output is `--json` (which draws no progress). */
+  json: boolean;
+}
+
+/**
+ * Run `scan`, a full scan of the journal in `options.dir`, with a progress bar
+ * of the segment bytes it reads when progress is wanted: `scan` is given the
+ * counting file layer to read through, or `undefined` (the default layer).
+ */
+export async function withScanProgress<T>(
+  options: ScanProgressOptions,
+  scan: (fs: FileLayer | undefined) => Promise<T>,
+): Promise<T> {
+  if (!progressWanted(options.json)) return await scan(undefined);
+  const phase = startPhase({
+    label: options.label,
+    unit: "bytes",
+    total: await segmentBytes(options.dir),
+    enabled: true,
+  });
+  try {
+    return await scan(countingReads((n) => phase.update(n)));
+  } finally {
+    phase.finish();
+  }
 }

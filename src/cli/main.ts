@@ -24,6 +24,7 @@ import { appendCommand } from "./append.ts";
 import { demoCommand } from "./demo.ts";
 import { ingestCommand } from "./ingest.ts";
 import { queryCommand } from "./query.ts";
+import { repairCommand } from "./repair.ts";
 import { serveCommand, startCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
 import { verifyCommand } from "./verify.ts";
@@ -36,6 +37,7 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   queryCommand,
   verifyCommand,
+  repairCommand,
   serveCommand,
   demoCommand,
 ];

@@ -7,9 +7,16 @@
 
 import { verifyJournal } from "../wal/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
-import { emit, EXIT_FAILURE, EXIT_OK, formatBytes, printErr, table } from "./_output.ts";
-import { progressWanted, startPhase } from "./_progress.ts";
-import { countingReads, segmentBytes } from "./_segment_reads.ts";
+import {
+  emit,
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatBytes,
+  printErr,
+  REPAIR_STEP,
+  table,
+} from "./_output.ts";
+import { withScanProgress } from "./_segment_reads.ts";
 
 /** The `verify` command. */
 export const verifyCommand: Command = {
@@ -28,21 +35,10 @@ export const verifyCommand: Command = {
 
 async function runVerify(input: CommandInput): Promise<number> {
   const walDir = input.config.walDir;
-  const progress = progressWanted(input.json);
-  let report;
-  if (progress) {
-    const phase = startPhase({
-      label: "verify",
-      unit: "bytes",
-      total: await segmentBytes(walDir),
-      enabled: true,
-    });
-    try {
-      report = await verifyJournal(walDir, { fs: countingReads((n) => phase.update(n)) });
-    } finally {
-      phase.finish();
-    }
-  } else report = await verifyJournal(walDir);
+  const report = await withScanProgress(
+    { label: "verify", dir: walDir, json: input.json },
+    (fs) => verifyJournal(walDir, { fs }),
+  );
   const sound = report.problems.length === 0;
   emit(input.json, { sound, dir: input.config.walDir, ...report }, () => {
     const summary = table([
@@ -59,7 +55,8 @@ async function runVerify(input: CommandInput): Promise<number> {
     return [summary, ...problems].join("\n");
   });
   if (!sound) {
-    printErr(`Journal "${input.config.walDir}" is not sound: ${report.problems.length} problem(s)`);
+    const problems = `${report.problems.length} problem(s)`;
+    printErr(`Journal "${input.config.walDir}" is not sound: ${problems}; ${REPAIR_STEP}`);
   }
   return sound ? EXIT_OK : EXIT_FAILURE;
 }

@@ -43,6 +43,18 @@ Deno.test("Every exit code of the README's table is what the command line return
       stderr: /unexpected argument/,
     },
     { what: "option without value", args: ["status", "--data"], code: 2, stderr: /needs a value/ },
+    {
+      what: "missing required option",
+      args: ["repair", ...d],
+      code: 2,
+      stderr: /without option "--recovery"/,
+    },
+    {
+      what: "bad repair mode",
+      args: ["repair", "--recovery", "fix-it", ...d],
+      code: 2,
+      stderr: /--recovery/,
+    },
     { what: "bad number", args: ["append", "--batch", "many", ...d], stdin: "", code: 2 },
     { what: "bad port", args: ["serve", "--port", "70000", ...d], code: 2, stderr: /--port/ },
     { what: "bad --kv", args: ["status", "--kv", "ftp://x", ...d], code: 2, stderr: /--kv/ },
@@ -78,7 +90,8 @@ Deno.test("Every exit code of the README's table is what the command line return
     }
   }
   // The locked journal, the port in use and a run stopped part-way (exit code 1) are in
-  // errors_test.ts and append_resume_test.ts; an unsound log in verify_test.ts.
+  // errors_test.ts and append_resume_test.ts; an unsound log in verify_test.ts; a locked
+  // journal met by repair in repair_test.ts.
   const documented = await readmeExitCodes();
   assert.deepEqual(documented, [0, 1, 2]);
   assert.deepEqual([...new Set(cases.map((c) => c.code))].sort(), documented);

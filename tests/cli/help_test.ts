@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { ROOT, stemedb } from "./_cli.ts";
 
-const COMMANDS = ["append", "ingest", "status", "query", "verify", "serve", "start", "demo"];
+const COMMANDS = [
+  "append",
+  "ingest",
+  "status",
+  "query",
+  "verify",
+  "repair",
+  "serve",
+  "start",
+  "demo",
+];
 
 Deno.test("Every command answers --help with its usage and exit code 0", async () => {
   const runs = await Promise.all(COMMANDS.map((c) => stemedb([c, "--help"])));
