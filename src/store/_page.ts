@@ -2,6 +2,7 @@
 
 import type { ListOptions, Page } from "./types.ts";
 import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH } from "./limits.ts";
+import { InvalidCursorError } from "./errors.ts";
 
 /** Checks and defaults list options. */
 export function pageLimit(action: string, options: ListOptions | undefined): number {
@@ -48,7 +49,7 @@ export async function listPage<V>(
     }
   } catch (cause) {
     if (options?.cursor !== undefined) {
-      throw new TypeError(`Cannot ${action}: invalid cursor "${options.cursor}"`, { cause });
+      throw new InvalidCursorError(action, options.cursor, { cause });
     }
     throw cause;
   }

@@ -32,6 +32,7 @@ export {
   type CommitRecord,
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
+export { InvalidCursorError } from "./errors.ts";
 export { KeyLayout } from "./keys.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
