@@ -5,9 +5,9 @@
  * @module
  */
 
-import { accessEnv, ConfigError, hostnameEnv, portEnv } from "../config/env.ts";
+import { accessEnv, ConfigError, hostnameEnv, maxLagEnv, portEnv } from "../config/env.ts";
 import { openService } from "../config/service.ts";
-import { createApp, DEFAULT_MAX_BODY_BYTES } from "../http/mod.ts";
+import { accessNotice, createApp, DEFAULT_MAX_BODY_BYTES } from "../http/mod.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -39,9 +39,21 @@ const serveOptions: Command["options"] = {
     value: "bytes",
     description: `Request body limit (default ${DEFAULT_MAX_BODY_BYTES})`,
   },
+  "max-lag": {
+    type: "string",
+    value: "records",
+    description:
+      "Past this many records not yet ingested, writes answer 429 with Retry-After (env STEMEDB_MAX_LAG; default no limit)",
+  },
+  insecure: {
+    type: "boolean",
+    description:
+      "Listen on a non-loopback address without STEMEDB_TOKEN (reads open to the network; writes still loopback-only)",
+  },
 };
 
-const AUTH_NOTE = "When STEMEDB_TOKEN is set, writes need `Authorization: Bearer <token>`.";
+const AUTH_NOTE = "When STEMEDB_TOKEN is set, writes need `Authorization: Bearer <token>`;\n" +
+  "without it, writes are accepted only from loopback.";
 
 /** The `serve` command. */
 export const serveCommand: Command = {
@@ -75,6 +87,23 @@ export const startCommand: Command = {
   run: (input) => runServe(input, true),
 };
 
+/** Whether `hostname` names only this machine. */
+function isLoopbackHost(hostname: string): boolean {
+  return /^127\./.test(hostname) || hostname === "::1" || hostname === "[::1]" ||
+    hostname.toLowerCase() === "localhost";
+}
+
+/** `--max-lag`, else `STEMEDB_MAX_LAG`, else no limit. */
+function maxLagOf(input: CommandInput): number | undefined {
+  if (input.values["max-lag"] !== undefined) return intOption(input, "max-lag", 0);
+  try {
+    return maxLagEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 function portOf(input: CommandInput): number {
   if (input.values.port !== undefined) return intOption(input, "port", DEFAULT_PORT, 0);
   try {
@@ -94,9 +123,26 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
   const token = access.token;
   const protectReads = input.values["protect-reads"] === true || access.protectReads;
   const maxBodyBytes = intOption(input, "max-body", DEFAULT_MAX_BODY_BYTES);
+  const maxLagRecords = maxLagOf(input);
+  if (token === undefined && !isLoopbackHost(hostname) && input.values.insecure !== true) {
+    throw new UsageError(
+      `Cannot listen on "${hostname}" without STEMEDB_TOKEN: the service would be open to the ` +
+        "network; set STEMEDB_TOKEN, or pass --insecure to serve reads to the network " +
+        "(writes stay loopback-only)",
+    );
+  }
   const service = await openService(input.config);
-  const { journal, store, ingestor } = service;
-  const app = createApp({ journal, store, ingestor, token, protectReads, maxBodyBytes });
+  const { journal, store, ingestor, lag } = service;
+  const app = createApp({
+    journal,
+    store,
+    ingestor,
+    lag,
+    token,
+    protectReads,
+    maxBodyBytes,
+    maxLagRecords,
+  });
   const stop = onStopSignal();
   try {
     const listening = Promise.withResolvers<Deno.NetAddr>();
@@ -107,15 +153,21 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     const addr = await listening.promise;
     const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
     const url = `http://${host}:${addr.port}`;
-    emit(input.json, {
-      url,
-      hostname: addr.hostname,
-      port: addr.port,
-      journal: { dir: input.config.walDir, id: service.journal.id },
-      kv: input.config.kv,
-      ingestor: "running",
-      auth: token === undefined ? "off" : protectReads ? "reads and writes" : "writes",
-    }, () => banner(url, input, service.journal.id, token !== undefined, explain));
+    emit(
+      input.json,
+      {
+        url,
+        hostname: addr.hostname,
+        port: addr.port,
+        journal: { dir: input.config.walDir, id: service.journal.id },
+        kv: input.config.kv,
+        ingestor: "running",
+        auth: token === undefined ? "off" : protectReads ? "reads and writes" : "writes",
+        writes: token === undefined ? "loopback" : "token",
+        maxLag: maxLagRecords ?? null,
+      },
+      () => banner(url, input, service.journal.id, accessNotice({ token, protectReads }), explain),
+    );
     await server.finished;
   } finally {
     stop.dispose();
@@ -129,7 +181,7 @@ function banner(
   url: string,
   input: CommandInput,
   journalId: string,
-  auth: boolean,
+  auth: string,
   explain: boolean,
 ): string {
   const lines = [
@@ -137,7 +189,7 @@ function banner(
     `  journal   ${input.config.walDir} (id ${journalId})`,
     `  kv        ${input.config.kv}`,
     "  ingestor  running in this process: POSTed records become queryable within moments",
-    `  auth      ${auth ? "bearer token required for writes (STEMEDB_TOKEN)" : "off"}`,
+    `  ${auth}`,
   ];
   if (explain) {
     lines.push(

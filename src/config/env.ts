@@ -29,6 +29,8 @@ export const ENV = {
   platformPort: "PORT",
   /** Address the command line's `serve`/`start` listen on. */
   hostname: "STEMEDB_HOSTNAME",
+  /** Most records the ingestor may be behind before writes answer 429. */
+  maxLag: "STEMEDB_MAX_LAG",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -96,4 +98,22 @@ export function portEnv(env: Environment = Deno.env): number | undefined {
 /** The address `STEMEDB_HOSTNAME` names, `undefined` when unset. */
 export function hostnameEnv(env: Environment = Deno.env): string | undefined {
   return read(env, ENV.hostname);
+}
+
+/**
+ * The lag limit `STEMEDB_MAX_LAG` names (records), `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function maxLagEnv(env: Environment = Deno.env): number | undefined {
+  const text = read(env, ENV.maxLag);
+  if (text === undefined) return undefined;
+  const records = Number(text);
+  if (!Number.isSafeInteger(records) || records < 1) {
+    throw new ConfigError(
+      ENV.maxLag,
+      `Invalid ${ENV.maxLag} "${text}" in the environment: expected a number of records >= 1`,
+    );
+  }
+  return records;
 }

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { Ingestor } from "../ingest/mod.ts";
-import type { Journal } from "../wal/mod.ts";
+import { Ingestor, LagTracker } from "../ingest/mod.ts";
+import { type Journal, TimedFileLayer } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import { type DataConfig, openJournal, openStore } from "./data_dir.ts";
 
@@ -20,16 +20,27 @@ export interface Service {
   store: KvStore;
   /** The ingestor, started. */
   ingestor: Ingestor;
+  /** The journal's exact lag, tracked in memory (backpressure, `/status`, metrics). */
+  lag: LagTracker;
   /** Stop the ingestor, close the journal and the store. Idempotent. */
   close(): Promise<void>;
 }
 
 /** Open journal and store from `config` and start the ingestor over them. */
 export async function openService(config: DataConfig): Promise<Service> {
-  const journal = await openJournal(config);
+  // Timed segment syncs feed the fdatasync metric and each group commit's span.
+  const fs = new TimedFileLayer();
+  const journal = await openJournal(config, { fs });
   let store: KvStore;
+  let lag: LagTracker;
   try {
     store = await openStore(config);
+    try {
+      lag = await LagTracker.start(journal, store, { lastSyncMs: () => fs.lastSyncMs });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
   } catch (error) {
     await journal.close();
     throw error;
@@ -41,11 +52,13 @@ export async function openService(config: DataConfig): Promise<Service> {
     journal,
     store,
     ingestor,
+    lag,
     close() {
       closed ??= (async () => {
         try {
           await ingestor.stop();
         } finally {
+          await lag.close();
           store.close();
           await journal.close();
         }

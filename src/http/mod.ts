@@ -33,16 +33,33 @@
  */
 
 import { resolveConfig } from "../config/data_dir.ts";
-import { accessEnv } from "../config/env.ts";
+import { accessEnv, maxLagEnv } from "../config/env.ts";
 import { openService, type Service } from "../config/service.ts";
-import { type App, type AppOptions, createApp } from "./app.ts";
-import { errorResponse, HttpError, type HttpErrorCode } from "./errors.ts";
+import { accessNotice, type App, type AppOptions, type ConnectionInfo, createApp } from "./app.ts";
+import { errorResponse, HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from "./errors.ts";
 
-export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
-export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+export {
+  accessNotice,
+  type App,
+  type AppOptions,
+  type ConnectionInfo,
+  createApp,
+  HTTP_ERROR_STATUS,
+  HttpError,
+  type HttpErrorCode,
+};
+export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+export { DEFAULT_MAX_INFLIGHT_WRITES } from "./admission.ts";
 export type { WriteReceipt } from "./write_routes.ts";
 export type { StatusReport } from "../ingest/mod.ts";
-export type { IngestorPort, JournalPort, PageOf, PageOptions, StorePort } from "./ports.ts";
+export type {
+  IngestorPort,
+  JournalPort,
+  LagPort,
+  PageOf,
+  PageOptions,
+  StorePort,
+} from "./ports.ts";
 
 /** The service and the app over it, as the `deno serve` entry runs them. */
 interface Served {
@@ -53,11 +70,14 @@ interface Served {
 let served: Promise<Served> | null = null;
 
 function lazyService(): Promise<Served> {
-  served ??= openService(resolveConfig({})).then((service) => {
+  served ??= (async () => {
+    // Settings first: a bad variable must fail before the journal is locked.
+    const settings = { maxLagRecords: maxLagEnv(), ...accessEnv() };
+    const service = await openService(resolveConfig({}));
     closeOnSignal(service);
-    const { journal, store, ingestor } = service;
-    return { service, app: createApp({ journal, store, ingestor, ...accessEnv() }) };
-  }, (error) => {
+    const { journal, store, ingestor, lag } = service;
+    return { service, app: createApp({ journal, store, ingestor, lag, ...settings }) };
+  })().catch((error) => {
     served = null;
     throw error;
   });
@@ -89,18 +109,21 @@ function closeOnSignal(opened: Service): void {
  * ```
  */
 const handler: App = {
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: Request, info?: ConnectionInfo): Promise<Response> {
     let app: App;
     try {
       app = (await lazyService()).app;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return errorResponse(
-        new HttpError(503, "internal", `Cannot open the service: ${message}`),
+        new HttpError(503, "service_unavailable", `Cannot open the service: ${message}`),
       );
     }
-    return await app.fetch(request);
+    return await app.fetch(request, info);
   },
 };
+
+// Run as `deno serve src/http/mod.ts`: say at start who may write.
+if (import.meta.main) console.error(`stemedb: ${accessNotice(accessEnv())}`);
 
 export default handler;

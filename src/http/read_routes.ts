@@ -5,14 +5,17 @@
  * @module
  */
 
-import { isEpochId, isHash, MAX_EPOCH_ID_BYTES } from "../records/mod.ts";
+import { isEpochId, isHash, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../records/mod.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
 import { collectStatus } from "../ingest/mod.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../telemetry/mod.ts";
 import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH as MAX_PAGE_LIMIT } from "../store/mod.ts";
 
 type Handle = Route<AppContext>["handle"];
+
+const encoder = new TextEncoder();
 
 function get(pattern: string, handle: Handle): Route<AppContext> {
   return { method: "GET", pattern, write: false, handle };
@@ -31,10 +34,17 @@ export const readRoutes: Route<AppContext>[] = [
         ? "running"
         : "stopped",
     }))),
-  get(
-    "/status",
-    async (context) => Response.json(await collectStatus(context.journal, context.store)),
-  ),
+  get("/status", async (context) => {
+    // Counted by the tracker (exact at any size) once it has indexed what is durable.
+    await context.lag?.settled().catch(() => {});
+    return Response.json(
+      await collectStatus(context.journal, context.store, { counter: context.lag }),
+    );
+  }),
+  get("/metrics", () =>
+    Promise.resolve(
+      new Response(renderPrometheus(), { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE } }),
+    )),
   get("/assertions/:hash", async (context, _request, params) => {
     const hash = hexParam(params, "hash", isHash, "64 hex characters");
     return found(await context.store.getAssertion(hash), `assertion "${hash}"`);
@@ -48,6 +58,14 @@ export const readRoutes: Route<AppContext>[] = [
     return Response.json({ assertion: hash, votes: page.items, cursor: page.cursor, tally });
   }),
   get("/subjects/:subject/assertions", async (context, _request, params, url) => {
+    const size = encoder.encode(params.subject).length;
+    if (size > MAX_SUBJECT_BYTES) {
+      throw new HttpError(
+        400,
+        "bad_request",
+        `Cannot read subject: it is ${size} UTF-8 bytes, more than ${MAX_SUBJECT_BYTES}`,
+      );
+    }
     const page = await context.store.listSubject(params.subject, pageOptions(url));
     return Response.json({ subject: params.subject, items: page.items, cursor: page.cursor });
   }),
