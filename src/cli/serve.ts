@@ -7,7 +7,13 @@
 
 import { accessEnv, ConfigError, hostnameEnv, maxLagEnv, portEnv } from "../config/env.ts";
 import { openService } from "../config/service.ts";
-import { accessNotice, createApp, DEFAULT_MAX_BODY_BYTES } from "../http/mod.ts";
+import {
+  accessNotice,
+  createApp,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_INFLIGHT_WRITES,
+} from "../http/mod.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -38,6 +44,18 @@ const serveOptions: Command["options"] = {
     type: "string",
     value: "bytes",
     description: `Request body limit (default ${DEFAULT_MAX_BODY_BYTES})`,
+  },
+  "body-timeout": {
+    type: "string",
+    value: "ms",
+    description:
+      `Longest a request body may take to arrive, else 408 (default ${DEFAULT_BODY_TIMEOUT_MS})`,
+  },
+  "max-inflight-writes": {
+    type: "string",
+    value: "n",
+    description:
+      `Write requests in flight at once, more answer 429 (default ${DEFAULT_MAX_INFLIGHT_WRITES})`,
   },
   "max-lag": {
     type: "string",
@@ -124,6 +142,8 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
   const protectReads = input.values["protect-reads"] === true || access.protectReads;
   const maxBodyBytes = intOption(input, "max-body", DEFAULT_MAX_BODY_BYTES);
   const maxLagRecords = maxLagOf(input);
+  const bodyTimeoutMs = intOption(input, "body-timeout", DEFAULT_BODY_TIMEOUT_MS);
+  const maxInflightWrites = intOption(input, "max-inflight-writes", DEFAULT_MAX_INFLIGHT_WRITES);
   if (token === undefined && !isLoopbackHost(hostname) && input.values.insecure !== true) {
     throw new UsageError(
       `Cannot listen on "${hostname}" without STEMEDB_TOKEN: the service would be open to the ` +
@@ -142,6 +162,8 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     protectReads,
     maxBodyBytes,
     maxLagRecords,
+    bodyTimeoutMs,
+    maxInflightWrites,
   });
   const stop = onStopSignal();
   try {
