@@ -75,7 +75,9 @@ Deno.test("1,000 connections stalled in the request line and 1,000 in the body k
     for (let i = 0; i < 1000; i++) {
       bodies.push(await rawSend(url, postHead("/assertions", 512 * 1024) + part));
     }
-    const answers = await Promise.all(bodies.map((conn) => readUntilClosed(conn, 15_000, answered)));
+    const answers = await Promise.all(
+      bodies.map((conn) => readUntilClosed(conn, 15_000, answered)),
+    );
     const peak = await rssMiB(server.child.pid);
     conns.push(...bodies);
     const statuses = answers.map((a) => /^HTTP\/1\.1 (\d+)/.exec(a.text)?.[1] ?? "none");
