@@ -71,6 +71,8 @@ export interface LagPort {
   };
   /** Records between two offsets, where the index covers them. */
   count(from: number, to: number): number | undefined;
+  /** Hand over an append's results, so their records are indexed without a read. */
+  observe(results: readonly { offset: number; next: number }[]): void;
   /** Resolves once everything durable so far is indexed. */
   settled(): Promise<void>;
   /** The group commit that made the record ending at `next` durable. */

@@ -108,6 +108,7 @@ async function append(
     throw error;
   }
   telemetry.appendDuration.record(performance.now() - started, { route });
+  context.lag?.observe(results);
   const endTime = new Date();
   const group = context.lag?.group(results[results.length - 1].next) ?? Promise.resolve(undefined);
   // The group's figures arrive once the tracker has indexed it (moments later);

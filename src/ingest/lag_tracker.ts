@@ -7,12 +7,15 @@
  * counts with it.
  *
  * How it stays exact: on start it reads the committed cursor and indexes the
- * durable records past it (one read of that stretch of the journal); each
- * time the durable end moves (`Journal.onDurable()`) it reads the new records
- * (fresh in the page cache) and appends their ends; every `pollIntervalMs` it
- * re-reads the cursor (one KV read, whichever ingestor moved it) and drops the
- * ends at or below it. Memory is 8 bytes per record behind, which the
- * service's `--max-lag` bounds.
+ * durable records past it (one read of that stretch of the journal). After
+ * that, the appender hands it each append's results (`observe()`: the HTTP
+ * write routes do), which carry every record's end, so nothing is read again;
+ * each time the durable end moves (`Journal.onDurable()`) it indexes the new
+ * stretch from those results, and reads from the journal only what no
+ * observed append covers (records appended by someone else in the process).
+ * Every `pollIntervalMs` it re-reads the cursor (one KV read, whichever
+ * ingestor moved it) and drops the ends at or below it. Memory is 8 bytes per
+ * record behind, which the service's `--max-lag` bounds.
  *
  * @module
  */
@@ -141,6 +144,9 @@ export class LagTracker {
   /** Wall times of the groups past the cursor, for the age of the oldest record. */
   #ages: { end: number; wall: number }[] = [];
   #scan: Promise<void> | null = null;
+  #scheduled: ReturnType<typeof setTimeout> | undefined;
+  /** Observed appends not yet indexed, ascending: each one's first offset and record ends. */
+  #observed: { offset: number; ends: number[] }[] = [];
   #rate = 0;
   #rateSample: { at: number; records: number } | null = null;
   #appliedTotal = 0;
@@ -243,11 +249,26 @@ export class LagTracker {
     });
   }
 
+  /**
+   * Hand over the results of an append (in offset order, as they resolve):
+   * their record ends are indexed without reading the journal.
+   */
+  observe(results: readonly { offset: number; next: number }[]): void {
+    if (results.length === 0 || this.#closed) return;
+    const last = this.#observed[this.#observed.length - 1];
+    const offset = results[0].offset;
+    // Out of order (should not happen): drop it, the journal read covers the stretch.
+    if (last !== undefined && offset < last.ends[last.ends.length - 1]) return;
+    this.#observed.push({ offset, ends: results.map((r) => r.next) });
+  }
+
   /** Resolves once everything durable so far is indexed and the cursor re-read. */
   async settled(): Promise<void> {
     if (this.#failure !== null) throw this.#failure;
     await this.#readCursor();
-    while (this.#scan !== null) await this.#scan;
+    while (this.#scan !== null || this.#scheduled !== undefined) {
+      await (this.#scan ?? new Promise((resolve) => setTimeout(resolve, 1)));
+    }
     if (this.#failure !== null) throw this.#failure;
   }
 
@@ -256,6 +277,8 @@ export class LagTracker {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#scheduled);
+    this.#scheduled = undefined;
     this.#unsubscribe();
     for (const stop of this.#unobserve) stop();
     await this.#poll;
@@ -275,28 +298,56 @@ export class LagTracker {
     this.#kick();
   }
 
+  /**
+   * Index soon: after the current task, by when the appends a durable move
+   * resolved have been observed (they resolve right after it is published).
+   */
   #kick(): void {
-    if (this.#scan !== null || this.#closed) return;
-    this.#scan = this.#index().catch((error) => {
-      // A read failure leaves the count unknown: say so rather than report a wrong one.
-      this.#failure = error;
-    }).finally(() => {
-      this.#scan = null;
-      if (this.#scanned < this.#durable && this.#failure === null) this.#kick();
-    });
+    if (this.#scan !== null || this.#scheduled !== undefined || this.#closed) return;
+    this.#scheduled = setTimeout(() => {
+      this.#scheduled = undefined;
+      this.#scan = this.#index().catch((error) => {
+        // A read failure leaves the count unknown: say so rather than report a wrong one.
+        this.#failure = error;
+      }).finally(() => {
+        this.#scan = null;
+        if (this.#scanned < this.#durable && this.#failure === null) this.#kick();
+      });
+    }, 0);
   }
 
   /** Index the records between the end indexed and the durable end. */
   async #index(): Promise<void> {
     while (this.#scanned < this.#durable && !this.#closed) {
-      const end = this.#durable;
-      const from = Math.max(this.#scanned, this.#cursor);
-      if (from > this.#scanned) this.#skipTo(from);
-      for await (const record of this.#journal.readFrom(from, { end })) this.#push(record.next);
-      // The cursor may have jumped past `end` meanwhile (#skipTo): never move back.
-      this.#scanned = Math.max(this.#scanned, end);
+      const durable = this.#durable;
+      if (this.#cursor > this.#scanned) this.#skipTo(this.#cursor);
+      const observed = this.#observed;
+      while (
+        observed.length > 0 && observed[0].ends[observed[0].ends.length - 1] <= this.#scanned
+      ) {
+        observed.shift();
+      }
+      const next = observed[0];
+      if (next !== undefined && next.offset <= this.#scanned) {
+        // An observed append covers the stretch: its ends, no read.
+        let i = 0;
+        while (i < next.ends.length && next.ends[i] <= this.#scanned) i++;
+        for (; i < next.ends.length && next.ends[i] <= durable; i++) {
+          this.#push(next.ends[i]);
+          this.#scanned = next.ends[i];
+        }
+        if (i === next.ends.length) observed.shift();
+        else break; // the rest is not durable yet (durability "interval")
+      } else {
+        const from = this.#scanned;
+        const end = next === undefined ? durable : Math.min(next.offset, durable);
+        for await (const record of this.#journal.readFrom(from, { end })) this.#push(record.next);
+        // The cursor may have jumped past `end` meanwhile (#skipTo): never move back.
+        this.#scanned = Math.max(this.#scanned, end);
+      }
       this.#countGroups();
     }
+    this.#countGroups();
   }
 
   /** The cursor moved past the end indexed: nothing below it needs indexing. */
