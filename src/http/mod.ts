@@ -6,7 +6,9 @@
  * `STEMEDB_DATA` (default `./data`) and `STEMEDB_KV` (default
  * `<data>/kv.sqlite`, or a remote URL), starts the ingestor in the same
  * process, and requires `Authorization: Bearer $STEMEDB_TOKEN` on writes when
- * that variable is set (on reads too when `STEMEDB_PROTECT_READS=1`).
+ * that variable is set (on reads too when `STEMEDB_PROTECT_READS=1`); without
+ * it, writes are accepted only from loopback, as it says on stderr at start.
+ * `STEMEDB_MAX_LAG` turns on backpressure.
  *
  * {@linkcode createApp} builds the same handler over a journal and store you
  * opened yourself.

@@ -120,3 +120,21 @@ Deno.test("LagTracker measures the age of the oldest record behind", async () =>
     await tracker.close();
   }
 });
+
+Deno.test("LagTracker counts exactly across appends it was handed and appends it must read from the journal", async () => {
+  await using f = await fixture();
+  const tracker = await LagTracker.start(f.journal, f.store);
+  try {
+    tracker.observe(await f.journal.appendBatch(votes(5)));
+    await f.journal.appendBatch(votes(3, 5)); // not handed over: read back
+    const single = await f.journal.append(votes(1, 8)[0]);
+    tracker.observe([single]);
+    await Promise.all([f.journal.append(votes(1, 9)[0]), f.journal.append(votes(1, 10)[0])]);
+    tracker.observe(await f.journal.appendBatch(votes(4, 11)));
+    await tracker.settled();
+    assert.equal(tracker.lag.records, 15);
+    assert.equal(tracker.count(single.offset, single.next), 1);
+  } finally {
+    await tracker.close();
+  }
+});
