@@ -40,7 +40,8 @@ async function concurrent(journal: Journal, records: number, observe?: Observe):
 async function batches(journal: Journal, records: number, observe?: Observe): Promise<void> {
   for (let i = 0; i < records; i += 1000) {
     const payloads = Array.from({ length: 1000 }, (_, j) => pool[(i + j) % pool.length]);
-    observe?.(await journal.appendBatch(payloads));
+    const results = await journal.appendBatch(payloads);
+    observe?.(results);
   }
 }
 

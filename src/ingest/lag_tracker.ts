@@ -254,7 +254,7 @@ export class LagTracker {
    * their record ends are indexed without reading the journal.
    */
   observe(results: readonly { offset: number; next: number }[]): void {
-    if (results.length === 0 || this.#closed) return;
+    if (results.length === 0 || this.#closed || this.#failure !== null) return;
     const last = this.#observed[this.#observed.length - 1];
     const offset = results[0].offset;
     // Out of order (should not happen): drop it, the journal read covers the stretch.
@@ -283,6 +283,11 @@ export class LagTracker {
     for (const stop of this.#unobserve) stop();
     await this.#poll;
     while (this.#scan !== null) await this.#scan;
+    this.#resolveWaiters();
+  }
+
+  /** No group will be counted any more (closed or failed): nobody waits for one. */
+  #resolveWaiters(): void {
     for (const list of this.#waiters.values()) for (const resolve of list) resolve(undefined);
     this.#waiters.clear();
   }
@@ -309,6 +314,8 @@ export class LagTracker {
       this.#scan = this.#index().catch((error) => {
         // A read failure leaves the count unknown: say so rather than report a wrong one.
         this.#failure = error;
+        this.#observed = [];
+        this.#resolveWaiters();
       }).finally(() => {
         this.#scan = null;
         if (this.#scanned < this.#durable && this.#failure === null) this.#kick();
