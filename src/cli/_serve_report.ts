@@ -7,6 +7,7 @@
 
 import { describeRetention } from "../config/retention.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
+import { accessNotice } from "../http/mod.ts";
 import type { CommandInput } from "./_command.ts";
 
 /** Everything `serve` was asked for, flags over environment over defaults. */
@@ -29,6 +30,14 @@ export interface ServeSettings {
   retention: CleanupOptions;
   /** `--segment-bytes`, `STEMEDB_SEGMENT_BYTES`; `undefined` for the journal's default. */
   segmentBytes: number | undefined;
+  /** `--max-lag`, `STEMEDB_MAX_LAG`: records behind past which writes answer 429. */
+  maxLagRecords: number | undefined;
+  /** `--body-timeout`: longest a request body may take to arrive, in milliseconds. */
+  bodyTimeoutMs: number;
+  /** `--max-inflight-writes`: write requests answered at once, more get 429. */
+  maxInflightWrites: number;
+  /** `--insecure`: listen on a non-loopback address without a token. */
+  insecure: boolean;
 }
 
 /** The URL a listening address is reached at. */
@@ -71,11 +80,7 @@ export function banner(
       }`,
     );
   }
-  lines.push(
-    `  auth      ${
-      shown.token === undefined ? "off" : "bearer token required for writes (STEMEDB_TOKEN)"
-    }`,
-  );
+  lines.push(`  ${accessNotice({ token: shown.token, protectReads: shown.protectReads })}`);
   if (explain) {
     lines.push(
       "",

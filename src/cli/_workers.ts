@@ -39,6 +39,7 @@ export async function serveWorkers(
     [ENV.retention]: describeRetention(settings.retention).replace(/ bytes$/, ""),
     [ENV.maxBody]: String(settings.maxBodyBytes),
     [ENV.segmentBytes]: settings.segmentBytes === undefined ? "" : String(settings.segmentBytes),
+    [ENV.maxLag]: settings.maxLagRecords === undefined ? "" : String(settings.maxLagRecords),
   };
   const child = new Deno.Command(Deno.execPath(), {
     args: [

@@ -10,6 +10,7 @@ import {
   ConfigError,
   ENV,
   hostnameEnv,
+  maxLagEnv,
   portEnv,
   readOnlyEnv,
   retentionEnv,
@@ -18,7 +19,13 @@ import {
 import { describeRetention, parseRetention } from "../config/retention.ts";
 import { openReaderService, openService } from "../config/service.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
-import { type App, createApp, DEFAULT_MAX_BODY_BYTES } from "../http/mod.ts";
+import {
+  type App,
+  createApp,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_INFLIGHT_WRITES,
+} from "../http/mod.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -74,16 +81,40 @@ const serveOptions: Command["options"] = {
     description:
       "Serve reads from the KV alone: no journal, no file, writes answer 405 (env STEMEDB_READ_ONLY)",
   },
+  "body-timeout": {
+    type: "string",
+    value: "ms",
+    description:
+      `Longest a request body may take to arrive, else 408 (default ${DEFAULT_BODY_TIMEOUT_MS})`,
+  },
+  "max-inflight-writes": {
+    type: "string",
+    value: "n",
+    description:
+      `Write requests in flight at once, more answer 429 (default ${DEFAULT_MAX_INFLIGHT_WRITES})`,
+  },
+  "max-lag": {
+    type: "string",
+    value: "records",
+    description:
+      "Past this many records not yet ingested, writes answer 429 with Retry-After (env STEMEDB_MAX_LAG; default no limit)",
+  },
+  insecure: {
+    type: "boolean",
+    description:
+      "Listen on a non-loopback address without STEMEDB_TOKEN (reads open to the network; writes still loopback-only)",
+  },
 };
 
-const AUTH_NOTE = "When STEMEDB_TOKEN is set, writes need `Authorization: Bearer <token>`.";
+const AUTH_NOTE = "When STEMEDB_TOKEN is set, writes need `Authorization: Bearer <token>`;\n" +
+  "without it, writes are accepted only from loopback.";
 
 /** The `serve` command. */
 export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP API with the ingestor in the same process",
   usage:
-    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only]",
+    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
     "over the journal and Deno KV, with the ingestor applying new records in the background.",
@@ -104,7 +135,7 @@ export const startCommand: Command = {
   name: "start",
   summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
   usage:
-    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only]",
+    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
     "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
@@ -115,6 +146,23 @@ export const startCommand: Command = {
   positionals: [0, 0],
   run: (input) => runServe(input, true),
 };
+
+/** Whether `hostname` names only this machine. */
+function isLoopbackHost(hostname: string): boolean {
+  return /^127\./.test(hostname) || hostname === "::1" || hostname === "[::1]" ||
+    hostname.toLowerCase() === "localhost";
+}
+
+/** `--max-lag`, else `STEMEDB_MAX_LAG`, else no limit. */
+function maxLagOf(input: CommandInput): number | undefined {
+  if (input.values["max-lag"] !== undefined) return intOption(input, "max-lag", 0);
+  try {
+    return maxLagEnv();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 function portOf(input: CommandInput): number {
   if (input.values.port !== undefined) return intOption(input, "port", DEFAULT_PORT, 0);
@@ -154,6 +202,10 @@ function settingsOf(input: CommandInput): ServeSettings {
     segmentBytes: input.values["segment-bytes"] === undefined
       ? envSize(ENV.segmentBytes)
       : intOption(input, "segment-bytes", 0),
+    maxLagRecords: maxLagOf(input),
+    bodyTimeoutMs: intOption(input, "body-timeout", DEFAULT_BODY_TIMEOUT_MS),
+    maxInflightWrites: intOption(input, "max-inflight-writes", DEFAULT_MAX_INFLIGHT_WRITES),
+    insecure: input.values.insecure === true,
   };
 }
 
@@ -168,29 +220,44 @@ function envSize(name: typeof ENV.maxBody | typeof ENV.segmentBytes): number | u
 
 async function runServe(input: CommandInput, explain: boolean): Promise<number> {
   const settings = settingsOf(input);
+  const { token, protectReads, maxBodyBytes, maxLagRecords, bodyTimeoutMs, maxInflightWrites } =
+    settings;
+  // A reader takes no writes, so an edge reader may face the network without a token.
+  if (
+    token === undefined && !settings.readOnly && !isLoopbackHost(settings.hostname) &&
+    !settings.insecure
+  ) {
+    throw new UsageError(
+      `Cannot listen on "${settings.hostname}" without STEMEDB_TOKEN: the service would be open ` +
+        "to the network; set STEMEDB_TOKEN, or pass --insecure to serve reads to the network " +
+        "(writes stay loopback-only)",
+    );
+  }
   if (settings.workers > 1) return await serveWorkers(input, settings, explain);
-  const { token, protectReads, maxBodyBytes } = settings;
+  const limits = { maxBodyBytes, bodyTimeoutMs, maxInflightWrites };
   let app: App;
   let close: () => Promise<void>;
   let journal: { dir: string; id: string; shard: number } | null = null;
   if (settings.readOnly) {
     const reader = await openReaderService(input.config);
-    app = createApp({ store: reader.store, token, protectReads, maxBodyBytes });
+    app = createApp({ store: reader.store, token, protectReads, ...limits });
     close = reader.close;
   } else {
     const service = await openService(input.config, {
       retention: settings.retention,
       journal: settings.segmentBytes === undefined ? {} : { segmentBytes: settings.segmentBytes },
     });
-    const { store, ingestor, journals } = service;
+    const { store, ingestor, journals, lag } = service;
     app = createApp({
       journal: service.journal,
       journals,
       store,
       ingestor,
+      lag,
       token,
       protectReads,
-      maxBodyBytes,
+      maxLagRecords,
+      ...limits,
     });
     close = service.close;
     journal = { dir: service.journal.dir, id: service.journal.id, shard: service.shard };
@@ -230,6 +297,8 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
       ingestor: settings.readOnly ? "none" : "running",
       retention: settings.readOnly ? null : describeRetention(settings.retention),
       auth: authOf(settings),
+      writes: settings.readOnly ? "none" : token === undefined ? "loopback" : "token",
+      maxLag: maxLagRecords ?? null,
     }, () => banner(url, input, { ...settings, journal }, explain));
     // Deno.serve's signal stops accepting; `finished` waits for in-flight requests.
     await server.finished;

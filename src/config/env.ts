@@ -42,6 +42,8 @@ export const ENV = {
   segmentBytes: "STEMEDB_SEGMENT_BYTES",
   /** Schedule of `cron.ts`, in cron syntax (default every minute). */
   cron: "STEMEDB_CRON",
+  /** Most records the ingestor may be behind before writes answer 429. */
+  maxLag: "STEMEDB_MAX_LAG",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -160,4 +162,22 @@ export function sizeEnv(
 /** The schedule `STEMEDB_CRON` names, `undefined` when unset. */
 export function cronEnv(env: Environment = Deno.env): string | undefined {
   return read(env, ENV.cron);
+}
+
+/**
+ * The lag limit `STEMEDB_MAX_LAG` names (records), `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function maxLagEnv(env: Environment = Deno.env): number | undefined {
+  const text = read(env, ENV.maxLag);
+  if (text === undefined) return undefined;
+  const records = Number(text);
+  if (!Number.isSafeInteger(records) || records < 1) {
+    throw new ConfigError(
+      ENV.maxLag,
+      `Invalid ${ENV.maxLag} "${text}" in the environment: expected a number of records >= 1`,
+    );
+  }
+  return records;
 }

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { type CleanupOptions, Ingestor } from "../ingest/mod.ts";
-import { Journal, type JournalOptions } from "../wal/mod.ts";
+import { type CleanupOptions, Ingestor, LagTracker } from "../ingest/mod.ts";
+import { Journal, type JournalOptions, TimedFileLayer } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import { type DataConfig, openStore } from "./data_dir.ts";
 import { claimShard, listShards } from "./shards.ts";
@@ -50,6 +50,8 @@ export interface Service {
   store: KvStore;
   /** The ingestor of this shard, started. */
   ingestor: Ingestor;
+  /** The shard journal's exact lag, tracked in memory (backpressure, `/status`, metrics). */
+  lag: LagTracker;
   /** Whether `close()` has begun. */
   readonly closed: boolean;
   /**
@@ -74,10 +76,19 @@ export async function openService(
   config: DataConfig,
   options: ServiceOptions = {},
 ): Promise<Service> {
-  const { index, journal } = await claimShard(config, options.journal);
+  // Timed segment syncs feed the fdatasync metric and each group commit's span.
+  const fs = new TimedFileLayer();
+  const { index, journal } = await claimShard(config, { ...options.journal, fs });
   let store: KvStore;
+  let lag: LagTracker;
   try {
     store = await openStore(config);
+    try {
+      lag = await LagTracker.start(journal, store, { lastSyncMs: () => fs.lastSyncMs });
+    } catch (error) {
+      store.close();
+      throw error;
+    }
   } catch (error) {
     await journal.close();
     throw error;
@@ -121,6 +132,7 @@ export async function openService(
       return closed !== null;
     },
     journals,
+    lag,
     close() {
       closed ??= (async () => {
         try {
@@ -128,6 +140,7 @@ export async function openService(
           await Promise.all([ingestor.stop(), catchUp]);
           await finalPass(journal, store, cleanup);
         } finally {
+          await lag.close();
           store.close();
           for (const reader of readers.values()) await reader.close();
           await journal.close();

@@ -23,3 +23,17 @@ export async function bearerMatches(header: string | null, token: string): Promi
   const [a, b] = await Promise.all([sha256(given), sha256(token)]);
   return timingSafeEqual(a, b) && match !== null;
 }
+
+/**
+ * Whether a connection comes from this machine: a loopback IP (`127.0.0.0/8`,
+ * `::1`, or either mapped into IPv6) or a Unix socket. `undefined` (the
+ * caller did not pass the server's connection info) is not.
+ */
+export function isLoopback(addr: Deno.Addr | undefined): boolean {
+  if (addr === undefined) return false;
+  if (addr.transport === "unix" || addr.transport === "unixpacket") return true;
+  if (addr.transport !== "tcp" && addr.transport !== "udp") return false;
+  const host = addr.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return /^127\./.test(host) || host === "::1" || /^::ffff:127\./.test(host) ||
+    host === "0:0:0:0:0:0:0:1";
+}

@@ -1,6 +1,8 @@
 /**
  * Reads a request body while enforcing a byte limit on the bytes actually
- * received, so a missing or lying `Content-Length` cannot get past it.
+ * received, so a missing or lying `Content-Length` cannot get past it, and a
+ * deadline, so a client trickling its body cannot hold the request (and the
+ * memory of what it sent so far) open.
  *
  * @module
  */
@@ -11,28 +13,48 @@ import { HttpError } from "./errors.ts";
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Read the whole body of `request`, failing with 413 as soon as more than
- * `maxBytes` arrive (or `Content-Length` already announces more).
+ * Default time a request body may take to arrive: 10 s, which lets a client
+ * on a slow link (100 KiB/s) send the whole default limit.
  */
-export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/** Limits of {@linkcode readBody}. */
+export interface BodyLimits {
+  /** Most bytes accepted. */
+  maxBytes: number;
+  /** Longest the whole body may take to arrive, in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * Read the whole body of `request`, failing with 413 as soon as more than
+ * `maxBytes` arrive (or `Content-Length` already announces more) and with 408
+ * when it has not all arrived within `timeoutMs`.
+ */
+export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const { maxBytes, timeoutMs } = limits;
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   if (request.body === null) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = request.body.getReader();
+  const expired = Promise.withResolvers<never>();
+  const timer = setTimeout(() => expired.reject(tooSlow(timeoutMs, total)), timeoutMs);
   try {
     while (true) {
-      const { done, value } = await reader.read();
+      const { done, value } = await Promise.race([reader.read(), expired.promise]);
       if (done) break;
       total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(maxBytes);
-      }
+      if (total > maxBytes) throw tooLarge(maxBytes);
       chunks.push(value);
     }
+  } catch (error) {
+    // Stop the transfer: nothing more of this body will be read.
+    await reader.cancel().catch(() => {});
+    throw error;
   } finally {
+    clearTimeout(timer);
     reader.releaseLock();
   }
   const body = new Uint8Array(total);
@@ -49,5 +71,14 @@ function tooLarge(maxBytes: number): HttpError {
     413,
     "payload_too_large",
     `Cannot accept request body: larger than the limit of ${maxBytes} bytes`,
+  );
+}
+
+function tooSlow(timeoutMs: number, received: number): HttpError {
+  return new HttpError(
+    408,
+    "request_timeout",
+    `Cannot accept request body: not complete after ${timeoutMs} ms (${received} bytes arrived)`,
+    { headers: { Connection: "close" } },
   );
 }

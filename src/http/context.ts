@@ -5,7 +5,7 @@
  */
 
 import type { StatusJournal } from "../ingest/mod.ts";
-import type { IngestorPort, JournalPort, StorePort } from "./ports.ts";
+import type { IngestorPort, JournalPort, LagPort, StorePort } from "./ports.ts";
 
 /** Shared state of one HTTP app. */
 export interface AppContext {
@@ -17,8 +17,12 @@ export interface AppContext {
   store: StorePort;
   /** The ingestor running in this process, if any. */
   ingestor?: IngestorPort;
+  /** The exact lag of the journal, kept in memory, if tracked. */
+  lag?: LagPort;
   /** Request body limit in bytes. */
   maxBodyBytes: number;
+  /** Longest the body of a request may take to arrive, in ms. */
+  bodyTimeoutMs: number;
   /** Longest a write with `?wait=ingested` waits for the ingestor, in ms. */
   waitTimeoutMs: number;
 }

@@ -5,22 +5,41 @@
  * @module
  */
 
+import { JournalClosedError, JournalIOError, RecordSizeError } from "../wal/mod.ts";
 import { InvalidCursorError } from "../store/mod.ts";
 
+/**
+ * Every stable machine-readable error code of the HTTP API with the status it
+ * is answered with: the README's error table lists each one.
+ *
+ * @example Look up the status of a code
+ * ```ts
+ * import { HTTP_ERROR_STATUS } from "@stemedb/ingest/http";
+ *
+ * console.log(HTTP_ERROR_STATUS.too_many_requests); // 429
+ * ```
+ */
+export const HTTP_ERROR_STATUS = {
+  bad_request: 400,
+  malformed_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  epoch_exists: 409,
+  invalid_record: 422,
+  unknown_assertion: 422,
+  unknown_epoch: 422,
+  too_many_requests: 429,
+  internal: 500,
+  service_unavailable: 503,
+} as const;
+
 /** Stable machine-readable error codes of the HTTP API. */
-export type HttpErrorCode =
-  | "malformed_json"
-  | "invalid_record"
-  | "unauthorized"
-  | "not_found"
-  | "method_not_allowed"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "bad_request"
-  | "unknown_assertion"
-  | "unknown_epoch"
-  | "epoch_exists"
-  | "internal";
+export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
 
 /** An error that maps onto one HTTP response. */
 export class HttpError extends Error {
@@ -49,13 +68,27 @@ export class HttpError extends Error {
   }
 }
 
-/** Render any thrown value as a JSON error response; unknown errors become 500. */
+/**
+ * The HTTP error a thrown value means. Errors the lower layers raise by kind
+ * map onto their status: a bad cursor is the client's (400), a record the
+ * journal refuses by size is too large (413), a closed or failed journal
+ * makes the service unavailable until it is reopened (503). Anything else is
+ * a 500.
+ */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof InvalidCursorError) return new HttpError(400, "bad_request", message);
+  if (error instanceof RecordSizeError) return new HttpError(413, "payload_too_large", message);
+  if (error instanceof JournalClosedError || error instanceof JournalIOError) {
+    return new HttpError(503, "service_unavailable", message);
+  }
+  return new HttpError(500, "internal", message);
+}
+
+/** Render any thrown value as a JSON error response (see {@linkcode toHttpError}). */
 export function errorResponse(error: unknown): Response {
-  const e = error instanceof HttpError
-    ? error
-    : error instanceof InvalidCursorError
-    ? new HttpError(400, "bad_request", error.message)
-    : new HttpError(500, "internal", error instanceof Error ? error.message : String(error));
+  const e = toHttpError(error);
   return Response.json({ error: { code: e.code, message: e.message, ...e.details } }, {
     status: e.status,
     headers: e.headers,

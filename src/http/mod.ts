@@ -9,7 +9,9 @@
  * `<data>/kv.sqlite`, or a remote URL) shared by every shard, and starts the
  * shard's ingestor, which deletes segments every consumer has read (keeping
  * `STEMEDB_RETENTION`). Writes need `Authorization: Bearer $STEMEDB_TOKEN`
- * when that variable is set (reads too with `STEMEDB_PROTECT_READS=1`). With
+ * when that variable is set (reads too with `STEMEDB_PROTECT_READS=1`);
+ * without it, writes are accepted only from loopback, as it says on stderr at
+ * start. `STEMEDB_MAX_LAG` turns on backpressure. With
  * `STEMEDB_READ_ONLY=1` it opens no journal and no file: every read is served
  * from the KV, writes answer 405.
  *
@@ -44,19 +46,30 @@
  */
 
 import { resolveConfig } from "../config/data_dir.ts";
-import { accessEnv, ENV, readOnlyEnv, retentionEnv, sizeEnv } from "../config/env.ts";
+import { accessEnv, ENV, maxLagEnv, readOnlyEnv, retentionEnv, sizeEnv } from "../config/env.ts";
 import { openReaderService, openService } from "../config/service.ts";
-import { type App, type AppOptions, createApp } from "./app.ts";
-import { errorResponse, HttpError, type HttpErrorCode } from "./errors.ts";
+import { accessNotice, type App, type AppOptions, type ConnectionInfo, createApp } from "./app.ts";
+import { errorResponse, HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from "./errors.ts";
 
-export { type App, type AppOptions, createApp, HttpError, type HttpErrorCode };
-export { DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+export {
+  accessNotice,
+  type App,
+  type AppOptions,
+  type ConnectionInfo,
+  createApp,
+  HTTP_ERROR_STATUS,
+  HttpError,
+  type HttpErrorCode,
+};
+export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./body.ts";
+export { DEFAULT_MAX_INFLIGHT_WRITES } from "./admission.ts";
 export type { WriteReceipt } from "./write_routes.ts";
 export type { SkippedReceipt } from "./dedupe.ts";
 export type { ShardedStatusReport, StatusReport } from "../ingest/mod.ts";
 export type {
   IngestorPort,
   JournalPort,
+  LagPort,
   PageOf,
   PageOptions,
   ReferenceCheckPort,
@@ -79,9 +92,11 @@ let drained: (() => void) | null = null;
 
 /** Open the service (or the read-only reader) the environment describes. */
 async function openServed(): Promise<Served> {
+  // Settings first: a bad variable must fail before the journal is locked.
   const config = resolveConfig({});
   const access = accessEnv();
   const maxBodyBytes = sizeEnv(ENV.maxBody);
+  const maxLagRecords = maxLagEnv();
   if (readOnlyEnv()) {
     const reader = await openReaderService(config);
     return {
@@ -94,8 +109,17 @@ async function openServed(): Promise<Served> {
     retention: retentionEnv() ?? {},
     journal: segmentBytes === undefined ? {} : { segmentBytes },
   });
-  const { journal, store, ingestor, journals } = service;
-  const app = createApp({ journal, journals, store, ingestor, maxBodyBytes, ...access });
+  const { journal, store, ingestor, journals, lag } = service;
+  const app = createApp({
+    journal,
+    journals,
+    store,
+    ingestor,
+    lag,
+    maxBodyBytes,
+    maxLagRecords,
+    ...access,
+  });
   return { app, close: service.close };
 }
 
@@ -107,15 +131,17 @@ function lazyService(): Promise<Served> {
   return served;
 }
 
-async function answer(request: Request): Promise<Response> {
+async function answer(request: Request, info?: ConnectionInfo): Promise<Response> {
   let app: App;
   try {
     app = (await lazyService()).app;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return errorResponse(new HttpError(503, "internal", `Cannot open the service: ${message}`));
+    return errorResponse(
+      new HttpError(503, "service_unavailable", `Cannot open the service: ${message}`),
+    );
   }
-  return await app.fetch(request);
+  return await app.fetch(request, info);
 }
 
 /**
@@ -163,21 +189,24 @@ export interface ServedHandler extends App {
  * ```
  */
 const handler: ServedHandler = {
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: Request, info?: ConnectionInfo): Promise<Response> {
     if (closing !== null) {
       return errorResponse(
-        new HttpError(503, "internal", "Cannot answer: the service is stopping"),
+        new HttpError(503, "service_unavailable", "Cannot answer: the service is stopping"),
       );
     }
     inFlight++;
     try {
-      return await answer(request);
+      return await answer(request, info);
     } finally {
       if (--inFlight === 0) drained?.();
     }
   },
   close,
 };
+
+// Run as `deno serve src/http/mod.ts`: say at start who may write.
+if (import.meta.main) console.error(`stemedb: ${accessNotice(accessEnv())}`);
 
 export default handler;
 

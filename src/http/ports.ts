@@ -95,6 +95,32 @@ export interface ReferenceCheckPort {
   >;
 }
 
+/**
+ * What the app reads of the lag (a `LagTracker`): the current figures without
+ * I/O for backpressure and `/metrics`, an exact count for `/status`, and the
+ * group commit a write's records were made durable by, for its span.
+ */
+export interface LagPort {
+  /** The lag as last tracked. */
+  readonly lag: {
+    records: number;
+    bytes: number;
+    seconds: number;
+    exact: boolean;
+    applyRate: number;
+  };
+  /** Records between two offsets, where the index covers them. */
+  count(from: number, to: number): number | undefined;
+  /** Hand over an append's results, so their records are indexed without a read. */
+  observe(results: readonly { offset: number; next: number }[]): void;
+  /** Resolves once everything durable so far is indexed. */
+  settled(): Promise<void>;
+  /** The group commit that made the record ending at `next` durable. */
+  group(
+    next: number,
+  ): Promise<{ from: number; end: number; records: number; syncMs?: number } | undefined>;
+}
+
 /** What the app needs from an ingestor running in the same process. */
 export interface IngestorPort {
   /** Whether its background loop runs. */

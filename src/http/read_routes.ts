@@ -12,6 +12,7 @@ import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Route, RouteParams } from "./router.ts";
 import { collectShardStatus } from "../ingest/mod.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../telemetry/mod.ts";
 import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH as MAX_PAGE_LIMIT } from "../store/mod.ts";
 
 type Handle = Route<AppContext>["handle"];
@@ -42,8 +43,17 @@ export const readRoutes: Route<AppContext>[] = [
     if (journals.length === 0) {
       return Response.json({ readOnly: true, cursors: await context.store.cursors() });
     }
-    return Response.json(await collectShardStatus(journals, context.store));
+    // This shard's records behind are counted by the tracker (exact at any size) once it has
+    // indexed what is durable; the other shards' by reading.
+    await context.lag?.settled().catch(() => {});
+    return Response.json(
+      await collectShardStatus(journals, context.store, { counter: context.lag }),
+    );
   }),
+  get("/metrics", () =>
+    Promise.resolve(
+      new Response(renderPrometheus(), { headers: { "Content-Type": PROMETHEUS_CONTENT_TYPE } }),
+    )),
   get("/assertions/:hash", async (context, _request, params) => {
     const hash = hexParam(params, "hash", isHash, "64 hex characters");
     return found(await context.store.getAssertion(hash), `assertion "${hash}"`);

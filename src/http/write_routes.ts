@@ -14,6 +14,7 @@ import { HttpError } from "./errors.ts";
 import { guardReferences } from "./reference_guard.ts";
 import { type ParsedLine, parseRecordLine, type RecordKind } from "../records/mod.ts";
 import type { Route } from "./router.ts";
+import { endSpan, startChildSpan, telemetry } from "../telemetry/mod.ts";
 
 /** What a write answers for each record. */
 export interface WriteReceipt {
@@ -37,7 +38,7 @@ function writeRoute(pattern: string, type: RecordKind): Route<AppContext> {
     method: "POST",
     pattern,
     write: true,
-    handle: (context, request, _params, url) => handleWrite(context, request, url, type),
+    handle: (context, request, _params, url) => handleWrite(context, request, url, type, pattern),
   };
 }
 
@@ -46,6 +47,7 @@ async function handleWrite(
   request: Request,
   url: URL,
   type: RecordKind,
+  pattern: string,
 ): Promise<Response> {
   const journal = context.journal;
   if (journal === undefined) {
@@ -66,7 +68,10 @@ async function handleWrite(
       `Cannot accept content type "${mediaType}": use application/json or application/x-ndjson`,
     );
   }
-  const bytes = await readBody(request, context.maxBodyBytes);
+  const bytes = await readBody(request, {
+    maxBytes: context.maxBodyBytes,
+    timeoutMs: context.bodyTimeoutMs,
+  });
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -77,11 +82,7 @@ async function handleWrite(
   await guardReferences(context, { url, records: parsed, batch: ndjson });
   const skip = await dedupeSkips(context, url, parsed);
   const fresh = skip === null ? parsed : parsed.filter((_, i) => !skip[i]);
-  const results = fresh.length === 0
-    ? []
-    : fresh.length === 1
-    ? [await journal.append(fresh[0].payload)]
-    : await journal.appendBatch(fresh.map((p) => p.payload));
+  const results = fresh.length === 0 ? [] : await append(context, journal, fresh, pattern);
   const appended: WriteReceipt[] = results.map((r) => ({
     hash: toHex(r.digest),
     offset: r.offset,
@@ -98,6 +99,55 @@ async function handleWrite(
   const status = results.length === 0 ? 200 : 201;
   return Response.json(ndjson ? receipts : receipts[0], { status, headers });
 }
+
+/**
+ * Append the records in one group commit, inside a `wal.group_commit` span
+ * (this request's records and bytes; the group's records, bytes and
+ * fdatasync time once the lag tracker has counted it), timing the wait in
+ * `stemedb.append.duration`.
+ */
+async function append(
+  context: AppContext,
+  journal: NonNullable<AppContext["journal"]>,
+  parsed: ParsedLine[],
+  route: string,
+): Promise<AppendResult[]> {
+  let bytes = 0;
+  for (const p of parsed) bytes += p.payload.byteLength;
+  const span = startChildSpan("wal.group_commit", {
+    "stemedb.records": parsed.length,
+    "stemedb.bytes": bytes,
+  });
+  const started = performance.now();
+  let results: AppendResult[];
+  try {
+    results = parsed.length === 1
+      ? [await journal.append(parsed[0].payload)]
+      : await journal.appendBatch(parsed.map((p) => p.payload));
+  } catch (error) {
+    endSpan(span, { error });
+    throw error;
+  }
+  telemetry.appendDuration.record(performance.now() - started, { route });
+  context.lag?.observe(results);
+  const endTime = new Date();
+  const group = context.lag?.group(results[results.length - 1].next) ?? Promise.resolve(undefined);
+  // The group's figures arrive once the tracker has indexed it (moments later);
+  // the response does not wait for them.
+  group.then((g) =>
+    endSpan(span, {
+      endTime: endTime.getTime(),
+      attributes: g === undefined ? {} : {
+        "stemedb.group.records": g.records,
+        "stemedb.group.bytes": g.end - g.from,
+        ...(g.syncMs === undefined ? {} : { "stemedb.group.fdatasync_ms": g.syncMs }),
+      },
+    })
+  );
+  return results;
+}
+
+type AppendResult = { offset: number; next: number; digest: Uint8Array };
 
 function parseBatch(text: string, type: RecordKind): ParsedLine[] {
   const parsed: ParsedLine[] = [];

@@ -7,6 +7,7 @@
  */
 import type { CommitBuilder, PlannedCommit } from "../store/mod.ts";
 import { retrying } from "./retry.ts";
+import { commitObserved } from "./telemetry.ts";
 
 /** A committed cursor: where the next record starts and the cursor key's versionstamp. */
 export interface Cursor {
@@ -57,7 +58,10 @@ export class CommitPipeline {
     if (!(await this.settle())) return false;
     if (planned === null) return true;
     const options = { expect: this.#cursor.versionstamp, lagBytes: this.#lagBytes(planned.end) };
-    const result = retrying(() => this.#builder.commit(planned, options)).then(
+    const result = commitObserved(
+      planned,
+      () => retrying(() => this.#builder.commit(planned, options), undefined, "commit"),
+    ).then(
       (r): Settled => r.ok ? { ok: true, versionstamp: r.versionstamp! } : { ok: false },
       (error): Settled => ({ error }),
     );

@@ -43,6 +43,18 @@ export interface LagOptions {
    * stopping at this many (`recordsCapped` says so). Beats `stats`.
    */
   countLimit?: number;
+  /**
+   * An index of record ends (a `LagTracker`) that counts the records between
+   * two offsets exactly without reading the journal, when it covers them.
+   * Beats `countLimit`, which it falls back to.
+   */
+  counter?: RecordCounter;
+}
+
+/** Counts records between two offsets from an index, `undefined` where it has none. */
+export interface RecordCounter {
+  /** Records starting at or after `from` and ending at or before `to`. */
+  count(from: number, to: number): number | undefined;
 }
 
 /** The durable end of `journal`, refreshed first for a reader. */
@@ -65,7 +77,8 @@ export async function measureLag(
 /**
  * The lag of `journal` given its cursor entry (absent before the first
  * commit: the cursor is then the oldest segment's base) and durable end.
- * Records behind are counted (`countLimit`), estimated (`stats`; counting
+ * Records behind are counted from an index (`counter`), counted by reading
+ * (`countLimit`), estimated (`stats`; counting
  * exactly means reading every header between cursor and durable end), or
  * left `undefined`. The last commit time is the cursor's own (any
  * ingestor's), falling back to `stats`.
@@ -82,9 +95,10 @@ export async function lagOf(
   const { stats, countLimit } = options;
   const cursor = entry?.offset ?? journal.firstOffset;
   const bytes = Math.max(0, durableOffset - cursor);
-  let records: number | undefined;
+  let records = options.counter?.count(cursor, durableOffset);
   let recordsCapped: boolean | undefined;
-  if (countLimit !== undefined) {
+  if (records !== undefined) recordsCapped = false;
+  else if (countLimit !== undefined) {
     records = 0;
     const from = Math.max(cursor, journal.firstOffset);
     if (from < durableOffset) {

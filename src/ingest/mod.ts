@@ -66,7 +66,15 @@ export {
   type StatusReport,
   type StatusStore,
 } from "./status.ts";
-export type { LagJournal, LagStore } from "./lag.ts";
+export type { LagJournal, LagStore, RecordCounter } from "./lag.ts";
+export {
+  type GroupCommit,
+  LagTracker,
+  type LagTrackerOptions,
+  type TrackedJournal,
+  type TrackedLag,
+  type TrackedStore,
+} from "./lag_tracker.ts";
 export type {
   CleanupOptions,
   IngestorOptions,

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { telemetry } from "../telemetry/mod.ts";
+
 /** Longest a call is retried before its error is passed on, in milliseconds. */
 export const RETRY_LIMIT_MS = 30_000;
 
@@ -18,8 +20,15 @@ export function isTransient(error: unknown): boolean {
   return error instanceof Error && /database is (locked|busy)/i.test(error.message);
 }
 
-/** Call `fn`, retrying transient failures with a short jittered backoff. */
-export async function retrying<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Call `fn`, retrying transient failures with a short jittered backoff; each
+ * retry counts in `stemedb.ingest.retries` under `call`.
+ */
+export async function retrying<T>(
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+  call = "read",
+): Promise<T> {
   const start = performance.now();
   for (let attempt = 0;; attempt++) {
     try {
@@ -28,6 +37,7 @@ export async function retrying<T>(fn: () => Promise<T>, signal?: AbortSignal): P
       if (!isTransient(e) || performance.now() - start > RETRY_LIMIT_MS || signal?.aborted) {
         throw e;
       }
+      telemetry.retries.add(1, { call });
       const ms = Math.min(50, 1 + attempt * 2) * (0.5 + Math.random());
       await new Promise((resolve) => setTimeout(resolve, ms));
     }

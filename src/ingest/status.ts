@@ -6,7 +6,7 @@
  * @module
  */
 
-import { durableEnd, type LagJournal, lagOf, type LagStore } from "./lag.ts";
+import { durableEnd, type LagJournal, lagOf, type LagStore, type RecordCounter } from "./lag.ts";
 
 /**
  * Most records counted when measuring lag in records.
@@ -117,7 +117,7 @@ export interface StatusReport {
     cursor: number | null;
     /** Durable bytes not yet ingested. */
     lagBytes: number;
-    /** Durable records not yet ingested (at most {@linkcode LAG_COUNT_LIMIT}). */
+    /** Durable records not yet ingested (without a `counter`, at most {@linkcode LAG_COUNT_LIMIT}). */
     lagRecords: number;
     /** Whether `lagRecords` stopped counting at the limit. */
     lagRecordsCapped: boolean;
@@ -152,6 +152,13 @@ export interface CollectStatusOptions {
    * @default {5}
    */
   deadLetterLimit?: number;
+  /**
+   * An index that counts records behind exactly (the service's
+   * `LagTracker`); without one, or where it does not reach, records are
+   * counted by reading, up to {@linkcode LAG_COUNT_LIMIT}.
+   * @default undefined
+   */
+  counter?: RecordCounter;
 }
 
 /**
@@ -192,6 +199,7 @@ export async function collectStatus(
   const own = cursors.find((c) => c.journalId === journal.id);
   const lag = await lagOf(journal, { entry: own, durableOffset }, {
     countLimit: LAG_COUNT_LIMIT,
+    counter: options.counter,
   });
   const latest = [...letters].sort((a, b) => b.offset - a.offset)
     .slice(0, options.deadLetterLimit ?? DEFAULT_DEAD_LETTER_LIMIT)
@@ -281,7 +289,11 @@ export async function collectShardStatus(
   options: CollectStatusOptions = {},
 ): Promise<ShardedStatusReport> {
   if (journals.length === 0) throw new TypeError("Cannot collect status: no journal given");
-  const reports = await Promise.all(journals.map((j) => collectStatus(j, store, options)));
+  // A counter indexes one journal's offsets: the first, the caller's own shard.
+  const { counter: _, ...others } = options;
+  const reports = await Promise.all(
+    journals.map((j, i) => collectStatus(j, store, i === 0 ? options : others)),
+  );
   const shards = reports.map(({ cursors: _, ...shard }) => shard);
   return { ...reports[0], shards };
 }

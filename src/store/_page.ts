@@ -2,32 +2,7 @@
 
 import type { ListOptions, Page } from "./types.ts";
 import { DEFAULT_PAGE_LIMIT, MAX_LIST_BATCH } from "./limits.ts";
-
-/**
- * A list was given a cursor that is not one of its own: a caller's mistake
- * (an HTTP 400), never a store failure.
- *
- * @example Tell a bad cursor from other failures
- * ```ts
- * import { InvalidCursorError, KvStore } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const store = await KvStore.open(":memory:");
- * await assert.rejects(() => store.listEpochs({ cursor: "%%" }), InvalidCursorError);
- * store.close();
- * ```
- */
-export class InvalidCursorError extends TypeError {
-  /** The cursor as given. */
-  readonly cursor: string;
-
-  /** A refused `cursor`, for `action`. */
-  constructor(action: string, cursor: string, options?: ErrorOptions) {
-    super(`Cannot ${action}: invalid cursor "${cursor.slice(0, 80)}"`, options);
-    this.name = "InvalidCursorError";
-    this.cursor = cursor;
-  }
-}
+import { InvalidCursorError } from "./errors.ts";
 
 /** Checks and defaults list options. */
 export function pageLimit(action: string, options: ListOptions | undefined): number {

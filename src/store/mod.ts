@@ -32,9 +32,9 @@ export {
   type CommitRecord,
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
+export { InvalidCursorError } from "./errors.ts";
 export { KeyLayout } from "./keys.ts";
 export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
-export { InvalidCursorError } from "./_page.ts";
 export { type IndexedRecord, indexSets } from "./index_sets.ts";
 export {
   ReferenceCheck,

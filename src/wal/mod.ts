@@ -45,6 +45,7 @@ export {
 export { parseSegmentName, segmentName } from "./segment_name.ts";
 export { JournalWatcher } from "./journal_watcher.ts";
 export { denoFileLayer, type FileHandle, type FileLayer } from "./file_layer.ts";
+export { TimedFileLayer } from "./timed_file_layer.ts";
 export {
   type CorruptionReason,
   CorruptJournalError,

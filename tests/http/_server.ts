@@ -3,27 +3,35 @@
 import { type AppOptions, createApp } from "../../src/http/mod.ts";
 import { Journal } from "../../src/wal/mod.ts";
 import { KvStore } from "../../src/store/mod.ts";
-import { Ingestor } from "../../src/ingest/mod.ts";
+import { Ingestor, LagTracker } from "../../src/ingest/mod.ts";
 
 export interface TestServer {
   url: string;
   journal: Journal;
   store: KvStore;
   ingestor: Ingestor;
+  /** The lag tracker, with `trackLag`. */
+  lag?: LagTracker;
   /** Apply everything durable to the store. */
   ingest(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startServer(
-  options: Omit<AppOptions, "journal" | "store" | "ingestor"> & { background?: boolean } = {},
+  options: Omit<AppOptions, "journal" | "store" | "ingestor" | "lag"> & {
+    background?: boolean;
+    trackLag?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb_http_" });
   const journal = await Journal.open(`${dir}/wal`);
   const store = await KvStore.open(`${dir}/kv.sqlite`);
   const ingestor = new Ingestor(journal, store, { pollIntervalMs: 20 });
   if (options.background) ingestor.start();
-  const app = createApp({ journal, store, ingestor, ...options });
+  const lag = options.trackLag
+    ? await LagTracker.start(journal, store, { pollIntervalMs: 10 })
+    : undefined;
+  const app = createApp({ journal, store, ingestor, lag, ...options });
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: (addr) => listening.resolve(addr) },
@@ -35,12 +43,14 @@ export async function startServer(
     journal,
     store,
     ingestor,
+    lag,
     async ingest() {
       while (!(await ingestor.runOnce()).caughtUp);
     },
     async close() {
       await server.shutdown();
       await ingestor.stop();
+      await lag?.close();
       store.close();
       await journal.close();
       await Deno.remove(dir, { recursive: true });
