@@ -7,7 +7,6 @@
 
 import { describeRetention } from "../config/retention.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
-import { accessNotice } from "../http/mod.ts";
 import type { CommandInput } from "./_command.ts";
 
 /** Everything `serve` was asked for, flags over environment over defaults. */
@@ -59,7 +58,11 @@ export function authOf(settings: ServeSettings): string {
 export function banner(
   url: string,
   input: CommandInput,
-  shown: ServeSettings & { journal: { dir: string; id: string; shard: number } | null },
+  shown: ServeSettings & {
+    journal: { dir: string; id: string; shard: number } | null;
+    /** Who may write, as the HTTP layer's `accessNotice()` says it. */
+    access: string;
+  },
   explain: boolean,
 ): string {
   const lines = [`stemedb listening on ${url}`];
@@ -80,7 +83,7 @@ export function banner(
       }`,
     );
   }
-  lines.push(`  ${accessNotice({ token: shown.token, protectReads: shown.protectReads })}`);
+  lines.push(`  ${shown.access}`);
   if (explain) {
     lines.push(
       "",

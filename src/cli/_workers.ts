@@ -22,7 +22,7 @@ const CONFIG = new URL("../../deno.json", import.meta.url);
 /** Run `deno serve --parallel` with `settings.workers` workers until it exits; resolves to its exit code. */
 export async function serveWorkers(
   input: CommandInput,
-  settings: ServeSettings,
+  settings: ServeSettings & { access: string },
   explain: boolean,
 ): Promise<number> {
   const permissions = ["--allow-read", "--allow-env", "--allow-net"];

@@ -20,6 +20,7 @@ import { describeRetention, parseRetention } from "../config/retention.ts";
 import { openReaderService, openService } from "../config/service.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
 import {
+  accessNotice,
   type App,
   createApp,
   DEFAULT_BODY_TIMEOUT_MS,
@@ -233,7 +234,8 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
         "(writes stay loopback-only)",
     );
   }
-  if (settings.workers > 1) return await serveWorkers(input, settings, explain);
+  const access = accessNotice({ token, protectReads });
+  if (settings.workers > 1) return await serveWorkers(input, { ...settings, access }, explain);
   const limits = { maxBodyBytes, bodyTimeoutMs, maxInflightWrites };
   let app: App;
   let close: () => Promise<void>;
@@ -299,7 +301,7 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
       auth: authOf(settings),
       writes: settings.readOnly ? "none" : token === undefined ? "loopback" : "token",
       maxLag: maxLagRecords ?? null,
-    }, () => banner(url, input, { ...settings, journal }, explain));
+    }, () => banner(url, input, { ...settings, journal, access }, explain));
     // Deno.serve's signal stops accepting; `finished` waits for in-flight requests.
     await server.finished;
   } finally {

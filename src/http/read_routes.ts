@@ -119,12 +119,15 @@ const EPOCH_ID_EXPECTED = `an even number of hex characters, at most ${MAX_EPOCH
 /** A text query parameter that must fit where subjects fit: well-formed, at most `MAX_SUBJECT_BYTES`. */
 function textParam(name: string, value: string): void {
   const bytes = new TextEncoder().encode(value).length;
-  if (bytes > MAX_SUBJECT_BYTES || !value.isWellFormed()) {
+  if (bytes > MAX_SUBJECT_BYTES) {
     throw new HttpError(
       400,
       "bad_request",
-      `Cannot use ${name} of ${bytes} UTF-8 bytes: expected well-formed text of at most ${MAX_SUBJECT_BYTES} bytes`,
+      `Cannot use ${name}: it is ${bytes} UTF-8 bytes, more than ${MAX_SUBJECT_BYTES}`,
     );
+  }
+  if (!value.isWellFormed()) {
+    throw new HttpError(400, "bad_request", `Cannot use ${name}: it is not well-formed text`);
   }
 }
 
