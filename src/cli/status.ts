@@ -60,6 +60,10 @@ async function runStatus(input: CommandInput): Promise<number> {
               ingest.lastCommitAt === null ? "never" : new Date(ingest.lastCommitAt).toISOString(),
             ],
             ["dead letters", deadLetters.count],
+            ...(ingest.stalled === null ? [] : [[
+              "stalled",
+              `at offset ${ingest.stalled.offset}: ${ingest.stalled.reason} in "${ingest.stalled.file}"`,
+            ] as [string, string]]),
           ]),
           "",
           "Segments:",

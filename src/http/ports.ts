@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { StatusJournal, StatusStore } from "../ingest/mod.ts";
+import type { IngestStall, StatusJournal, StatusStore } from "../ingest/mod.ts";
 
 /**
  * What the app needs from the journal (a `Journal` opened as the writer):
@@ -59,4 +59,6 @@ export interface StorePort extends StatusStore {
 export interface IngestorPort {
   /** Whether its background loop runs. */
   readonly running: boolean;
+  /** Where it stopped at damage in the journal, `null` (or absent) if it has not. */
+  readonly stalled?: IngestStall | null;
 }

@@ -20,20 +20,31 @@ function get(pattern: string, handle: Handle): Route<AppContext> {
 
 /** The read routes. */
 export const readRoutes: Route<AppContext>[] = [
-  get("/health", (context) =>
-    Promise.resolve(Response.json({
-      ok: true,
+  get("/health", (context) => {
+    // A stalled ingestor serves reads but no longer applies the journal: not healthy.
+    const stalled = context.ingestor?.stalled ?? null;
+    return Promise.resolve(Response.json({
+      ok: stalled === null,
       journal: context.journal.id,
       durableOffset: context.journal.durableOffset,
       ingestor: context.ingestor === undefined
         ? "none"
+        : stalled !== null
+        ? "stalled"
         : context.ingestor.running
         ? "running"
         : "stopped",
-    }))),
+      ...(stalled === null ? {} : { stalled }),
+    }, { status: stalled === null ? 200 : 503 }));
+  }),
   get(
     "/status",
-    async (context) => Response.json(await collectStatus(context.journal, context.store)),
+    async (context) =>
+      Response.json(
+        await collectStatus(context.journal, context.store, {
+          stalled: context.ingestor?.stalled ?? null,
+        }),
+      ),
   ),
   get("/assertions/:hash", async (context, _request, params) => {
     const hash = hexParam(params, "hash", isHash, "64 hex characters");

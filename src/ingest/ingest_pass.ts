@@ -126,6 +126,8 @@ async function pump(
   const pipeline = new CommitPipeline(builder, {
     cursor: from,
     lagBytes: (end) => Math.max(0, journal.durableOffset - end),
+    readCursor: () => committedCursor(journal, store),
+    signal: ctx.signal,
     onCommitted: (planned) => {
       report.commits++;
       report.applied += planned.applied;

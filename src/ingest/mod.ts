@@ -67,6 +67,7 @@ export type {
   CleanupOptions,
   IngestorOptions,
   IngestReport,
+  IngestStall,
   Lag,
   RunOnceOptions,
 } from "./options.ts";
