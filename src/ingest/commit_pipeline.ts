@@ -23,6 +23,8 @@ export interface Cursor {
   offset: number;
   /** Versionstamp of the cursor key, `null` while it does not exist. */
   versionstamp: string | null;
+  /** Id of the commit that wrote it, when it named itself. */
+  commit?: string;
 }
 
 /** Options of `new CommitPipeline()`. */
@@ -105,7 +107,10 @@ export class CommitPipeline {
 
   /** Commit `planned` over `expect` until its outcome is known; see the module doc. */
   async #commit(planned: PlannedCommit, expect: string | null): Promise<Settled> {
-    const options = { expect, lagBytes: this.#lagBytes(planned.end) };
+    // Names the commit in the cursor: the only way to tell, after a lost
+    // answer, our commit from another ingestor's commit of the same range.
+    const commit = crypto.randomUUID();
+    const options = { expect, lagBytes: this.#lagBytes(planned.end), commit };
     const start = performance.now();
     for (let attempt = 0;; attempt++) {
       let failure: { error: unknown } | null = null;
@@ -119,9 +124,7 @@ export class CommitPipeline {
         failure = { error };
       }
       const now = await this.#readCursor();
-      if (now.offset === planned.end && now.versionstamp !== expect) {
-        return { ok: true, versionstamp: now.versionstamp! };
-      }
+      if (now.commit === commit) return { ok: true, versionstamp: now.versionstamp! };
       if (failure === null || now.versionstamp !== expect) return { ok: false };
       if (performance.now() - start > RETRY_LIMIT_MS) throw failure.error;
       await sleep(backoffDelay(attempt), this.#signal);

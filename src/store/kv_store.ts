@@ -14,6 +14,7 @@ import {
   listConsumers,
   listCursors,
   listDeadLetters,
+  MAX_COMMIT_ID_LENGTH,
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
@@ -269,7 +270,8 @@ export class KvStore {
     checkJournalId("compute batch budget", journalId);
     const now = Date.now();
     const lag = { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER };
-    const fixed = [cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, lag, now)];
+    const commit = "0".repeat(MAX_COMMIT_ID_LENGTH); // the longest a commit may name itself
+    const fixed = [cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, { lag, commit, now })];
     if (options?.consumer !== undefined) {
       fixed.push(consumerSet(this.#keys, journalId, options.consumer, 0, now));
     }

@@ -50,6 +50,7 @@ export {
   type CommitRecord,
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
+export { MAX_COMMIT_ID_LENGTH } from "./ingest_state.ts";
 export { KeyLayout } from "./keys.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
