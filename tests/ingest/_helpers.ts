@@ -16,6 +16,7 @@ import {
   serializeVote,
 } from "../../src/records/mod.ts";
 import { KvStore } from "../../src/store/mod.ts";
+import { openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
 
 /** A valid assertion numbered `i`; `subject` defaults to one of seven. */
 export function assertionAt(i: number, extra: Partial<Assertion> = {}): Assertion {
@@ -82,11 +83,16 @@ export interface Env {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Open a journal (`dir/wal`) and a store (`dir/kv.sqlite`) in a new temp dir. */
+/**
+ * Open a journal (`dir/wal`) in a new temp dir and a store on a fresh KV of
+ * the suite's back end: `dir/kv.sqlite`, or a KV Connect server when
+ * STEMEDB_TEST_KV=remote (then `kvPath` is its URL).
+ */
 export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-ingest-" });
   const journalDir = `${dir}/wal`;
-  const kvPath = `${dir}/kv.sqlite`;
+  const fixture = await openKvFixture(testKvBackend(), dir);
+  const kvPath = fixture.target;
   const journal = await Journal.open(journalDir, journalOptions);
   const store = await KvStore.open(kvPath);
   return {
@@ -98,6 +104,7 @@ export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env>
     async [Symbol.asyncDispose]() {
       store.close();
       await journal.close();
+      await fixture[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true });
     },
   };
