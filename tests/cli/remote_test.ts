@@ -106,3 +106,12 @@ Deno.test("Two journals ingested by two processes into one remote KV under fault
     store.close();
   }
 });
+
+Deno.test("ingest --kv-timeout refuses a value that is not milliseconds >= 1", async () => {
+  await using data = await tempData();
+  for (const value of ["0", "fast"]) {
+    const run = await stemedb(["ingest", "--data", data.dir, "--kv-timeout", value]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /Invalid value for option "--kv-timeout": expected milliseconds >= 1/);
+  }
+});

@@ -12,6 +12,14 @@ import { openRemoteEnv } from "./_remote.ts";
 
 const ATOMIC = { on: ["atomic_write" as const] };
 
+/**
+ * STEMEDB_FAULTS_EXHAUSTIVE=1 runs each fault plan on 10× the records under
+ * five seeds (minutes); by default one seed on a few hundred records.
+ */
+const EXHAUSTIVE = Deno.env.get("STEMEDB_FAULTS_EXHAUSTIVE") === "1";
+const RECORDS = EXHAUSTIVE ? 4000 : 400;
+const SEEDS = EXHAUSTIVE ? [12, 13, 14, 15, 16] : [12];
+
 /** Faults at a high rate, one kind at a time, then all together. */
 const HIGH_RATE: [string, KvConnectFaults][] = [
   ["answers cut after applying", { cutAfterApply: { rate: 0.3, how: "reset", ...ATOMIC } }],
@@ -28,21 +36,23 @@ const HIGH_RATE: [string, KvConnectFaults][] = [
 ];
 
 for (const [name, faults] of HIGH_RATE) {
-  Deno.test(`Ingestor applies and counts each record once through a remote KV with ${name}`, async () => {
-    await using env = await openRemoteEnv();
-    const written = await writeMixedLog(env.journal, 400);
-    env.server.setFaults({ ...faults, seed: 12 });
-    const report = await new Ingestor(env.journal, env.store, { batchRecords: 20 }).runOnce();
-    env.server.setFaults({});
-    assert.equal(report.caughtUp, true);
-    assert.equal(report.applied, written.records - written.poison, "applied counts what landed");
-    assert.equal(report.deadLettered, written.poison);
-    assert.equal(report.conflicts, 0, "no other ingestor: a lost answer is not a conflict");
-    assert.equal(report.commits, env.server.stats.appliedWrites, "each commit landed once");
-    const injected = Object.values(env.server.stats.faults).reduce((a, b) => a + b, 0);
-    assert.ok(injected > 0, "faults were injected");
-    await assertAppliedOnce(env.journal, env.store);
-  });
+  for (const seed of SEEDS) {
+    Deno.test(`Ingestor applies and counts each record once through a remote KV with ${name}${EXHAUSTIVE ? ` (seed ${seed})` : ""}`, async () => {
+      await using env = await openRemoteEnv();
+      const written = await writeMixedLog(env.journal, RECORDS);
+      env.server.setFaults({ ...faults, seed });
+      const report = await new Ingestor(env.journal, env.store, { batchRecords: 20 }).runOnce();
+      env.server.setFaults({});
+      assert.equal(report.caughtUp, true);
+      assert.equal(report.applied, written.records - written.poison, "applied counts what landed");
+      assert.equal(report.deadLettered, written.poison);
+      assert.equal(report.conflicts, 0, "no other ingestor: a lost answer is not a conflict");
+      assert.equal(report.commits, env.server.stats.appliedWrites, "each commit landed once");
+      const injected = Object.values(env.server.stats.faults).reduce((a, b) => a + b, 0);
+      assert.ok(injected > 0, "faults were injected");
+      await assertAppliedOnce(env.journal, env.store);
+    });
+  }
 }
 
 Deno.test("A commit stalled past its deadline and released after the ingestor moved on fails its check", async () => {
