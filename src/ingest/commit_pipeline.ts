@@ -14,7 +14,13 @@
  *
  * @module
  */
-import { backoffDelay, type CommitBuilder, type PlannedCommit, sleep } from "../store/mod.ts";
+import {
+  backoffDelay,
+  type CommitBuilder,
+  kvFailureKind,
+  type PlannedCommit,
+  sleep,
+} from "../store/mod.ts";
 import { RETRY_LIMIT_MS, retrying } from "./retry.ts";
 
 /** A committed cursor: where the next record starts and the cursor key's versionstamp. */
@@ -119,7 +125,8 @@ export class CommitPipeline {
         if (r.ok) return { ok: true, versionstamp: r.versionstamp! };
       } catch (error) {
         // Refused before anything was sent: the batch itself is wrong.
-        if (error instanceof RangeError || error instanceof TypeError) throw error;
+        const refused = error instanceof RangeError || error instanceof TypeError;
+        if (refused && kvFailureKind(error) === "fatal") throw error;
         if (this.#signal?.aborted) throw error;
         failure = { error };
       }
