@@ -80,6 +80,8 @@ export interface Env {
   store: KvStore;
   kvPath: string;
   journalDir: string;
+  /** Another `Deno.Kv` on the env's KV, closed by the env (after a remote server). */
+  openKv(): Promise<Deno.Kv>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -95,16 +97,25 @@ export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env>
   const kvPath = fixture.target;
   const journal = await Journal.open(journalDir, journalOptions);
   const store = await KvStore.open(kvPath);
+  const kvs: Deno.Kv[] = [];
   return {
     dir,
     journal,
     store,
     kvPath,
     journalDir,
+    async openKv() {
+      const kv = await Deno.openKv(kvPath);
+      kvs.push(kv);
+      return kv;
+    },
     async [Symbol.asyncDispose]() {
+      // The server goes first: Deno 2.9.6's node:http2 can abort the process
+      // when a server session receives a client's GOAWAY (denoland/deno#36788).
+      await fixture[Symbol.asyncDispose]();
+      for (const kv of kvs) kv.close();
       store.close();
       await journal.close();
-      await fixture[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true });
     },
   };

@@ -45,9 +45,11 @@ export async function openRemoteEnv(
       await store.readCursor(journal.id).catch(() => {});
       // A call abandoned at its deadline retries on Deno's ~0.25 s backoff: give it one round.
       await new Promise((resolve) => setTimeout(resolve, 600));
+      // The server goes first: Deno 2.9.6's node:http2 can abort the process
+      // when a server session receives a client's GOAWAY (denoland/deno#36788).
+      await server.close();
       store.close();
       await journal.close();
-      await server.close();
       await Deno.remove(dir, { recursive: true });
     },
   };

@@ -44,18 +44,14 @@ for (const after of [true, false]) {
   Deno.test(`Ingestor counts and applies each record once when a commit's call fails ${when}`, async () => {
     await using env = await openEnv();
     const written = await writeMixedLog(env.journal, 300);
-    const kv = await Deno.openKv(env.kvPath);
+    const kv = await env.openKv();
     const store = await KvStore.open(failingKv(kv, 3, after));
-    try {
-      const report = await new Ingestor(env.journal, store, { batchRecords: 10 }).runOnce();
-      assert.equal(report.caughtUp, true);
-      assert.equal(report.applied, written.records - written.poison);
-      assert.equal(report.deadLettered, written.poison);
-      assert.equal(report.conflicts, 0);
-      assert.equal(report.commits, Math.ceil(written.records / 10));
-      await assertAppliedOnce(env.journal, env.store);
-    } finally {
-      kv.close();
-    }
+    const report = await new Ingestor(env.journal, store, { batchRecords: 10 }).runOnce();
+    assert.equal(report.caughtUp, true);
+    assert.equal(report.applied, written.records - written.poison);
+    assert.equal(report.deadLettered, written.poison);
+    assert.equal(report.conflicts, 0);
+    assert.equal(report.commits, Math.ceil(written.records / 10));
+    await assertAppliedOnce(env.journal, env.store);
   });
 }

@@ -20,11 +20,14 @@ export async function withStore(
   options?: KvStoreOptions,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-store-" });
-  await using fixture = await openKvFixture(testKvBackend(), dir);
+  const fixture = await openKvFixture(testKvBackend(), dir);
   const store = await KvStore.open(fixture.target, options);
   try {
     await fn(store, fixture.target);
   } finally {
+    // The server goes first: Deno 2.9.6's node:http2 can abort the process
+    // when a server session receives a client's GOAWAY (denoland/deno#36788).
+    await fixture[Symbol.asyncDispose]();
     store.close();
     await Deno.remove(dir, { recursive: true });
   }
@@ -33,11 +36,12 @@ export async function withStore(
 /** Runs `fn` with a raw Deno KV on a fresh KV of the suite's back end. */
 export async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-kv-" });
-  await using fixture = await openKvFixture(testKvBackend(), dir);
+  const fixture = await openKvFixture(testKvBackend(), dir);
   const kv = await Deno.openKv(fixture.target);
   try {
     await fn(kv);
   } finally {
+    await fixture[Symbol.asyncDispose](); // first: see withStore
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }
