@@ -12,7 +12,7 @@ import {
   type Vote,
 } from "../../src/records/mod.ts";
 import { KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
-import { openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
+import { type KvBackend, openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
 
 /** Runs `fn` with a store on a fresh KV of the suite's back end, then closes and removes it. */
 export async function withStore(
@@ -33,10 +33,13 @@ export async function withStore(
   }
 }
 
-/** Runs `fn` with a raw Deno KV on a fresh KV of the suite's back end. */
-export async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+/** Runs `fn` with a raw Deno KV on a fresh KV of the suite's back end, or of `backend`. */
+export async function withKv(
+  fn: (kv: Deno.Kv) => Promise<void>,
+  backend: KvBackend = testKvBackend(),
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-kv-" });
-  const fixture = await openKvFixture(testKvBackend(), dir);
+  const fixture = await openKvFixture(backend, dir);
   const kv = await Deno.openKv(fixture.target);
   try {
     await fn(kv);
