@@ -105,7 +105,11 @@ export async function parseCommand(
     throw new UsageError(`Cannot run "${command.name}": ${extra}${usage}`);
   }
   const config = resolveConfig(
-    { data: values.data as string | undefined, kv: values.kv as string | undefined },
+    {
+      data: values.data as string | undefined,
+      kv: values.kv as string | undefined,
+      kvTimeoutMs: msOption(values, "kv-timeout"),
+    },
     Deno.env,
     command.defaultDataDir,
   );
@@ -116,6 +120,20 @@ export async function parseCommand(
     : "the default KV path";
   await checkKvLocation(config.kv, kvOrigin);
   return { values, positionals: parsed.positionals, json: values.json === true, config };
+}
+
+/** A milliseconds option (integer >= 1), `undefined` when absent. */
+function msOption(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (typeof raw !== "string" || !Number.isSafeInteger(ms) || ms < 1) {
+    throw new UsageError(`Invalid value for option "--${name}": expected milliseconds >= 1`);
+  }
+  return ms;
 }
 
 function describeParseError(error: unknown): string {

@@ -31,6 +31,11 @@ export const ingestCommand: Command = {
   options: {
     follow: { type: "boolean", short: "f", description: "Keep tailing the journal until stopped" },
     cron: { type: "string", value: "schedule", description: "Run on a Deno.cron schedule" },
+    "kv-timeout": {
+      type: "string",
+      value: "ms",
+      description: "Deadline of each Deno KV call (env STEMEDB_KV_TIMEOUT_MS; default 30000)",
+    },
   },
   positionals: [0, 0],
   run: runIngest,

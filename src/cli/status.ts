@@ -84,6 +84,10 @@ function describe(input: CommandInput, report: ShardedStatusReport): string {
           ingest.lastCommitAt === null ? "never" : new Date(ingest.lastCommitAt).toISOString(),
         ],
         ["dead letters", deadLetters.count],
+        ...(ingest.stalled === null ? [] : [[
+          "stalled",
+          `at offset ${ingest.stalled.offset}: ${ingest.stalled.reason} in "${ingest.stalled.file}"`,
+        ] as [string, string]]),
       ]),
       "Segments:",
       ...shard.journal.segments.map((s) =>

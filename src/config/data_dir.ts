@@ -11,7 +11,7 @@
 import { dirname, join } from "node:path";
 import { Journal, type JournalOptions } from "../wal/mod.ts";
 import { KvStore } from "../store/mod.ts";
-import { dataEnv, type Environment } from "./env.ts";
+import { dataEnv, type Environment, kvTimeoutEnv } from "./env.ts";
 
 /** Resolved locations of one data directory. */
 export interface DataConfig {
@@ -21,6 +21,8 @@ export interface DataConfig {
   walDir: string;
   /** Deno KV: a SQLite path (default `<data>/kv.sqlite`) or an http(s) URL. */
   kv: string;
+  /** Deadline of each call to Deno KV in milliseconds; absent: the store's default. */
+  kvTimeoutMs?: number;
 }
 
 /** Flags that override the environment. */
@@ -29,6 +31,8 @@ export interface DataFlags {
   data?: string;
   /** `--kv`. */
   kv?: string;
+  /** `--kv-timeout`. */
+  kvTimeoutMs?: number;
 }
 
 /** Default data directory. */
@@ -43,7 +47,8 @@ export function resolveConfig(
   const fromEnv = dataEnv(env);
   const dataDir = flags.data || fromEnv.data || defaultDataDir;
   const kv = flags.kv || fromEnv.kv || join(dataDir, "kv.sqlite");
-  return { dataDir, walDir: join(dataDir, "wal"), kv };
+  const kvTimeoutMs = flags.kvTimeoutMs ?? kvTimeoutEnv(env);
+  return { dataDir, walDir: join(dataDir, "wal"), kv, ...(kvTimeoutMs ? { kvTimeoutMs } : {}) };
 }
 
 /** Whether a KV location is a remote URL rather than a local path. */
@@ -87,7 +92,7 @@ export async function openStore(
   if (options.create !== false && !isRemoteKv(config.kv)) {
     await Deno.mkdir(dirname(config.kv), { recursive: true });
   }
-  return await KvStore.open(config.kv);
+  return await KvStore.open(config.kv, { timeoutMs: config.kvTimeoutMs });
 }
 
 async function isDirectory(path: string): Promise<boolean> {

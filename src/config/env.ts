@@ -22,6 +22,8 @@ export const ENV = {
   data: "STEMEDB_DATA",
   /** Deno KV path or URL (default `<data>/kv.sqlite`). */
   kv: "STEMEDB_KV",
+  /** Deadline of each call to Deno KV, in milliseconds (default 30 000). */
+  kvTimeout: "STEMEDB_KV_TIMEOUT_MS",
   /** Bearer token required for writes (and reads with protect-reads). */
   token: "STEMEDB_TOKEN",
   /** `1`, `true` or `yes`: reads need the token too. */
@@ -78,6 +80,24 @@ export interface DataEnv {
 /** Read `STEMEDB_DATA` and `STEMEDB_KV`. */
 export function dataEnv(env: Environment = Deno.env): DataEnv {
   return { data: read(env, ENV.data), kv: read(env, ENV.kv) };
+}
+
+/**
+ * The deadline `STEMEDB_KV_TIMEOUT_MS` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function kvTimeoutEnv(env: Environment = Deno.env): number | undefined {
+  const text = read(env, ENV.kvTimeout);
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new ConfigError(
+      ENV.kvTimeout,
+      `Invalid Deno KV timeout "${text}" in the environment: expected milliseconds >= 1`,
+    );
+  }
+  return ms;
 }
 
 /** The HTTP service's access settings the environment gives. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { StatusJournal, StatusStore } from "../ingest/mod.ts";
+import type { IngestStall, StatusJournal, StatusStore } from "../ingest/mod.ts";
 import type { KnowledgeRecord } from "../records/mod.ts";
 
 /**
@@ -127,4 +127,6 @@ export interface IngestorPort {
   readonly running: boolean;
   /** Resolves once the record at `offset` is applied; see `Ingestor.waitFor()`. */
   waitFor(offset: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
+  /** Where it stopped at damage in the journal, `null` (or absent) if it has not. */
+  readonly stalled?: IngestStall | null;
 }

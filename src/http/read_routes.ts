@@ -25,16 +25,21 @@ function get(pattern: string, handle: Handle): Route<AppContext> {
 export const readRoutes: Route<AppContext>[] = [
   get("/health", (context) => {
     const { journal, store } = context;
-    const ok = journal?.closed !== true && store.closed !== true;
+    // A stalled ingestor serves reads but no longer applies the journal: not healthy.
+    const stalled = context.ingestor?.stalled ?? null;
+    const ok = journal?.closed !== true && store.closed !== true && stalled === null;
     return Promise.resolve(Response.json({
       ok,
       journal: journal?.id ?? null,
       durableOffset: journal?.closed === true ? null : journal?.durableOffset ?? null,
       ingestor: context.ingestor === undefined
         ? "none"
+        : stalled !== null
+        ? "stalled"
         : context.ingestor.running
         ? "running"
         : "stopped",
+      ...(stalled === null ? {} : { stalled }),
     }, { status: ok ? 200 : 503 }));
   }),
   get("/status", async (context) => {
@@ -47,7 +52,10 @@ export const readRoutes: Route<AppContext>[] = [
     // indexed what is durable; the other shards' by reading.
     await context.lag?.settled().catch(() => {});
     return Response.json(
-      await collectShardStatus(journals, context.store, { counter: context.lag }),
+      await collectShardStatus(journals, context.store, {
+        counter: context.lag,
+        stalled: context.ingestor?.stalled ?? null,
+      }),
     );
   }),
   get("/metrics", () =>

@@ -46,7 +46,9 @@ export interface PassContext {
 /** The committed cursor of `journal`; an absent cursor starts at the oldest segment. */
 export async function committedCursor(journal: Journal, store: KvStore): Promise<Cursor> {
   const c = await retrying(() => store.readCursor(journal.id));
-  return { offset: c.offset ?? journal.firstOffset, versionstamp: c.versionstamp };
+  const cursor: Cursor = { offset: c.offset ?? journal.firstOffset, versionstamp: c.versionstamp };
+  if (c.commit !== undefined) cursor.commit = c.commit;
+  return cursor;
 }
 
 /** Run one pass; see `Ingestor.runOnce()`. */
@@ -128,6 +130,8 @@ async function pump(
   const pipeline = new CommitPipeline(builder, {
     cursor: from,
     lagBytes: (end) => Math.max(0, journal.durableOffset - end),
+    readCursor: () => committedCursor(journal, store),
+    signal: ctx.signal,
     onCommitted: (planned) => {
       report.commits++;
       report.applied += planned.applied;

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { type Journal, JournalWatcher } from "../wal/mod.ts";
-import type { KvStore } from "../store/mod.ts";
+import { CorruptJournalError, type Journal, JournalWatcher } from "../wal/mod.ts";
+import { backoffDelay, type KvStore, sleep } from "../store/mod.ts";
 import { ingestPass, type PassStats } from "./ingest_pass.ts";
 import { measureLag } from "./lag.ts";
 import { cleanupSegments } from "./cleanup.ts";
-import type { IngestorOptions, IngestReport, Lag, RunOnceOptions } from "./options.ts";
+import type { IngestorOptions, IngestReport, IngestStall, Lag, RunOnceOptions } from "./options.ts";
 import { retrying } from "./retry.ts";
 import { Waiters, type WaitForOptions } from "./waiters.ts";
 
@@ -55,6 +55,7 @@ export class Ingestor {
   #wake: (() => void) | null = null;
   #woken = false;
   #waiters = new Waiters();
+  #stall: CorruptJournalError | null = null;
 
   /** An ingestor of `journal` into `store`; nothing runs until `start()` or `runOnce()`. */
   constructor(journal: Journal, store: KvStore, options: IngestorOptions = {}) {
@@ -77,6 +78,16 @@ export class Ingestor {
   /** Whether the background loop is running. */
   get running(): boolean {
     return this.#loop !== null;
+  }
+
+  /**
+   * Where the ingestor stopped at damage in its journal, `null` while it
+   * has not: every later pass rejects with the same `CorruptJournalError`
+   * without reading, until the journal and the ingestor are reopened.
+   */
+  get stalled(): IngestStall | null {
+    const e = this.#stall;
+    return e === null ? null : { file: e.file, offset: e.offset, reason: e.reason };
   }
 
   /**
@@ -109,15 +120,22 @@ export class Ingestor {
    * `maxRecords` records or `timeBudgetMs` milliseconds: for `Deno.cron` and
    * other schedulers. Safe when passes overlap, in this process or another;
    * a call overlapping a pass of this same Ingestor waits for it instead of
-   * racing it (the report says `joined`).
+   * racing it (the report says `joined`). Rejects with `KvTimeoutError`
+   * when a store call passes its deadline, and with `CorruptJournalError`
+   * once the journal's damage stalled the ingestor.
    */
   runOnce(options: RunOnceOptions = {}): Promise<IngestReport> {
     return this.#pass(options, this.#options.signal);
   }
 
-  /** How far the committed cursor is behind the journal's durable end. */
-  lag(): Promise<Lag> {
-    return measureLag(this.#journal, this.#store, { stats: this.#stats });
+  /**
+   * How far the committed cursor is behind the journal's durable end, and
+   * the stall, if any. Bounded by the store's deadline.
+   */
+  async lag(): Promise<Lag> {
+    const lag = await measureLag(this.#journal, this.#store, { stats: this.#stats });
+    const stalled = this.stalled;
+    return stalled === null ? lag : { ...lag, stalled };
   }
 
   /**
@@ -192,6 +210,7 @@ export class Ingestor {
   }
 
   async #work(options: RunOnceOptions, signal: AbortSignal | undefined): Promise<IngestReport> {
+    if (this.#stall !== null) throw this.#stall;
     const report = await ingestPass({
       journal: this.#journal,
       store: this.#store,
@@ -200,7 +219,12 @@ export class Ingestor {
       stats: this.#stats,
       consumer: this.#options.consumer ?? "ingestor",
       onCommit: (cursor) => this.#waiters.reached(cursor),
-    }, options);
+    }, options).catch((e) => {
+      // The reader verifies sealed segments as it goes: damage there cannot
+      // heal by retrying, so stop applying this journal rather than spin.
+      if (e instanceof CorruptJournalError) this.#stall = e;
+      throw e;
+    });
     const { cleanup = false } = this.#options;
     if (report.commits > 0 && cleanup !== false && !this.#journal.readOnly) {
       await cleanupSegments(this.#journal, this.#store, cleanup === true ? {} : cleanup);
@@ -217,16 +241,26 @@ export class Ingestor {
     const unsubscribe = watch && !journal.readOnly ? journal.onDurable(wake) : null;
     const watcher = watch && journal.readOnly ? new JournalWatcher(journal.dir, wake) : null;
     try {
-      while (!signal.aborted) {
+      let failures = 0;
+      while (!signal.aborted && this.#stall === null) {
         this.#woken = false;
         let again = false;
         try {
           const report = await this.#pass({}, signal);
           again = !report.caughtUp && !report.joined;
+          failures = 0;
         } catch (e) {
           if (!signal.aborted) onError(e);
+          if (this.#stall !== null) break;
+          // A failing remote is not hammered: back off, whatever wakes us.
+          await sleep(Math.max(pollIntervalMs, backoffDelay(failures++)), signal);
+          continue;
         }
         if (!again) await this.#sleep(pollIntervalMs, signal);
+      }
+      // Stalled on damage: stay "running" (stop() still works) without reading again.
+      if (!signal.aborted) {
+        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
       }
     } finally {
       unsubscribe?.();

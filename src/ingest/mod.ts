@@ -79,6 +79,7 @@ export type {
   CleanupOptions,
   IngestorOptions,
   IngestReport,
+  IngestStall,
   Lag,
   RunOnceOptions,
 } from "./options.ts";

@@ -65,8 +65,10 @@ export interface IngestorOptions {
    */
   signal?: AbortSignal;
   /**
-   * Receives errors the background loop meets (it backs off one poll
-   * interval and retries). `runOnce()` rejects instead.
+   * Receives errors the background loop meets. It backs off (exponentially,
+   * with jitter, from 50 ms to 5 s, never less than the poll interval) and
+   * retries; after damage in the journal (`CorruptJournalError`) it stops
+   * applying it and reports the stall in `lag()`. `runOnce()` rejects instead.
    * @default {undefined} (errors are logged with `console.error`)
    */
   onError?: (error: unknown) => void;
@@ -116,6 +118,20 @@ export interface IngestReport {
   joined: boolean;
 }
 
+/**
+ * Where and why an ingestor stopped applying its journal: a sealed segment
+ * holds damaged bytes where acknowledged data should be. Sticky until the
+ * journal and the ingestor are reopened.
+ */
+export interface IngestStall {
+  /** Segment file holding the damage. */
+  file: string;
+  /** Offset of the record that failed verification: the cursor cannot pass it. */
+  offset: number;
+  /** What failed (`"crc mismatch"`, `"digest mismatch"`, …). */
+  reason: string;
+}
+
 /** How far the ingestor is behind its journal. */
 export interface Lag {
   /** Durable bytes not yet applied: `durableOffset − cursor`. */
@@ -137,4 +153,6 @@ export interface Lag {
   durableOffset: number;
   /** When the cursor was last committed (ms since the epoch), `null` if never. */
   lastCommitAt: number | null;
+  /** Set when the ingestor stopped at damage in the journal: where and why. */
+  stalled?: IngestStall;
 }

@@ -7,6 +7,7 @@
  */
 
 import { telemetry } from "../telemetry/mod.ts";
+import { backoffDelay, kvFailureKind } from "../store/mod.ts";
 
 /** Longest a call is retried before its error is passed on, in milliseconds. */
 export const RETRY_LIMIT_MS = 30_000;
@@ -14,15 +15,23 @@ export const RETRY_LIMIT_MS = 30_000;
 /**
  * Whether `error` is transient: another connection holds the SQLite write
  * lock of a local Deno KV file ("database is locked"), which happens when
- * several processes or `Deno.Kv` handles ingest into one file.
+ * several processes or `Deno.Kv` handles ingest into one file, or a remote
+ * KV's answer was lost or cut. A call past its deadline is not: it is passed
+ * on, so that a remote that stopped answering surfaces instead of hanging.
  */
 export function isTransient(error: unknown): boolean {
-  return error instanceof Error && /database is (locked|busy)/i.test(error.message);
+  return kvFailureKind(error) === "transient";
 }
 
 /**
- * Call `fn`, retrying transient failures with a short jittered backoff; each
- * retry counts in `stemedb.ingest.retries` under `call`.
+ * Backoff between retries of a transient failure: short, because a SQLite
+ * write lock is held for a commit's length only.
+ */
+const RETRY_BACKOFF = { baseMs: 2, maxMs: 250 };
+
+/**
+ * Call `fn`, retrying transient failures with a jittered exponential backoff;
+ * each retry counts in `stemedb.ingest.retries` under `call`.
  */
 export async function retrying<T>(
   fn: () => Promise<T>,
@@ -38,8 +47,7 @@ export async function retrying<T>(
         throw e;
       }
       telemetry.retries.add(1, { call });
-      const ms = Math.min(50, 1 + attempt * 2) * (0.5 + Math.random());
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, RETRY_BACKOFF)));
     }
   }
 }

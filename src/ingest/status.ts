@@ -6,7 +6,9 @@
  * @module
  */
 
+import { CorruptJournalError } from "../wal/mod.ts";
 import { durableEnd, type LagJournal, lagOf, type LagStore, type RecordCounter } from "./lag.ts";
+import type { IngestStall, Lag } from "./options.ts";
 
 /**
  * Most records counted when measuring lag in records.
@@ -123,6 +125,12 @@ export interface StatusReport {
     lagRecordsCapped: boolean;
     /** When the cursor last moved (ms since the epoch), or `null`. */
     lastCommitAt: number | null;
+    /**
+     * Damage in the journal that stops ingestion, `null` if none was met:
+     * what the ingestor reported, or what counting the records behind the
+     * cursor ran into.
+     */
+    stalled: IngestStall | null;
   };
   /** Every journal's cursor in the store (several journals may feed one KV). */
   cursors: { journalId: string; offset: number; updatedAt: number }[];
@@ -159,6 +167,11 @@ export interface CollectStatusOptions {
    * @default undefined
    */
   counter?: RecordCounter;
+  /**
+   * The stall an ingestor of this journal reported (`Ingestor.stalled`).
+   * @default {null}
+   */
+  stalled?: IngestStall | null;
 }
 
 /**
@@ -197,10 +210,19 @@ export async function collectStatus(
     store.deadLetters(journal.id, { limit: DEAD_LETTER_COUNT_LIMIT }),
   ]);
   const own = cursors.find((c) => c.journalId === journal.id);
-  const lag = await lagOf(journal, { entry: own, durableOffset }, {
-    countLimit: LAG_COUNT_LIMIT,
-    counter: options.counter,
-  });
+  let stalled = options.stalled ?? null;
+  let lag: Lag;
+  try {
+    lag = await lagOf(journal, { entry: own, durableOffset }, {
+      countLimit: LAG_COUNT_LIMIT,
+      counter: options.counter,
+    });
+  } catch (error) {
+    // Counting reads the records behind the cursor: it meets what the ingestor meets.
+    if (!(error instanceof CorruptJournalError)) throw error;
+    stalled ??= { file: error.file, offset: error.offset, reason: error.reason };
+    lag = await lagOf(journal, { entry: own, durableOffset });
+  }
   const latest = [...letters].sort((a, b) => b.offset - a.offset)
     .slice(0, options.deadLetterLimit ?? DEFAULT_DEAD_LETTER_LIMIT)
     .map((d) => ({
@@ -222,6 +244,7 @@ export async function collectStatus(
       lagRecords: lag.records ?? 0,
       lagRecordsCapped: lag.recordsCapped === true,
       lastCommitAt: lag.lastCommitAt,
+      stalled,
     },
     cursors,
     deadLetters: { count: letters.length, latest },
@@ -289,8 +312,8 @@ export async function collectShardStatus(
   options: CollectStatusOptions = {},
 ): Promise<ShardedStatusReport> {
   if (journals.length === 0) throw new TypeError("Cannot collect status: no journal given");
-  // A counter indexes one journal's offsets: the first, the caller's own shard.
-  const { counter: _, ...others } = options;
+  // A counter and a stall speak of one journal: the first, the caller's own shard.
+  const { counter: _counter, stalled: _stalled, ...others } = options;
   const reports = await Promise.all(
     journals.map((j, i) => collectStatus(j, store, i === 0 ? options : others)),
   );

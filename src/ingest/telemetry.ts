@@ -6,14 +6,14 @@
  *
  * @module
  */
-import type { CommitResult, PlannedCommit } from "../store/mod.ts";
+import type { PlannedCommit } from "../store/mod.ts";
 import { endSpan, startChildSpan, telemetry } from "../telemetry/mod.ts";
 
 /** Send one commit through `send`, inside an `ingest.commit` span, and count its outcome. */
-export async function commitObserved(
+export async function commitObserved<R extends { ok: boolean }>(
   planned: PlannedCommit,
-  send: () => Promise<CommitResult>,
-): Promise<CommitResult> {
+  send: () => Promise<R>,
+): Promise<R> {
   const span = startChildSpan("ingest.commit", {
     "stemedb.records": planned.applied + planned.deadLettered,
     "stemedb.applied": planned.applied,

@@ -119,7 +119,7 @@ export async function commitBatch(
     sets.push(consumerSet(keys, journalId, batch.consumer, cursor, now));
   }
   const cursorKey = keys.cursor(journalId);
-  sets.push(cursorSet(keys, journalId, cursor, batch.lag, now));
+  sets.push(cursorSet(keys, journalId, cursor, { lag: batch.lag, commit: batch.commit, now }));
   assertFits(sets, cursorKey);
   const op = kv.atomic().check({ key: cursorKey, versionstamp: batch.expect });
   for (const set of sets) op.set(set.key, set.value);

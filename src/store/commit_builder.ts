@@ -94,6 +94,12 @@ export interface CommitOptions {
    * @default {undefined}
    */
   lagBytes?: number;
+  /**
+   * Id recorded with the cursor, naming this commit (`CommitBatch.commit`).
+   *
+   * @default {undefined}
+   */
+  commit?: string;
 }
 
 /**
@@ -197,6 +203,7 @@ export class CommitBuilder {
       cursor: planned.end,
       ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
       consumer: this.#consumer,
+      ...(options.commit === undefined ? {} : { commit: options.commit }),
     });
   }
 

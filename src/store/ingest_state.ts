@@ -21,7 +21,22 @@ interface CursorValue {
   offset: number;
   updatedAt: number;
   lag?: CursorLag;
+  commit?: string;
 }
+
+/**
+ * Longest commit id a cursor records, in characters (`crypto.randomUUID()`
+ * takes 36): batch budgets count this much.
+ *
+ * @example Name a commit
+ * ```ts
+ * import { MAX_COMMIT_ID_LENGTH } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(crypto.randomUUID().length <= MAX_COMMIT_ID_LENGTH);
+ * ```
+ */
+export const MAX_COMMIT_ID_LENGTH = 64;
 
 /** Stored value of a dead-letter key. */
 interface DeadLetterValue {
@@ -58,11 +73,19 @@ export function cursorSet(
   keys: KeyLayout,
   journalId: string,
   offset: number,
-  lag: CursorLag | undefined,
-  now: number,
+  at: { lag?: CursorLag; commit?: string; now: number },
 ): KvSet {
-  const value: CursorValue = { offset, updatedAt: now };
+  const { lag, commit } = at;
+  const value: CursorValue = { offset, updatedAt: at.now };
   if (lag !== undefined) value.lag = { ...lag };
+  if (commit !== undefined) {
+    if (typeof commit !== "string" || commit.length > MAX_COMMIT_ID_LENGTH) {
+      throw new TypeError(
+        `Cannot write cursor: commit id must be a string of at most ${MAX_COMMIT_ID_LENGTH} characters`,
+      );
+    }
+    value.commit = commit;
+  }
   return kvSet(keys.cursor(journalId), value);
 }
 
@@ -99,7 +122,12 @@ export async function readCursor(
 ): Promise<CursorState> {
   checkJournalId("read cursor", journalId);
   const entry = await kv.get<CursorValue>(keys.cursor(journalId), { consistency: "strong" });
-  return { offset: entry.value?.offset ?? null, versionstamp: entry.versionstamp };
+  const state: CursorState = {
+    offset: entry.value?.offset ?? null,
+    versionstamp: entry.versionstamp,
+  };
+  if (entry.value?.commit !== undefined) state.commit = entry.value.commit;
+  return state;
 }
 
 /** Lists every journal's cursor. */

@@ -14,9 +14,12 @@ import {
   listConsumers,
   listCursors,
   listDeadLetters,
+  MAX_COMMIT_ID_LENGTH,
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
+import { backoffDelay, DEFAULT_KV_TIMEOUT_MS, sleep, withDeadline } from "./deadline.ts";
+import { KvAuthError, kvFailureKind, kvTarget, KvTimeoutError } from "./kv_errors.ts";
 import {
   DEFAULT_PAGE_LIMIT,
   MAX_COMMIT_BYTES,
@@ -79,6 +82,14 @@ export interface KvStoreOptions {
    * @default {[]}
    */
   prefix?: Deno.KvKey;
+  /**
+   * Deadline of every call to the KV, opening included, in milliseconds. A
+   * call past it rejects with `KvTimeoutError`; `Infinity` waits forever
+   * (what Deno's remote client alone does when the remote stops answering).
+   *
+   * @default {DEFAULT_KV_TIMEOUT_MS} (30 000)
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -165,38 +176,68 @@ export class KvStore {
   #kv: Deno.Kv;
   #owned: boolean;
   #keys: KeyLayout;
+  #target: string;
+  #timeoutMs: number;
   #closed = false;
 
-  private constructor(kv: Deno.Kv, owned: boolean, keys: KeyLayout) {
+  private constructor(
+    kv: Deno.Kv,
+    owned: boolean,
+    at: { keys: KeyLayout; target: string; timeoutMs: number },
+  ) {
     this.#kv = kv;
     this.#owned = owned;
-    this.#keys = keys;
+    this.#keys = at.keys;
+    this.#target = at.target;
+    this.#timeoutMs = at.timeoutMs;
   }
 
   /**
    * Opens a store. A string is a local path or an http(s) URL, passed to
    * `Deno.openKv` unchanged; an opened `Deno.Kv` is used as is and left open
-   * by `close()`.
+   * by `close()`. A remote that fails transiently while opening (a 5xx, a
+   * refused or reset connection) is retried with backoff until
+   * `options.timeoutMs` has passed.
    *
    * @throws {UnstableApiError} If Deno KV is not enabled (`--unstable-kv`).
    * @throws {TypeError} If no path, URL or `Deno.Kv` is given.
-   * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`.
+   * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`, or the timeout is not positive.
+   * @throws {KvAuthError} At once, if the remote refuses the access token.
+   * @throws {KvTimeoutError} If the KV could not be opened within the deadline.
    */
   static async open(pathOrUrlOrKv: string | Deno.Kv, options?: KvStoreOptions): Promise<KvStore> {
     requireUnstable("kv", "Cannot open store");
     const keys = new KeyLayout(options?.prefix ?? []);
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_KV_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) {
+      throw new RangeError(`Cannot open store: timeoutMs must be > 0, got ${timeoutMs}`);
+    }
     if (typeof pathOrUrlOrKv === "string") {
       if (pathOrUrlOrKv.length === 0) {
         throw new TypeError("Cannot open store: path or URL is empty");
       }
-      return new KvStore(await Deno.openKv(pathOrUrlOrKv), true, keys);
+      const target = kvTarget(pathOrUrlOrKv);
+      const kv = await openKv(pathOrUrlOrKv, { target, timeoutMs });
+      return new KvStore(kv, true, { keys, target, timeoutMs });
     }
-    if (pathOrUrlOrKv instanceof Deno.Kv) return new KvStore(pathOrUrlOrKv, false, keys);
+    if (pathOrUrlOrKv instanceof Deno.Kv) {
+      return new KvStore(pathOrUrlOrKv, false, { keys, target: "<Deno.Kv>", timeoutMs });
+    }
     throw new TypeError(
       `Cannot open store: expected a path, an http(s) URL or a Deno.Kv, got ${
         String(pathOrUrlOrKv)
       }`,
     );
+  }
+
+  /** The KV this store calls, as errors name it: a path, or a URL without credentials. */
+  get target(): string {
+    return this.#target;
+  }
+
+  /** Deadline of each call to the KV, in milliseconds. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
   }
 
   /** The underlying Deno KV. */
@@ -214,7 +255,10 @@ export class KvStore {
     return this.#closed;
   }
 
-  /** Closes the store; closes the KV only if the store opened it. Idempotent. */
+  /**
+   * Closes the store; closes the KV only if the store opened it. Idempotent,
+   * and does not wait for calls abandoned at their deadline.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -246,7 +290,8 @@ export class KvStore {
     checkJournalId("compute batch budget", journalId);
     const now = Date.now();
     const lag = { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER };
-    const fixed = [cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, lag, now)];
+    const commit = "0".repeat(MAX_COMMIT_ID_LENGTH); // the longest a commit may name itself
+    const fixed = [cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, { lag, commit, now })];
     if (options?.consumer !== undefined) {
       fixed.push(consumerSet(this.#keys, journalId, options.consumer, 0, now));
     }
@@ -268,7 +313,7 @@ export class KvStore {
 
   /** Reads a journal's cursor and its versionstamp (strong consistency). */
   readCursor(journalId: string): Promise<CursorState> {
-    return readCursor(this.#kv, this.#keys, journalId);
+    return this.#call("readCursor", (kv) => readCursor(kv, this.#keys, journalId));
   }
 
   /**
@@ -279,7 +324,7 @@ export class KvStore {
    * @throws {RangeError} If the batch exceeds Deno KV's commit limits.
    */
   commitBatch(batch: CommitBatch): Promise<CommitResult> {
-    return commitBatch(this.#kv, this.#keys, batch);
+    return this.#call("commitBatch", (kv) => commitBatch(kv, this.#keys, batch));
   }
 
   /** Dead letters of one journal, or of all journals, in offset order. */
@@ -289,12 +334,15 @@ export class KvStore {
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new RangeError(`Cannot list dead letters: limit must be an integer >= 1, got ${limit}`);
     }
-    return await listDeadLetters(this.#kv, this.#keys, journalId, limit);
+    return await this.#call(
+      "deadLetters",
+      (kv) => listDeadLetters(kv, this.#keys, journalId, limit),
+    );
   }
 
   /** Every journal's cursor. */
   cursors(): Promise<CursorInfo[]> {
-    return listCursors(this.#kv, this.#keys);
+    return this.#call("cursors", (kv) => listCursors(kv, this.#keys));
   }
 
   /** Registers (or moves) a consumer of a journal at `offset`. */
@@ -305,18 +353,18 @@ export class KvStore {
       throw new TypeError("Cannot set consumer: name must be a non-empty string");
     }
     const set = consumerSet(this.#keys, journalId, name, offset, Date.now());
-    await this.#kv.set(set.key, set.value);
+    await this.#call("setConsumer", (kv) => kv.set(set.key, set.value));
   }
 
   /** Removes a consumer registration. */
   async removeConsumer(journalId: string, name: string): Promise<void> {
     checkJournalId("remove consumer", journalId);
-    await this.#kv.delete(this.#keys.consumer(journalId, name));
+    await this.#call("removeConsumer", (kv) => kv.delete(this.#keys.consumer(journalId, name)));
   }
 
   /** A journal's registered consumers. */
   consumers(journalId: string): Promise<ConsumerInfo[]> {
-    return listConsumers(this.#kv, this.#keys, journalId);
+    return this.#call("consumers", (kv) => listConsumers(kv, this.#keys, journalId));
   }
 
   /**
@@ -356,7 +404,7 @@ export class KvStore {
    * ```
    */
   findStored(payloads: readonly Uint8Array[]): Promise<boolean[]> {
-    return findStored(this.#kv, this.#keys, payloads);
+    return this.#call("findStored", (kv) => findStored(kv, this.#keys, payloads));
   }
 
   /**
@@ -365,7 +413,7 @@ export class KvStore {
    * @throws {TypeError} If `hash` is not 64 lowercase hex characters.
    */
   getAssertion(hash: string): Promise<StoredAssertion | null> {
-    return getAssertion(this.#kv, this.#keys, hash);
+    return this.#call("getAssertion", (kv) => getAssertion(kv, this.#keys, hash));
   }
 
   /**
@@ -376,10 +424,13 @@ export class KvStore {
    */
   listSubject(subject: string, options?: SubjectQueryOptions): Promise<Page<StoredAssertion>> {
     if (options?.predicate === undefined) {
-      return listSubject(this.#kv, this.#keys, subject, options);
+      return this.#call("listSubject", (kv) => listSubject(kv, this.#keys, subject, options));
     }
     const query = { subject, predicate: options.predicate };
-    return listSubjectPredicate(this.#kv, this.#keys, query, options);
+    return this.#call(
+      "listSubject",
+      (kv) => listSubjectPredicate(kv, this.#keys, query, options),
+    );
   }
 
   /**
@@ -390,7 +441,7 @@ export class KvStore {
    * @throws {TypeError} If the prefix holds a lone surrogate.
    */
   listSubjects(options?: SubjectListOptions): Promise<Page<SubjectEntry>> {
-    return listSubjects(this.#kv, this.#keys, options);
+    return this.#call("listSubjects", (kv) => listSubjects(kv, this.#keys, options));
   }
 
   /**
@@ -400,7 +451,7 @@ export class KvStore {
    * @throws {RangeError} If `limit` is not in [1, 1000].
    */
   listReferrers(hash: string, options?: ListOptions): Promise<Page<StoredAssertion>> {
-    return listReferrers(this.#kv, this.#keys, hash, options);
+    return this.#call("listReferrers", (kv) => listReferrers(kv, this.#keys, hash, options));
   }
 
   /**
@@ -410,7 +461,10 @@ export class KvStore {
    * @throws {RangeError} If `limit` is not in [1, 1000].
    */
   listEpochAssertions(id: string, options?: ListOptions): Promise<Page<StoredAssertion>> {
-    return listEpochAssertions(this.#kv, this.#keys, id, options);
+    return this.#call(
+      "listEpochAssertions",
+      (kv) => listEpochAssertions(kv, this.#keys, id, options),
+    );
   }
 
   /**
@@ -425,7 +479,8 @@ export class KvStore {
     voter: string,
     options?: ListOptions,
   ): Promise<Page<StoredVote>> {
-    return listVoterVotes(this.#kv, this.#keys, { assertion: assertionHash, voter }, options);
+    const query = { assertion: assertionHash, voter };
+    return this.#call("listVoterVotes", (kv) => listVoterVotes(kv, this.#keys, query, options));
   }
 
   /**
@@ -435,7 +490,7 @@ export class KvStore {
    * @throws {RangeError} If `limit` is not in [1, 1000].
    */
   listVotes(assertionHash: string, options?: ListOptions): Promise<Page<StoredVote>> {
-    return listVotes(this.#kv, this.#keys, assertionHash, options);
+    return this.#call("listVotes", (kv) => listVotes(kv, this.#keys, assertionHash, options));
   }
 
   /**
@@ -444,7 +499,7 @@ export class KvStore {
    * @throws {TypeError} If `assertionHash` is not 64 lowercase hex characters.
    */
   tally(assertionHash: string): Promise<Tally> {
-    return tally(this.#kv, this.#keys, assertionHash);
+    return this.#call("tally", (kv) => tally(kv, this.#keys, assertionHash));
   }
 
   /**
@@ -453,7 +508,7 @@ export class KvStore {
    * @throws {TypeError} If `id` is not 2–64 lowercase hex characters.
    */
   getEpoch(id: string): Promise<StoredEpoch | null> {
-    return getEpoch(this.#kv, this.#keys, id);
+    return this.#call("getEpoch", (kv) => getEpoch(kv, this.#keys, id));
   }
 
   /**
@@ -462,6 +517,50 @@ export class KvStore {
    * @throws {RangeError} If `limit` is not in [1, 1000].
    */
   listEpochs(options?: ListOptions): Promise<Page<StoredEpoch>> {
-    return listEpochs(this.#kv, this.#keys, options);
+    return this.#call("listEpochs", (kv) => listEpochs(kv, this.#keys, options));
+  }
+
+  /** `fn` on the KV, bounded by the store's deadline. */
+  #call<T>(operation: string, fn: (kv: Deno.Kv) => Promise<T>): Promise<T> {
+    return withDeadline(() => fn(this.#kv), {
+      operation,
+      target: this.#target,
+      timeoutMs: this.#timeoutMs,
+    });
+  }
+}
+
+/**
+ * `Deno.openKv`, retried with backoff while it fails transiently, until the
+ * deadline. Deno's client gives up at once when the metadata exchange meets
+ * a 5xx or a refused connection, though it waits out the same blip forever
+ * a second later on the data path; this makes opening as patient, but bounded.
+ */
+async function openKv(
+  pathOrUrl: string,
+  at: { target: string; timeoutMs: number },
+): Promise<Deno.Kv> {
+  const deadline = performance.now() + at.timeoutMs;
+  for (let attempt = 0;; attempt++) {
+    const timeoutMs = Math.max(1, deadline - performance.now());
+    try {
+      return await withDeadline(() => Deno.openKv(pathOrUrl), {
+        operation: "open",
+        target: at.target,
+        timeoutMs,
+        onLate: (kv) => kv.close(),
+      });
+    } catch (error) {
+      if (error instanceof KvTimeoutError) throw error;
+      const kind = kvFailureKind(error);
+      if (kind === "unauthorized") throw new KvAuthError(at.target, { cause: error });
+      if (kind !== "transient") throw error;
+      const wait = backoffDelay(attempt);
+      if (performance.now() + wait >= deadline) {
+        const last = error instanceof Error ? error.message : String(error);
+        throw new KvTimeoutError({ ...at, operation: "open", last }, { cause: error });
+      }
+      await sleep(wait);
+    }
   }
 }

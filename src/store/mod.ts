@@ -26,6 +26,24 @@ export {
 } from "./kv_store.ts";
 export type { CommitCost } from "./commit.ts";
 export {
+  BACKOFF_BASE_MS,
+  BACKOFF_MAX_MS,
+  backoffDelay,
+  type BackoffOptions,
+  type DeadlineOptions,
+  DEFAULT_KV_TIMEOUT_MS,
+  sleep,
+  withDeadline,
+} from "./deadline.ts";
+export {
+  KV_TOKEN_VARIABLE,
+  KvAuthError,
+  type KvFailureKind,
+  kvFailureKind,
+  kvTarget,
+  KvTimeoutError,
+} from "./kv_errors.ts";
+export {
   CommitBuilder,
   type CommitBuilderOptions,
   type CommitOptions,
@@ -33,6 +51,7 @@ export {
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
 export { InvalidCursorError } from "./errors.ts";
+export { MAX_COMMIT_ID_LENGTH } from "./ingest_state.ts";
 export { KeyLayout } from "./keys.ts";
 export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
 export { type IndexedRecord, indexSets } from "./index_sets.ts";

@@ -200,6 +200,8 @@ export interface CursorState {
   offset: number | null;
   /** Versionstamp of the cursor key, or `null` if it does not exist. */
   versionstamp: string | null;
+  /** Id of the commit that wrote the cursor, if it named itself (`CommitBatch.commit`). */
+  commit?: string;
 }
 
 /**
@@ -233,6 +235,12 @@ export interface CommitBatch {
   lag?: CursorLag;
   /** Consumer name whose registered offset moves to `cursor` in the same commit. */
   consumer?: string;
+  /**
+   * Id of this commit (at most 64 characters), recorded with the cursor, so
+   * that a committer whose answer was lost can tell its own commit landed
+   * from another's: `readCursor().commit`.
+   */
+  commit?: string;
 }
 
 /**

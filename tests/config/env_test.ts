@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { accessEnv, ConfigError, dataEnv, hostnameEnv, portEnv } from "../../src/config/env.ts";
+import {
+  accessEnv,
+  ConfigError,
+  dataEnv,
+  hostnameEnv,
+  kvTimeoutEnv,
+  portEnv,
+} from "../../src/config/env.ts";
 import { resolveConfig } from "../../src/config/data_dir.ts";
 
 function env(vars: Record<string, string>) {
@@ -55,4 +62,20 @@ Deno.test("resolveConfig() takes flags over the environment over the defaults", 
     walDir: "data/demo/wal",
     kv: "data/demo/kv.sqlite",
   });
+});
+
+Deno.test("kvTimeoutEnv() reads STEMEDB_KV_TIMEOUT_MS, and resolveConfig() lets --kv-timeout beat it", () => {
+  assert.equal(kvTimeoutEnv(env({})), undefined);
+  assert.equal(kvTimeoutEnv(env({ STEMEDB_KV_TIMEOUT_MS: "2500" })), 2500);
+  for (const text of ["0", "-5", "soon", "1.5"]) {
+    assert.throws(() => kvTimeoutEnv(env({ STEMEDB_KV_TIMEOUT_MS: text })), (error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.variable, "STEMEDB_KV_TIMEOUT_MS");
+      return true;
+    });
+  }
+  const vars = env({ STEMEDB_KV_TIMEOUT_MS: "2500" });
+  assert.equal(resolveConfig({}, vars).kvTimeoutMs, 2500);
+  assert.equal(resolveConfig({ kvTimeoutMs: 700 }, vars).kvTimeoutMs, 700);
+  assert.equal("kvTimeoutMs" in resolveConfig({}, env({})), false, "unset: the store's default");
 });

@@ -16,6 +16,7 @@ import {
   serializeVote,
 } from "../../src/records/mod.ts";
 import { KvStore } from "../../src/store/mod.ts";
+import { openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
 
 /** A valid assertion numbered `i`; `subject` defaults to one of seven. */
 export function assertionAt(i: number, extra: Partial<Assertion> = {}): Assertion {
@@ -79,23 +80,40 @@ export interface Env {
   store: KvStore;
   kvPath: string;
   journalDir: string;
+  /** Another `Deno.Kv` on the env's KV, closed by the env (after a remote server). */
+  openKv(): Promise<Deno.Kv>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** Open a journal (`dir/wal`) and a store (`dir/kv.sqlite`) in a new temp dir. */
+/**
+ * Open a journal (`dir/wal`) in a new temp dir and a store on a fresh KV of
+ * the suite's back end: `dir/kv.sqlite`, or a KV Connect server when
+ * STEMEDB_TEST_KV=remote (then `kvPath` is its URL).
+ */
 export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-ingest-" });
   const journalDir = `${dir}/wal`;
-  const kvPath = `${dir}/kv.sqlite`;
+  const fixture = await openKvFixture(testKvBackend(), dir);
+  const kvPath = fixture.target;
   const journal = await Journal.open(journalDir, journalOptions);
   const store = await KvStore.open(kvPath);
+  const kvs: Deno.Kv[] = [];
   return {
     dir,
     journal,
     store,
     kvPath,
     journalDir,
+    async openKv() {
+      const kv = await Deno.openKv(kvPath);
+      kvs.push(kv);
+      return kv;
+    },
     async [Symbol.asyncDispose]() {
+      // The server goes first: Deno 2.9.6's node:http2 can abort the process
+      // when a server session receives a client's GOAWAY (denoland/deno#36788).
+      await fixture[Symbol.asyncDispose]();
+      for (const kv of kvs) kv.close();
       store.close();
       await journal.close();
       await Deno.remove(dir, { recursive: true });

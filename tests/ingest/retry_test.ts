@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { isTransient, retrying } from "../../src/ingest/retry.ts";
+import { KvTimeoutError } from "../../src/store/mod.ts";
 
 Deno.test("retrying() retries a locked SQLite database until the call succeeds", async () => {
   let calls = 0;
@@ -27,4 +28,27 @@ Deno.test("retrying() passes other errors on at once", async () => {
   assert.equal(calls, 1);
   assert.equal(isTransient(new Error("database is busy")), true);
   assert.equal(isTransient("database is locked"), false);
+});
+
+Deno.test("retrying() retries a remote read whose answer was cut, but not a call past its deadline", async () => {
+  let calls = 0;
+  const value = await retrying(() => {
+    if (++calls < 3) {
+      return Promise.reject(new Error("KV Connect failed to read response body: reset"));
+    }
+    return Promise.resolve("read");
+  });
+  assert.equal(value, "read");
+  let timedOut = 0;
+  await assert.rejects(
+    () =>
+      retrying(() => {
+        timedOut++;
+        return Promise.reject(
+          new KvTimeoutError({ operation: "readCursor", target: "http://kv", timeoutMs: 1 }),
+        );
+      }),
+    KvTimeoutError,
+  );
+  assert.equal(timedOut, 1);
 });

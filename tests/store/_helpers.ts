@@ -1,4 +1,5 @@
-// Shared fixtures for store tests: a real Deno KV on a temp SQLite file.
+// Shared fixtures for store tests: a real Deno KV on a temp SQLite file, or
+// behind a KV Connect server when STEMEDB_TEST_KV=remote (`deno task test:remote`).
 
 import {
   type Assertion,
@@ -11,30 +12,39 @@ import {
   type Vote,
 } from "../../src/records/mod.ts";
 import { KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
+import { type KvBackend, openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
 
-/** Runs `fn` with a store on a fresh temp SQLite file, then closes and removes it. */
+/** Runs `fn` with a store on a fresh KV of the suite's back end, then closes and removes it. */
 export async function withStore(
   fn: (store: KvStore, path: string) => Promise<void>,
   options?: KvStoreOptions,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-store-" });
-  const path = `${dir}/kv.sqlite`;
-  const store = await KvStore.open(path, options);
+  const fixture = await openKvFixture(testKvBackend(), dir);
+  const store = await KvStore.open(fixture.target, options);
   try {
-    await fn(store, path);
+    await fn(store, fixture.target);
   } finally {
+    // The server goes first: Deno 2.9.6's node:http2 can abort the process
+    // when a server session receives a client's GOAWAY (denoland/deno#36788).
+    await fixture[Symbol.asyncDispose]();
     store.close();
     await Deno.remove(dir, { recursive: true });
   }
 }
 
-/** Runs `fn` with a raw Deno KV on a fresh temp SQLite file. */
-export async function withKv(fn: (kv: Deno.Kv) => Promise<void>): Promise<void> {
+/** Runs `fn` with a raw Deno KV on a fresh KV of the suite's back end, or of `backend`. */
+export async function withKv(
+  fn: (kv: Deno.Kv) => Promise<void>,
+  backend: KvBackend = testKvBackend(),
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb-kv-" });
-  const kv = await Deno.openKv(`${dir}/kv.sqlite`);
+  const fixture = await openKvFixture(backend, dir);
+  const kv = await Deno.openKv(fixture.target);
   try {
     await fn(kv);
   } finally {
+    await fixture[Symbol.asyncDispose](); // first: see withStore
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   type KvSet,
+  MAX_COMMIT_ID_LENGTH,
   MAX_DEAD_LETTER_PAYLOAD_BYTES,
   MAX_MUTATIONS,
   MAX_VALUE_BYTES,
@@ -194,6 +195,7 @@ Deno.test("batchBudget() leaves room for exactly what a real commit accepts", as
       cursor: Number.MAX_SAFE_INTEGER,
       lag: { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER },
       consumer: "ingestor",
+      commit: "c".repeat(MAX_COMMIT_ID_LENGTH),
     });
     assert.ok(result.ok);
     // One byte more no longer fits our accounting.
@@ -208,6 +210,7 @@ Deno.test("batchBudget() leaves room for exactly what a real commit accepts", as
           cursor: 1,
           lag: { bytes: 1, records: 1 },
           consumer: "ingestor",
+          commit: "c".repeat(MAX_COMMIT_ID_LENGTH),
         }),
       RangeError,
     );
@@ -353,5 +356,27 @@ Deno.test("batches packed to batchBudget() from real plans commit, whichever lim
       assert.ok(result.ok, name);
       expect = result.versionstamp!;
     }
+  });
+});
+
+Deno.test("commitBatch() records the commit id with the cursor, and readCursor() returns it", async () => {
+  await withStore(async (store) => {
+    const base = { journalId: J1, expect: null, sets: [], deadLetters: [], cursor: 7 };
+    const result = await store.commitBatch({ ...base, commit: "commit-1" });
+    assert.ok(result.ok);
+    assert.deepEqual(await store.readCursor(J1), {
+      offset: 7,
+      versionstamp: result.versionstamp,
+      commit: "commit-1",
+    });
+    await assert.rejects(
+      () =>
+        store.commitBatch({
+          ...base,
+          expect: result.versionstamp!,
+          commit: "c".repeat(MAX_COMMIT_ID_LENGTH + 1),
+        }),
+      TypeError,
+    );
   });
 });

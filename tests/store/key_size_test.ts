@@ -74,7 +74,10 @@ for (const [name, make] of SHAPES) {
       assert.ok(valueBytes(make(n + 1)) > MAX_VALUE_BYTES, `n = ${n}`);
       // And the estimate stays within a few percent of the real size.
       assert.ok(valueBytes(make(n)) <= MAX_VALUE_BYTES * 1.05, `n = ${n}`);
-    });
+      // Measured on a local KV whatever the suite's back end: this is Deno's own V8
+      // encoding against its limit, which the KV Connect test server re-encodes with
+      // node:v8 (an array of doubles comes out smaller there, so it accepts more).
+    }, "local");
   });
 }
 

@@ -22,4 +22,13 @@ export {
   seededRandom,
 } from "./faults.ts";
 export { openRemoteKv, waitFor } from "./remote_client.ts";
-export { KV_BACKENDS, type KvBackend, type KvTarget, withKvBackend } from "./backend.ts";
+export {
+  KV_BACKENDS,
+  type KvBackend,
+  type KvFixture,
+  type KvTarget,
+  openKvFixture,
+  TEST_BACKEND_VARIABLE,
+  testKvBackend,
+  withKvBackend,
+} from "./backend.ts";

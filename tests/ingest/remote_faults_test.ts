@@ -1,0 +1,132 @@
+// The ingestor on a remote Deno KV under every fault the KV Connect test
+// server injects. Retried faults make Deno's client log "KV Connect failed to
+// call ..." lines to stderr: that noise is the client's, not a test failure.
+import assert from "node:assert/strict";
+import { KvTimeoutError } from "../../src/store/mod.ts";
+import { Ingestor } from "../../src/ingest/mod.ts";
+import { waitFor } from "../support/kv_connect/mod.ts";
+import type { KvConnectFaults } from "../support/kv_connect/mod.ts";
+import { assertAppliedOnce } from "./_helpers.ts";
+import { writeMixedLog } from "./_log.ts";
+import { openRemoteEnv } from "./_remote.ts";
+
+const ATOMIC = { on: ["atomic_write" as const] };
+
+/**
+ * STEMEDB_FAULTS_EXHAUSTIVE=1 runs each fault plan on 10× the records under
+ * five seeds (minutes); by default one seed on a few hundred records.
+ */
+const EXHAUSTIVE = Deno.env.get("STEMEDB_FAULTS_EXHAUSTIVE") === "1";
+const RECORDS = EXHAUSTIVE ? 4000 : 400;
+const SEEDS = EXHAUSTIVE ? [12, 13, 14, 15, 16] : [12];
+
+/** Faults at a high rate, one kind at a time, then all together. */
+const HIGH_RATE: [string, KvConnectFaults][] = [
+  ["answers cut after applying", { cutAfterApply: { rate: 0.3, how: "reset", ...ATOMIC } }],
+  ["answers ended short after applying", { cutAfterApply: { rate: 0.3, how: "end" } }],
+  ["answers lost after applying", { lostAfterApply: { rate: 0.3 } }],
+  ["5xx before applying", { error5xx: { rate: 0.3 } }],
+  ["connections dropped before applying", { closeBeforeApply: { rate: 0.3, how: "socket" } }],
+  ["every fault at once", {
+    cutAfterApply: { rate: 0.15, ...ATOMIC },
+    lostAfterApply: { rate: 0.15 },
+    error5xx: { rate: 0.15 },
+    closeBeforeApply: { rate: 0.15 },
+  }],
+];
+
+for (const [name, faults] of HIGH_RATE) {
+  for (const seed of SEEDS) {
+    Deno.test(`Ingestor applies and counts each record once through a remote KV with ${name}${EXHAUSTIVE ? ` (seed ${seed})` : ""}`, async () => {
+      await using env = await openRemoteEnv();
+      const written = await writeMixedLog(env.journal, RECORDS);
+      env.server.setFaults({ ...faults, seed });
+      const report = await new Ingestor(env.journal, env.store, { batchRecords: 20 }).runOnce();
+      env.server.setFaults({});
+      assert.equal(report.caughtUp, true);
+      assert.equal(report.applied, written.records - written.poison, "applied counts what landed");
+      assert.equal(report.deadLettered, written.poison);
+      assert.equal(report.conflicts, 0, "no other ingestor: a lost answer is not a conflict");
+      assert.equal(report.commits, env.server.stats.appliedWrites, "each commit landed once");
+      const injected = Object.values(env.server.stats.faults).reduce((a, b) => a + b, 0);
+      assert.ok(injected > 0, "faults were injected");
+      await assertAppliedOnce(env.journal, env.store);
+    });
+  }
+}
+
+Deno.test("A commit stalled past its deadline and released after the ingestor moved on fails its check", async () => {
+  // Long enough that only the stalled commit meets it on a loaded machine.
+  await using env = await openRemoteEnv({ timeoutMs: 1500 });
+  const written = await writeMixedLog(env.journal, 100);
+  env.server.setFaults({ stall: { times: 1, ...ATOMIC } });
+  const report = await new Ingestor(env.journal, env.store, { batchRecords: 10 }).runOnce();
+  assert.equal(report.caughtUp, true);
+  assert.equal(report.applied + report.deadLettered, written.records);
+  assert.equal(env.server.stats.faults.stall, 1);
+  const before = env.server.stats;
+  assert.equal(before.appliedWrites, report.commits, "the stalled commit has not applied");
+  assert.equal(env.server.releaseStalls(), 1);
+  await waitFor("the released commit to reach the KV", () => env.server.stats.checkFailures > 0);
+  assert.equal(env.server.stats.appliedWrites, report.commits, "it applied nothing");
+  await assertAppliedOnce(env.journal, env.store);
+});
+
+Deno.test("Ingestor.runOnce() rejects with KvTimeoutError when the remote stops answering; lag() and stop() return within the deadline", async () => {
+  const timeoutMs = 1000;
+  await using env = await openRemoteEnv({ timeoutMs });
+  await writeMixedLog(env.journal, 50);
+  env.server.setFaults({ down: "503" });
+  const ingestor = new Ingestor(env.journal, env.store, { batchRecords: 10 });
+  let started = performance.now();
+  const error = await ingestor.runOnce().then(() => assert.fail("answered"), (e) => e);
+  assert.ok(error instanceof KvTimeoutError, String(error));
+  assert.equal(error.target, env.server.url);
+  assert.ok(performance.now() - started < 4 * timeoutMs, "runOnce rejected about the deadline");
+  started = performance.now();
+  await assert.rejects(ingestor.lag(), KvTimeoutError);
+  assert.ok(performance.now() - started < 2 * timeoutMs, "lag() returned within the deadline");
+  const errors: unknown[] = [];
+  const looping = new Ingestor(env.journal, env.store, { onError: (e) => errors.push(e) });
+  looping.start();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  started = performance.now();
+  await looping.stop();
+  assert.ok(performance.now() - started < 2 * timeoutMs, "stop() returned within the deadline");
+  assert.ok(errors.every((e) => e instanceof KvTimeoutError));
+});
+
+Deno.test("Ingestor's background loop rides out a remote down for seconds mid-run, backing off, and catches up", async () => {
+  await using env = await openRemoteEnv({ timeoutMs: 1000 });
+  const errors: unknown[] = [];
+  const ingestor = new Ingestor(env.journal, env.store, {
+    batchRecords: 25,
+    pollIntervalMs: 20,
+    onError: (e) => errors.push(e),
+  });
+  ingestor.start();
+  try {
+    const first = await writeMixedLog(env.journal, 200);
+    await waitFor("the first records", () => env.server.stats.appliedWrites > 0);
+    env.server.setFaults({ down: "503" });
+    const second = await writeMixedLog(env.journal, 200);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const requestsWhileDown = env.server.stats.requests;
+    env.server.setFaults({});
+    const records = first.records + second.records;
+    let lag = await ingestor.lag();
+    for (let i = 0; lag.bytes > 0 && i < 300; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      lag = await ingestor.lag();
+    }
+    assert.equal(lag.bytes, 0, `caught up on ${records} records`);
+    assert.ok(errors.length >= 1, "the loop met the outage");
+    assert.ok(errors.every((e) => e instanceof KvTimeoutError), String(errors[0]));
+    // Backing off: far fewer passes than one per poll interval (3 s / 20 ms).
+    assert.ok(errors.length < 20, `${errors.length} failed passes while down`);
+    assert.ok(requestsWhileDown.atomic_write > 0);
+  } finally {
+    await ingestor.stop();
+  }
+  await assertAppliedOnce(env.journal, env.store);
+});
