@@ -36,6 +36,7 @@ import { Ingestor } from "../src/ingest/mod.ts";
 import { median } from "./wal_measure.ts";
 import {
   corpusPayloads,
+  leanLayout,
   payloadOf,
   plannedSets,
   pooled,
@@ -118,9 +119,19 @@ async function throughput(): Promise<void> {
   await prepareJournal(journalDir, n, (i) => payloads[i]);
   const journal = await Journal.open(journalDir, { readOnly: true });
   const sets = await plannedSets(journal);
+  const lean = leanLayout(sets);
   let commits = 0;
   let straightCommits = 0;
+  let leanCommits = 0;
   const ms = await rounds({
+    "lean layout straight into KV": async (round) => {
+      const kv = await Deno.openKv(`${root}/tp-lean-${round}.sqlite`);
+      try {
+        return await time(async () => leanCommits = await writeStraight(kv, lean));
+      } finally {
+        kv.close();
+      }
+    },
     "straight into KV": async (round) => {
       const kv = await Deno.openKv(`${root}/tp-straight-${round}.sqlite`);
       try {
@@ -163,6 +174,13 @@ async function throughput(): Promise<void> {
       } ms)`,
   );
   console.log(`   ratio: ${r.toFixed(2)}× (target ≥ ${TARGET.throughput}×)`);
+  const leanMs = median(ms["lean layout straight into KV"]);
+  console.log(
+    `   layout: binary hash keys and empty index values, straight into KV: ${rate(n, leanMs)} ` +
+      `(${leanCommits} commits), ` +
+      `${ratio(ms["lean layout straight into KV"], ms["straight into KV"]).toFixed(2)}× the ` +
+      `current layout's speed`,
+  );
   results.push({
     name: `ingest ≥ ${TARGET.throughput}× the same mutations straight into KV (corpus)`,
     pass: r >= TARGET.throughput,
