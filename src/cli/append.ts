@@ -114,10 +114,15 @@ export const appendCommand: Command = {
     },
   },
   positionals: [0, 1],
-  run: runAppend,
+  run: (input) => runAppend(input),
 };
 
-async function runAppend(input: CommandInput): Promise<number> {
+/**
+ * Run `append` on parsed input. `spoolBytes` bounds the payloads an
+ * all-or-nothing run holds between its passes (smaller in tests, to reach the
+ * lines parsed again).
+ */
+export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): Promise<number> {
   const skipInvalid = input.values["skip-invalid"] === true;
   const rejectsPath = stringOption(input, "rejects");
   if (rejectsPath !== undefined && !skipInvalid) {
@@ -145,7 +150,7 @@ async function runAppend(input: CommandInput): Promise<number> {
   if (!skipInvalid) {
     // All or nothing: a first pass validates every line before the journal is
     // touched, and holds the payloads so that the append pass parses nothing.
-    spool = new PayloadSpool(SPOOL_BYTES);
+    spool = new PayloadSpool(spoolBytes);
     const phase = startPhase({
       label: "validate",
       unit: "bytes",
