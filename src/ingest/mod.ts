@@ -45,6 +45,7 @@
  * @module
  */
 export { Ingestor } from "./ingestor.ts";
+export { WorkerIngestor, type WorkerIngestorOptions } from "./worker_ingestor.ts";
 export {
   type IngestorJournal,
   type IngestorStore,
