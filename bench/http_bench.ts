@@ -31,7 +31,6 @@
  */
 
 import { parseArgs } from "node:util";
-import { join } from "node:path";
 import { openJournal, openStore, resolveConfig } from "../src/config/data_dir.ts";
 import { createApp } from "../src/http/mod.ts";
 import { WorkerIngestor } from "../src/ingest/mod.ts";
