@@ -77,6 +77,8 @@ export class WorkerIngestor {
   #running = true;
   #stopped: Promise<void> | null = null;
   #onStopped: (() => void) | null = null;
+  /** The worker died of an uncaught error: nothing will answer a stop. */
+  #dead = false;
 
   private constructor(worker: Worker, onError: (message: string) => void) {
     this.#worker = worker;
@@ -84,6 +86,13 @@ export class WorkerIngestor {
       const reply = event.data;
       if (reply.kind === "error") onError(reply.message);
       else if (reply.kind === "stopped") this.#onStopped?.();
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#running = false;
+      this.#dead = true;
+      onError(`The worker ingestor stopped: ${event.message}`);
+      this.#onStopped?.();
     };
   }
 
@@ -124,7 +133,7 @@ export class WorkerIngestor {
     return new WorkerIngestor(worker, options.onError ?? console.error);
   }
 
-  /** Whether the worker's ingestor runs (`false` once `stop()` was called). */
+  /** Whether the worker's ingestor runs (`false` once `stop()` was called or the worker died). */
   get running(): boolean {
     return this.#running;
   }
@@ -133,6 +142,7 @@ export class WorkerIngestor {
   stop(): Promise<void> {
     this.#running = false;
     this.#stopped ??= new Promise<void>((resolve) => {
+      if (this.#dead) return resolve();
       this.#onStopped = resolve;
       this.#worker.postMessage({ kind: "stop" } satisfies WorkerRequest);
     }).finally(() => this.#worker.terminate());
