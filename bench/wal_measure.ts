@@ -16,6 +16,11 @@ export interface BenchCase {
   /** Records written by the untimed warm-up run. */
   warmupRecords: number;
   /**
+   * Untimed setup in the fresh directory before each run of `records`
+   * records (a peer's preallocated file).
+   */
+  prepare?(dir: string, records: number): Promise<void>;
+  /**
    * Writes `records` records into the empty directory `dir` and returns once
    * every one is durable. Setup (opening files) may happen inside; it is
    * timed too, and is negligible at these record counts.
@@ -81,12 +86,18 @@ export async function measureCases(
   options: MeasureOptions = {},
 ): Promise<CaseResult[]> {
   const trials = options.trials ?? 5;
-  for (const c of cases) await inTempDir(options.tempRoot, (dir) => c.run(dir, c.warmupRecords));
+  for (const c of cases) {
+    await inTempDir(options.tempRoot, async (dir) => {
+      await c.prepare?.(dir, c.warmupRecords);
+      await c.run(dir, c.warmupRecords);
+    });
+  }
   const rates: number[][] = cases.map(() => []);
   for (let round = 0; round < trials; round++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[i];
       const ms = await inTempDir(options.tempRoot, async (dir) => {
+        await c.prepare?.(dir, c.records);
         const start = performance.now();
         await c.run(dir, c.records);
         return performance.now() - start;

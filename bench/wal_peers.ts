@@ -8,6 +8,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { HEADER_SIZE } from "../src/wal/format.ts";
 import type { BenchCase } from "./wal_measure.ts";
 
 /** Writes all of `bytes`, looping over short writes. */
@@ -53,6 +54,58 @@ export function naiveCase(
           await file.syncData();
         }
       }
+    },
+  };
+}
+
+/** Name of the grouped peer's preallocated file. */
+const GROUPED_FILE = "grouped.log";
+
+/**
+ * The disk's limit for `group` records per flush: the records framed as the
+ * journal frames them (a header of the journal's size, then the payload),
+ * `group` at a time in one blocking `writeSync` and one blocking
+ * `syncDataSync`, into a file whose space was written with zeros and synced
+ * beforehand (untimed), as the journal's active segment is. No hashing, no
+ * thread hand-off, no bookkeeping: what `group` concurrent appenders could
+ * reach if the log cost nothing but the disk.
+ */
+export function groupedSyncCase(
+  pool: Uint8Array[],
+  group: number,
+  records: number,
+  warmupRecords: number,
+): BenchCase {
+  const frameBytes = HEADER_SIZE + pool[0].length;
+  return {
+    name: `${group} records per blocking write + fdatasync, preallocated`,
+    records,
+    warmupRecords,
+    async prepare(dir, n) {
+      using file = await Deno.open(join(dir, GROUPED_FILE), { create: true, write: true });
+      const zeros = new Uint8Array(1024 * 1024);
+      for (let left = n * frameBytes; left > 0; left -= zeros.length) {
+        await writeAll(file, zeros.subarray(0, Math.min(left, zeros.length)));
+      }
+      await file.sync();
+    },
+    run(dir, n) {
+      using file = Deno.openSync(join(dir, GROUPED_FILE), { write: true });
+      const frames = new Uint8Array(group * frameBytes);
+      const view = new DataView(frames.buffer);
+      for (let i = 0; i < n; i += group) {
+        const count = Math.min(group, n - i);
+        for (let j = 0; j < count; j++) {
+          const payload = pool[(i + j) % pool.length];
+          view.setUint32(j * frameBytes, payload.length, true);
+          frames.set(payload, j * frameBytes + HEADER_SIZE);
+        }
+        const bytes = frames.subarray(0, count * frameBytes);
+        let done = 0;
+        while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+        file.syncDataSync();
+      }
+      return Promise.resolve();
     },
   };
 }

@@ -97,7 +97,21 @@ export async function* readLines(
       const chunkStart = bytesRead;
       bytesRead += chunk.byteLength;
       let start = 0;
+      // Whole lines of the chunk decoded in one call, until that fails once.
+      let wholeRuns = true;
       while (start < chunk.byteLength) {
+        if (wholeRuns && !skipping && partsBytes === 0) {
+          const run = decodeWholeLines(chunk, start, { maxLineBytes, decoder });
+          wholeRuns = false;
+          if (run !== null) {
+            for (let k = 0; k < run.texts.length; k++) {
+              number++;
+              yield { number, text: run.texts[k], bytesRead: chunkStart + run.ends[k] + 1 };
+            }
+            start = run.ends.at(-1)! + 1;
+            continue;
+          }
+        }
         const newline = chunk.indexOf(NEWLINE, start);
         const end = newline === -1 ? chunk.byteLength : newline;
         if (skipping) {
@@ -126,6 +140,45 @@ export async function* readLines(
     if (signal?.aborted) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
+}
+
+/**
+ * The lines of `chunk` from `start` through its last newline, decoded in one
+ * call (one call per line costs more than the decoding): `null` when there is
+ * no newline, a line is over the cap or the bytes are not all UTF-8, and the
+ * caller takes them one by one. Each line comes out as a decoder call of its
+ * own would give it: one leading BOM dropped, one trailing `\r` dropped.
+ */
+function decodeWholeLines(
+  chunk: Uint8Array,
+  start: number,
+  options: { maxLineBytes: number; decoder: TextDecoder },
+): { texts: string[]; ends: number[] } | null {
+  const ends: number[] = [];
+  let from = start;
+  while (true) {
+    const newline = chunk.indexOf(NEWLINE, from);
+    if (newline === -1) break;
+    if (newline - from > options.maxLineBytes) return null;
+    ends.push(newline);
+    from = newline + 1;
+  }
+  if (ends.length < 2) return null;
+  let text: string;
+  try {
+    text = options.decoder.decode(chunk.subarray(start, ends[ends.length - 1]));
+  } catch {
+    return null;
+  }
+  const texts = text.split("\n");
+  for (let k = 0; k < texts.length; k++) {
+    let line = texts[k];
+    // The one decode call dropped the first line's BOM only.
+    if (k > 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
+    texts[k] = line;
+  }
+  return { texts, ends };
 }
 
 function abortPromise(signal: AbortSignal): Promise<null> {

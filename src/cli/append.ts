@@ -28,9 +28,15 @@ import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import { onStopSignal } from "./_signals.ts";
+import { PayloadSpool, type SpoolBatch } from "./_payload_spool.ts";
 
 /** Most bytes of payload sent in one `appendBatch`. */
 const BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Most payload bytes an all-or-nothing run holds between its validation pass
+ * and its append pass; the lines past it are parsed again in the append pass.
+ */
+const SPOOL_BYTES = 256 * 1024 * 1024;
 /** Most rejects echoed on stderr (all of them go to `--rejects`). */
 const MAX_ECHOED_REJECTS = 20;
 /**
@@ -123,10 +129,15 @@ export const appendCommand: Command = {
     },
   },
   positionals: [0, 1],
-  run: runAppend,
+  run: (input) => runAppend(input),
 };
 
-async function runAppend(input: CommandInput): Promise<number> {
+/**
+ * Run `append` on parsed input. `spoolBytes` bounds the payloads an
+ * all-or-nothing run holds between its passes (smaller in tests, to reach the
+ * lines parsed again).
+ */
+export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): Promise<number> {
   const skipInvalid = input.values["skip-invalid"] === true;
   const rejectsPath = stringOption(input, "rejects");
   if (rejectsPath !== undefined && !skipInvalid) {
@@ -152,8 +163,11 @@ async function runAppend(input: CommandInput): Promise<number> {
     inFlight: null,
   };
 
+  let spool: PayloadSpool | null = null;
   if (!skipInvalid) {
-    // All or nothing: a first pass validates every line before the journal is touched.
+    // All or nothing: a first pass validates every line before the journal is
+    // touched, and holds the payloads so that the append pass parses nothing.
+    spool = new PayloadSpool(spoolBytes);
     const phase = startPhase({
       label: "validate",
       unit: "bytes",
@@ -162,10 +176,15 @@ async function runAppend(input: CommandInput): Promise<number> {
     });
     for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
       if (line.number < fromLine) continue;
-      const reject = "problem" in line
+      const parsed = "problem" in line
         ? problemReject(line)
-        : await check(line.number, line.text, refs);
-      if (reject) totals.rejects.push(reject);
+        : await parseLine(line.number, line.text, refs);
+      if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
+      // Once a line is bad nothing is appended: holding more payloads is no use.
+      else if (totals.rejects.length === 0) {
+        if (parsed === null) spool.offered(line.number);
+        else spool.add(parsed, line);
+      }
       phase.update(line.bytesRead);
     }
     phase.finish();
@@ -192,6 +211,7 @@ async function runAppend(input: CommandInput): Promise<number> {
         store,
         // All or nothing checked every line's references in the first pass already.
         refs: skipInvalid ? refs : null,
+        spool,
       });
     } catch (error) {
       failure = error;
@@ -221,16 +241,17 @@ async function runAppend(input: CommandInput): Promise<number> {
   return finish(input, totals, started, EXIT_OK);
 }
 
-async function check(
+/** A line's payload, or why it is rejected, or `null` for a blank line. */
+async function parseLine(
   line: number,
   text: string,
   refs: ReferenceGate | null,
-): Promise<Reject | null> {
+): Promise<Uint8Array | Reject | null> {
   if (text.trim() === "") return null;
   const result = parseRecordLine(text);
   if (result.ok) {
     const refused = refs === null ? null : await refs.refuse(result);
-    return refused === null ? null : { line, ...refused, text };
+    return refused === null ? result.payload : { line, ...refused, text };
   }
   return {
     line,
@@ -253,6 +274,8 @@ interface AppendOptions {
   store: KvStore | null;
   /** The referential check of each line, or null when a first pass made it. */
   refs: ReferenceGate | null;
+  /** The payloads the validation pass held: appended as they are, not parsed again. */
+  spool: PayloadSpool | null;
 }
 
 async function appendLines(
@@ -267,63 +290,91 @@ async function appendLines(
     total: source.size,
     enabled: options.progress,
   });
-  let batch: Uint8Array[] = [];
-  let batchLines: number[] = [];
-  let batchBytes = 0;
-  let lastLine = totals.doneThroughLine;
-  const flush = async () => {
-    if (batch.length > 0 && options.store !== null) {
-      const stored = await options.store.findStored(batch);
+  /** Append one batch; once it is in, every line through `throughLine` is done. */
+  const appendBatch = async (batch: SpoolBatch, throughLine: number) => {
+    if (batch.payloads.length > 0 && options.store !== null) {
+      const stored = await options.store.findStored(batch.payloads);
       const keep = (_: unknown, i: number) => !stored[i];
       totals.skipped += stored.filter(Boolean).length;
-      batch = batch.filter(keep);
-      batchLines = batchLines.filter(keep);
-      batchBytes = batch.reduce((n, p) => n + p.byteLength, 0);
+      const payloads = batch.payloads.filter(keep);
+      batch = {
+        ...batch,
+        payloads,
+        lines: batch.lines.filter(keep),
+        bytes: payloads.reduce((n, p) => n + p.byteLength, 0),
+      };
     }
-    if (batch.length > 0) {
+    if (batch.payloads.length > 0) {
       const start = totals.nextOffset ?? journal.durableOffset;
-      totals.inFlight = { start, payloads: batch, lines: batchLines, throughLine: lastLine };
-      const results = await journal.appendBatch(batch);
+      totals.inFlight = { start, payloads: batch.payloads, lines: batch.lines, throughLine };
+      const results = await journal.appendBatch(batch.payloads);
       totals.inFlight = null;
-      acknowledge(totals, results, batchBytes);
+      acknowledge(totals, results, batch.bytes);
     }
-    batch = [];
-    batchLines = [];
-    batchBytes = 0;
-    totals.doneThroughLine = lastLine;
+    totals.doneThroughLine = throughLine;
   };
-  const lines = readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES, signal: options.signal });
+  const limits = { maxRecords: options.batchSize, maxBytes: BATCH_BYTES };
   try {
-    for await (const line of lines) {
-      if (line.number < options.fromLine) continue;
-      lastLine = line.number;
-      if (source.size === undefined) totals.inputBytes = line.bytesRead;
-      phase.update(line.bytesRead, { detail: `${totals.records + batch.length} records` });
-      if ("problem" in line) {
-        totals.rejects.push(problemReject(line));
-        continue;
+    const { spool } = options;
+    if (spool !== null) {
+      for (const batch of spool.batches(limits)) {
+        if (options.signal.aborted) return;
+        phase.update(batch.bytesRead, { detail: `${totals.records} records` });
+        await appendBatch(batch, batch.lines.at(-1)!);
       }
-      if (line.text.trim() === "") continue;
-      const result = parseRecordLine(line.text);
-      if (!result.ok) {
-        totals.rejects.push((await check(line.number, line.text, null))!);
-        continue;
-      }
-      const refused = options.refs === null ? null : await options.refs.refuse(result);
-      if (refused !== null) {
-        totals.rejects.push({ line: line.number, ...refused, text: line.text });
-        continue;
-      }
-      batch.push(result.payload);
-      batchLines.push(line.number);
-      batchBytes += result.payload.byteLength;
-      if (batch.length >= options.batchSize || batchBytes >= BATCH_BYTES) await flush();
+      if (options.signal.aborted) return;
+      totals.doneThroughLine = spool.throughLine;
+      if (!spool.full) return;
     }
-    // Also when stopped by a signal: the lines in hand were read whole, so they go in.
-    await flush();
+    await parseAndAppend(source, totals, {
+      ...options,
+      fromLine: spool?.full ? spool.throughLine + 1 : options.fromLine,
+      limits,
+      phase,
+      appendBatch,
+    });
   } finally {
     phase.finish();
   }
+}
+
+/** The append pass over lines not held in a spool: parse each line, append in batches. */
+async function parseAndAppend(
+  source: Source,
+  totals: Totals,
+  options: AppendOptions & {
+    limits: { maxRecords: number; maxBytes: number };
+    phase: ReturnType<typeof startPhase>;
+    appendBatch: (batch: SpoolBatch, throughLine: number) => Promise<void>;
+  },
+): Promise<void> {
+  const { limits, phase } = options;
+  let batch: SpoolBatch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
+  let lastLine = totals.doneThroughLine;
+  const lines = readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES, signal: options.signal });
+  for await (const line of lines) {
+    if (line.number < options.fromLine) continue;
+    lastLine = line.number;
+    if (source.size === undefined) totals.inputBytes = line.bytesRead;
+    phase.update(line.bytesRead, { detail: `${totals.records + batch.payloads.length} records` });
+    const parsed = "problem" in line
+      ? problemReject(line)
+      : await parseLine(line.number, line.text, options.refs);
+    if (parsed === null) continue;
+    if ("reason" in parsed) {
+      totals.rejects.push(parsed);
+      continue;
+    }
+    batch.payloads.push(parsed);
+    batch.lines.push(line.number);
+    batch.bytes += parsed.byteLength;
+    if (batch.payloads.length >= limits.maxRecords || batch.bytes >= limits.maxBytes) {
+      await options.appendBatch(batch, lastLine);
+      batch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
+    }
+  }
+  // Also when stopped by a signal: the lines in hand were read whole, so they go in.
+  await options.appendBatch(batch, lastLine);
 }
 
 function acknowledge(

@@ -125,8 +125,12 @@ export interface LagPort {
 export interface IngestorPort {
   /** Whether its background loop runs. */
   readonly running: boolean;
-  /** Resolves once the record at `offset` is applied; see `Ingestor.waitFor()`. */
-  waitFor(offset: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Resolves once the record at `offset` is applied; see `Ingestor.waitFor()`.
+   * An ingestor without it (one on a worker thread) answers `?wait=ingested`
+   * with `Stemedb-Ingested: false`.
+   */
+  waitFor?(offset: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
   /** Where it stopped at damage in the journal, `null` (or absent) if it has not. */
   readonly stalled?: IngestStall | null;
 }

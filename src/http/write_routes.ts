@@ -182,13 +182,14 @@ function parseOne(text: string, type: RecordKind, line: number | undefined): Par
 
 /**
  * Wait, up to the app's limit, for the in-process ingestor to apply the
- * record at `offset`; `false` on timeout, when no ingestor runs here, or when
- * it stopped or failed first.
+ * record at `offset`; `false` on timeout, when no ingestor that can wait runs
+ * here, or when it stopped or failed first.
  */
 async function waitIngested(context: AppContext, offset: number): Promise<boolean> {
-  if (context.ingestor === undefined) return false;
+  const waitFor = context.ingestor?.waitFor?.bind(context.ingestor);
+  if (waitFor === undefined) return false;
   try {
-    await context.ingestor.waitFor(offset, { timeoutMs: context.waitTimeoutMs });
+    await waitFor(offset, { timeoutMs: context.waitTimeoutMs });
     return true;
   } catch (e) {
     if (e instanceof IngestWaitError) return false;

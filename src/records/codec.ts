@@ -20,7 +20,14 @@ import { referenceDecodeBody } from "./reference_codec.ts";
 import type { Assertion, Epoch, KnowledgeRecord, Vote } from "./types.ts";
 import { validateAssertion, validateEpoch, validateRecord, validateVote } from "./validate.ts";
 
-function encodeValidated(record: KnowledgeRecord): Uint8Array {
+/**
+ * The payload of a record that `validateRecord` (or `parseRecordJson`)
+ * already returned, size-checked: for callers that validated first, so that a
+ * record is not validated twice.
+ *
+ * @throws {RecordValidationError} If the payload is over `MAX_PAYLOAD_BYTES`.
+ */
+export function encodeValidated(record: KnowledgeRecord): Uint8Array {
   const payload = encodePayload(record);
   if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new RecordValidationError(

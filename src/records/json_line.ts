@@ -7,7 +7,7 @@
  * @module
  */
 
-import { serializeRecord } from "./codec.ts";
+import { encodeValidated } from "./codec.ts";
 import { RecordValidationError } from "./errors.ts";
 import { parseRecordJson } from "./json.ts";
 import type { KnowledgeRecord } from "./types.ts";
@@ -160,8 +160,9 @@ export function parseRecordValue(
     }
   }
   try {
+    // Validated once: parseRecordJson returns the validated, normalised record.
     const record = parseRecordJson(input);
-    return { ok: true, record, payload: serializeRecord(record) };
+    return { ok: true, record, payload: encodeValidated(record) };
   } catch (error) {
     return {
       ok: false,

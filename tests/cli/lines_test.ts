@@ -96,3 +96,34 @@ Deno.test("readLines() stops at an abort and drops the partial line in hand", as
   }
   assert.deepEqual(seen, ["one", "two"]);
 });
+
+Deno.test("readLines() yields the same lines from one chunk of many lines as from one-byte chunks", async () => {
+  // A BOM on a line after the first, CRLF, non-ASCII text, blank lines and a long line.
+  const text = "\uFEFFfirst\r\nsecond\n\uFEFFthird\r\n\n" + "λ".repeat(200) + "\n\r\nlast";
+  const bytes = encoder.encode(text);
+  const whole = await collect(ReadableStream.from([bytes]));
+  const single = await collect(ReadableStream.from(Array.from(bytes, (b) => new Uint8Array([b]))));
+  assert.deepEqual(whole, single);
+  assert.deepEqual(texts(whole), ["first", "second", "third", "", "λ".repeat(200), "", "last"]);
+});
+
+Deno.test("readLines() finds a bad line inside a chunk of good lines and decodes the rest", async () => {
+  const bytes = new Uint8Array([
+    ...encoder.encode("a\nb\n"),
+    0xc3,
+    0x0a,
+    ...encoder.encode("c\n" + "x".repeat(20) + "\nd\ne\n"),
+  ]);
+  const lines = await collect(ReadableStream.from([bytes]), 10);
+  assert.deepEqual(texts(lines), [
+    "a",
+    "b",
+    { problem: "Not valid UTF-8" },
+    "c",
+    { problem: "Longer than 10 bytes" },
+    "d",
+    "e",
+  ]);
+  // A too-long line counts the bytes read so far (here the whole chunk).
+  assert.deepEqual(lines.map((l) => l.bytesRead), [2, 4, 6, 8, 33, 31, 33]);
+});

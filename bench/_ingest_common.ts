@@ -1,0 +1,137 @@
+/**
+ * Helpers shared by the ingest benchmarks: prepared journals, the synthetic
+ * and corpus payloads, and the peer every ingest path is bounded by (the same
+ * KV sets written straight into a fresh Deno KV, as many per commit as Deno
+ * KV's limits allow).
+ *
+ * @module
+ */
+import { Journal } from "../src/wal/mod.ts";
+import { fromHex, isHash, serializeAssertion, serializeRecord } from "../src/records/mod.ts";
+import { keyBytes, valueBytes } from "../src/store/mod.ts";
+import {
+  type KvSet,
+  KvStore,
+  MAX_COMMIT_BYTES,
+  MAX_MUTATIONS,
+  MAX_TOTAL_KEY_BYTES,
+} from "../src/store/mod.ts";
+import { corpus } from "./_corpus.ts";
+
+/** A synthetic assertion payload: short fixed-shape strings, 1,000 subjects. */
+export function payloadOf(i: number, object: string = `object-${i}`): Uint8Array {
+  return serializeAssertion({
+    subject: `subject-${i % 1000}`,
+    predicate: "benchmarks",
+    object,
+    source: "ingest_bench",
+    confidence: 0.75,
+    timestamp: 1_700_000_000_000 + i,
+  });
+}
+
+/** The first `n` records of the realistic corpus (`bench/_corpus.ts`), serialized. */
+export function corpusPayloads(n: number, seed = 1): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const record of corpus({ subjects: n, seed })) {
+    if (out.length === n) break;
+    out.push(serializeRecord(record));
+  }
+  return out;
+}
+
+/** `n` records per second over `ms`, as printed. */
+export function rate(n: number, ms: number): string {
+  return `${Math.round(n / (ms / 1000)).toLocaleString("en-US")} records/s`;
+}
+
+/** Fill `dir` with `n` records from `make`, fast (durability "none": the bench times reading). */
+export async function prepareJournal(
+  dir: string,
+  n: number,
+  make: (i: number) => Uint8Array,
+  batch = 1000,
+): Promise<void> {
+  const journal = await Journal.open(dir, { durability: "none" });
+  for (let i = 0; i < n; i += batch) {
+    await journal.appendBatch(
+      Array.from({ length: Math.min(batch, n - i) }, (_, j) => make(i + j)),
+    );
+  }
+  await journal.close();
+}
+
+/** The sets the store plans for every record of `journal`, planned untimed. */
+export async function plannedSets(journal: Journal): Promise<KvSet[]> {
+  const planner = await KvStore.open(":memory:");
+  const sets: KvSet[] = [];
+  try {
+    for await (const rec of journal.readFrom(journal.firstOffset)) {
+      const plan = planner.recordMutations(rec.payload, rec.digest);
+      if (plan.ok) sets.push(...plan.sets);
+    }
+  } finally {
+    planner.close();
+  }
+  return sets;
+}
+
+/**
+ * The peer: `sets` written straight into `kv` in atomic commits packed
+ * greedily up to Deno KV's limits (1,000 mutations, 800 KiB of mutations,
+ * 80 KiB of keys), with no cursor, no checks and no margin. Returns the
+ * number of commits.
+ */
+export async function writeStraight(kv: Deno.Kv, sets: readonly KvSet[]): Promise<number> {
+  let commits = 0;
+  let i = 0;
+  while (i < sets.length) {
+    const op = kv.atomic();
+    let bytes = 0;
+    let keyBytes = 0;
+    let count = 0;
+    for (; i < sets.length && count < MAX_MUTATIONS; i++, count++) {
+      const s = sets[i];
+      if (bytes + s.bytes > MAX_COMMIT_BYTES || keyBytes + s.keyBytes > MAX_TOTAL_KEY_BYTES) break;
+      op.set(s.key, s.value);
+      bytes += s.bytes;
+      keyBytes += s.keyBytes;
+    }
+    if (!(await op.commit()).ok) throw new Error("Cannot write straight into KV: commit failed");
+    commits++;
+  }
+  return commits;
+}
+
+/**
+ * The same sets in a leaner layout, to measure what it would save: every
+ * 64-hex hash in a key as its 32 bytes, and the subject index entries (whose
+ * value repeats the hash already in their key) with an empty value.
+ */
+export function leanLayout(sets: readonly KvSet[]): KvSet[] {
+  return sets.map((s) => {
+    const key = s.key.map((part) =>
+      typeof part === "string" && isHash(part) ? fromHex(part) : part
+    );
+    const value = typeof s.value === "string" && isHash(s.value) ? new Uint8Array(0) : s.value;
+    const k = keyBytes(key);
+    return { key, value, keyBytes: k, bytes: 2 * k + valueBytes(value) };
+  });
+}
+
+/** Runs `task(i)` for i in [0, n) with `inFlight` at a time. */
+export async function pooled(
+  n: number,
+  inFlight: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < n) await task(next++);
+  }));
+}
+
+/** Resolves once `check` does, polling every millisecond. */
+export async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 1));
+}

@@ -1,0 +1,147 @@
+/**
+ * `deno task append` benchmark (issue 15): figures, not timed tests (the exit
+ * code is 0 whatever the figures are).
+ *
+ * A 500,000-line NDJSON file of the realistic corpus (`bench/_corpus.ts`) is
+ * appended by the real command line in a child process (`deno run … append
+ * <file>`, the all-or-nothing default: validate every line, then append),
+ * timed from spawn to exit, against `appendBatch` of the same payloads,
+ * 1,000 at a time as the command sends them, in this process into a fresh
+ * journal with the command's journal options. Shown beside them: parsing
+ * alone (`parseRecordLine` of every line, in this process), which an
+ * all-or-nothing run must finish before its first append.
+ *
+ * Rounds are interleaved (every side once per round, the order alternating);
+ * a figure is the median over rounds, a ratio the median of per-round ratios.
+ * Target: the command ≥ 0.5× `appendBatch`.
+ *
+ * ```sh
+ * deno run -A bench/append_bench.ts            # 500,000 lines, 3 rounds
+ * deno run -A bench/append_bench.ts --quick    # 50,000 lines
+ * deno run -A bench/append_bench.ts --lines=200000 --rounds=5
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { parseRecordLine, recordToJson } from "../src/records/mod.ts";
+import { Journal } from "../src/wal/mod.ts";
+import { corpus } from "./_corpus.ts";
+import { median } from "./wal_measure.ts";
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    lines: { type: "string" },
+    rounds: { type: "string", default: "3" },
+  },
+});
+const LINES = Number(flags.lines ?? (flags.quick ? 50_000 : 500_000));
+const ROUNDS = Number(flags.rounds);
+const TARGET = 0.5;
+/** What the command sends per `appendBatch` by default. */
+const BATCH = 1_000;
+const CLI = new URL("../src/cli/main.ts", import.meta.url).pathname;
+
+const root = await Deno.makeTempDir({ prefix: "stemedb-append-bench-" });
+try {
+  const lines: string[] = [];
+  for (const record of corpus({ subjects: LINES, seed: 1 })) {
+    if (lines.length === LINES) break;
+    lines.push(JSON.stringify(recordToJson(record)));
+  }
+  const file = join(root, "input.ndjson");
+  await Deno.writeTextFile(file, lines.join("\n") + "\n");
+  const inputBytes = (await Deno.stat(file)).size;
+  const payloads = lines.map((line) => {
+    const parsed = parseRecordLine(line);
+    if (!parsed.ok) throw new Error(`Cannot use corpus line: ${parsed.reason}`);
+    return parsed.payload;
+  });
+  console.log(
+    `append_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
+      `${LINES.toLocaleString("en-US")} lines of the corpus (${
+        (inputBytes / 1024 ** 2).toFixed(1)
+      } MiB), median of ${ROUNDS} interleaved rounds\n`,
+  );
+
+  const sides: Record<string, (dir: string) => Promise<number>> = {
+    "deno task append (child process)": async (dir) => {
+      const t0 = performance.now();
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", "--allow-write", "--allow-env", CLI, "append", file],
+        env: { STEMEDB_DATA: dir, NO_COLOR: "1" },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const ms = performance.now() - t0;
+      if (!out.success) {
+        throw new Error(`Cannot append: ${new TextDecoder().decode(out.stderr).trim()}`);
+      }
+      return ms;
+    },
+    "appendBatch of the same payloads": async (dir) => {
+      const t0 = performance.now();
+      // The command's journal options (src/cli/append.ts).
+      const journal = await Journal.open(join(dir, "wal"), { blockingSyncMs: 1 });
+      try {
+        for (let i = 0; i < payloads.length; i += BATCH) {
+          await journal.appendBatch(payloads.slice(i, i + BATCH));
+        }
+      } finally {
+        await journal.close();
+      }
+      return performance.now() - t0;
+    },
+    "parseRecordLine alone": (_dir) => {
+      const t0 = performance.now();
+      let bytes = 0;
+      for (const line of lines) {
+        const parsed = parseRecordLine(line);
+        if (parsed.ok) bytes += parsed.payload.byteLength;
+      }
+      if (bytes === 0) throw new Error("Cannot parse the corpus");
+      return Promise.resolve(performance.now() - t0);
+    },
+  };
+  const names = Object.keys(sides);
+  const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      const dir = await Deno.makeTempDir({ dir: root });
+      try {
+        ms[name].push(await sides[name](dir));
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+      console.error(`  round ${round + 1}: ${name}: ${ms[name].at(-1)!.toFixed(0)} ms`);
+    }
+  }
+  const [cli, batch, parse] = names.map((n) => ms[n]);
+  const perRecord = (xs: number[]) => `${(median(xs) * 1000 / LINES).toFixed(2)} µs a record`;
+  for (const name of names) {
+    const rate = Math.round(LINES / (median(ms[name]) / 1000)).toLocaleString("en-US");
+    console.log(
+      `${name.padEnd(34)} ${rate.padStart(10)} records/s  (${perRecord(ms[name])}; rounds ${
+        ms[name].map((t) => t.toFixed(0)).join("/")
+      } ms)`,
+    );
+  }
+  const ratio = median(cli.map((t, i) => batch[i] / t));
+  // All or nothing parses every line before its first append: it cannot beat parse + append.
+  const bound = median(batch.map((t, i) => t / (t + parse[i])));
+  console.log(
+    `\n  bound: an all-or-nothing run parses every line before it appends one: ` +
+      `appendBatch / (parse + appendBatch) = ${bound.toFixed(2)}×, before process start-up`,
+  );
+  console.log("\ntargets");
+  console.log(
+    `  ${ratio >= TARGET ? "PASS" : "FAIL"}  deno task append ≥ ${TARGET}× appendBatch of the ` +
+      `same payloads: ${ratio.toFixed(2)}×`,
+  );
+} finally {
+  await Deno.remove(root, { recursive: true });
+}

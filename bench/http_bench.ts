@@ -1,0 +1,230 @@
+/**
+ * HTTP benchmark (issue 15): figures, not timed tests (the exit code is 0
+ * whatever the figures are).
+ *
+ * POST /assertions (one realistic assertion per request, from
+ * `bench/_corpus.ts`, each distinct) at 64 requests in flight from a
+ * fetch-based load generator in this process, against a server in a child
+ * process, for a few seconds per case after a warm-up:
+ *
+ * - the real service, `stemedb serve --port 0` (journal, Deno KV, ingestor in
+ *   the same process);
+ * - the same app over the same journal and store with no ingestor (this file
+ *   run with `--server`);
+ * - the same app with the opt-in `WorkerIngestor` (the ingestor on a worker
+ *   thread, the writer on the request loop; `--server worker`), shown beside
+ *   the targets;
+ * - a null `Deno.serve` handler that answers 201 without reading the request
+ *   (the same file, `--server null`): what this HTTP stack, this load
+ *   generator and this machine allow at all.
+ *
+ * Rounds are interleaved (every case once per round, the order alternating);
+ * a figure is the median over rounds, a ratio the median of per-round ratios.
+ * Targets: ingestor on ≥ 0.85× off; the service ≥ 0.3× the null handler.
+ *
+ * ```sh
+ * deno run -A bench/http_bench.ts                 # 3 s per case, 3 rounds
+ * deno run -A bench/http_bench.ts --seconds=5 --rounds=5
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { openJournal, openStore, resolveConfig } from "../src/config/data_dir.ts";
+import { createApp } from "../src/http/mod.ts";
+import { WorkerIngestor } from "../src/ingest/mod.ts";
+import { recordToJson } from "../src/records/mod.ts";
+import { corpus } from "./_corpus.ts";
+import { median } from "./wal_measure.ts";
+
+const { values: flags, positionals } = parseArgs({
+  args: Deno.args,
+  options: {
+    server: { type: "string" },
+    seconds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "64" },
+  },
+  allowPositionals: true,
+});
+
+/** Child side: serve `mode` ("null", "app" or "worker") on a free port and print it. */
+async function serveChild(mode: string, dataDir: string | undefined): Promise<void> {
+  let handler: (request: Request) => Response | Promise<Response>;
+  if (mode === "null") {
+    handler = () => new Response(null, { status: 201 });
+  } else {
+    const config = resolveConfig({ data: dataDir });
+    const journal = await openJournal(config);
+    const store = await openStore(config);
+    const ingestor = mode === "worker"
+      ? await WorkerIngestor.start({ walDir: config.walDir, kv: config.kv })
+      : undefined;
+    handler = createApp({ journal, store, ingestor }).fetch;
+  }
+  Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    onListen: (addr) => console.log(JSON.stringify({ port: addr.port })),
+  }, handler);
+}
+
+if (flags.server !== undefined) {
+  await serveChild(flags.server, positionals[0]);
+} else {
+  await main();
+}
+
+/** A server child: where it listens, and how to stop it. */
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(args: string[], env: Record<string, string>): Promise<Server> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    env: { ...env, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  // The first JSON document on stdout (`serve --json` prints one, maybe over several lines).
+  let text = "";
+  let port: number | undefined;
+  while (port === undefined) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`Cannot start server ${args.join(" ")}: it exited`);
+    text += value;
+    try {
+      port = JSON.parse(text).port;
+    } catch {
+      // Not whole yet.
+    }
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await reader.read()).done);
+  })();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained.catch(() => {});
+    },
+  };
+}
+
+/** Requests per second of POST /assertions at `concurrency` for `seconds`, after a warm-up. */
+async function load(
+  url: string,
+  bodies: string[],
+  options: { concurrency: number; seconds: number; next: { i: number } },
+): Promise<{ rate: number; failed: number }> {
+  let counting = false;
+  let stop = false;
+  let done = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (!stop) {
+      const body = bodies[options.next.i++ % bodies.length];
+      const response = await fetch(`${url}/assertions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      await response.body?.cancel();
+      if (!counting) continue;
+      if (response.ok) done++;
+      else failed++;
+    }
+  };
+  const workers = Array.from({ length: options.concurrency }, worker);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  counting = true;
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  const ms = performance.now() - t0;
+  const counted = done;
+  stop = true;
+  counting = false;
+  await Promise.all(workers);
+  return { rate: counted / (ms / 1000), failed };
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(flags.seconds);
+  const rounds = Number(flags.rounds);
+  const concurrency = Number(flags.concurrency);
+  const bodies: string[] = [];
+  // Enough distinct assertions that no request repeats an earlier one.
+  for (const record of corpus({ subjects: 120_000, seed: 2 })) {
+    if (record.type !== "assertion") continue;
+    const { type: _, ...fields } = recordToJson(record);
+    bodies.push(JSON.stringify(fields));
+    if (bodies.length === 300_000) break;
+  }
+  const self = new URL(import.meta.url).pathname;
+  const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
+  const root = await Deno.makeTempDir({ prefix: "stemedb-http-bench-" });
+  const cases: Record<string, (dir: string) => Promise<Server>> = {
+    "service, ingestor on (stemedb serve)": (dir) =>
+      startServer(["run", "-A", cli, "serve", "--port", "0", "--json"], { STEMEDB_DATA: dir }),
+    "same app, no ingestor": (dir) => startServer(["run", "-A", self, "--server", "app", dir], {}),
+    "same app, WorkerIngestor (opt-in)": (dir) =>
+      startServer(["run", "-A", self, "--server", "worker", dir], {}),
+    "null Deno.serve handler": (dir) =>
+      startServer(["run", "-A", self, "--server", "null", dir], {}),
+  };
+  console.log(
+    `http_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
+      `POST /assertions, ${concurrency} in flight, ${seconds} s per case, ` +
+      `median of ${rounds} interleaved rounds\n`,
+  );
+  const names = Object.keys(cases);
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const next = { i: 0 };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        const dir = await Deno.makeTempDir({ dir: root });
+        const server = await cases[name](dir);
+        try {
+          const { rate, failed } = await load(server.url, bodies, { concurrency, seconds, next });
+          if (failed > 0) throw new Error(`Cannot trust "${name}": ${failed} requests failed`);
+          rates[name].push(rate);
+          console.error(`  round ${round + 1}: ${name}: ${Math.round(rate)} req/s`);
+        } finally {
+          await server.stop();
+          await Deno.remove(dir, { recursive: true });
+        }
+      }
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+  const [on, off, worker, nul] = names.map((n) => rates[n]);
+  for (const name of names) {
+    console.log(
+      `${name.padEnd(38)} ${Math.round(median(rates[name])).toLocaleString("en-US").padStart(8)} ` +
+        `req/s (rounds ${rates[name].map((r) => Math.round(r)).join("/")})`,
+    );
+  }
+  const onOff = median(on.map((r, i) => r / off[i]));
+  const onNull = median(on.map((r, i) => r / nul[i]));
+  console.log("\ntargets");
+  console.log(
+    `  ${onOff >= 0.85 ? "PASS" : "FAIL"}  ingestor on ≥ 0.85× off: ${onOff.toFixed(2)}×`,
+  );
+  console.log(
+    `  ${onNull >= 0.3 ? "PASS" : "FAIL"}  service ≥ 0.3× a null Deno.serve handler: ${
+      onNull.toFixed(3)
+    }×`,
+  );
+  console.log(
+    `  (info) WorkerIngestor: ${median(worker.map((r, i) => r / off[i])).toFixed(2)}× off, ` +
+      `${median(worker.map((r, i) => r / nul[i])).toFixed(3)}× the null handler`,
+  );
+}
