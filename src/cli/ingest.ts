@@ -21,7 +21,7 @@ const PASS_BUDGET_MS = 250;
 export const ingestCommand: Command = {
   name: "ingest",
   summary: "Apply journal records to Deno KV (once, --follow or --cron)",
-  usage: 'ingest [--follow | --cron "<schedule>"]',
+  usage: 'ingest [--follow | --cron "<schedule>"] [--kv-timeout <ms>]',
   description: [
     "Applies durable journal records to Deno KV exactly once, from the journal's cursor.",
     "Default: once, until caught up. --follow keeps tailing until SIGINT/SIGTERM.",
