@@ -11,9 +11,6 @@
  *   the same process);
  * - the same app over the same journal and store with no ingestor (this file
  *   run with `--server`);
- * - the same app with the opt-in `WorkerIngestor` (the ingestor on a worker
- *   thread, the writer on the request loop; `--server worker`), shown beside
- *   the targets;
  * - a null `Deno.serve` handler that answers 201 without reading the request
  *   (the same file, `--server null`): what this HTTP stack, this load
  *   generator and this machine allow at all.
@@ -33,7 +30,6 @@
 import { parseArgs } from "node:util";
 import { openJournal, openStore, resolveConfig } from "../src/config/data_dir.ts";
 import { createApp } from "../src/http/mod.ts";
-import { WorkerIngestor } from "../src/ingest/mod.ts";
 import { recordToJson } from "../src/records/mod.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
@@ -49,7 +45,7 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
 });
 
-/** Child side: serve `mode` ("null", "app" or "worker") on a free port and print it. */
+/** Child side: serve `mode` ("null" or "app") on a free port and print it. */
 async function serveChild(mode: string, dataDir: string | undefined): Promise<void> {
   let handler: (request: Request) => Response | Promise<Response>;
   if (mode === "null") {
@@ -58,10 +54,7 @@ async function serveChild(mode: string, dataDir: string | undefined): Promise<vo
     const config = resolveConfig({ data: dataDir });
     const journal = await openJournal(config);
     const store = await openStore(config);
-    const ingestor = mode === "worker"
-      ? await WorkerIngestor.start({ walDir: config.walDir, kv: config.kv })
-      : undefined;
-    handler = createApp({ journal, store, ingestor }).fetch;
+    handler = createApp({ journal, store }).fetch;
   }
   Deno.serve({
     port: 0,
@@ -173,8 +166,6 @@ async function main(): Promise<void> {
     "service, ingestor on (stemedb serve)": (dir) =>
       startServer(["run", "-A", cli, "serve", "--port", "0", "--json"], { STEMEDB_DATA: dir }),
     "same app, no ingestor": (dir) => startServer(["run", "-A", self, "--server", "app", dir], {}),
-    "same app, WorkerIngestor (opt-in)": (dir) =>
-      startServer(["run", "-A", self, "--server", "worker", dir], {}),
     "null Deno.serve handler": (dir) =>
       startServer(["run", "-A", self, "--server", "null", dir], {}),
   };
@@ -205,7 +196,7 @@ async function main(): Promise<void> {
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-  const [on, off, worker, nul] = names.map((n) => rates[n]);
+  const [on, off, nul] = names.map((n) => rates[n]);
   for (const name of names) {
     console.log(
       `${name.padEnd(38)} ${Math.round(median(rates[name])).toLocaleString("en-US").padStart(8)} ` +
@@ -222,9 +213,5 @@ async function main(): Promise<void> {
     `  ${onNull >= 0.3 ? "PASS" : "FAIL"}  service ≥ 0.3× a null Deno.serve handler: ${
       onNull.toFixed(3)
     }×`,
-  );
-  console.log(
-    `  (info) WorkerIngestor: ${median(worker.map((r, i) => r / off[i])).toFixed(2)}× off, ` +
-      `${median(worker.map((r, i) => r / nul[i])).toFixed(3)}× the null handler`,
   );
 }

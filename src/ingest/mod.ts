@@ -45,7 +45,6 @@
 export { Ingestor } from "./ingestor.ts";
 export { IngestWaitError, type IngestWaitErrorKind } from "./errors.ts";
 export type { WaitForOptions } from "./waiters.ts";
-export { WorkerIngestor, type WorkerIngestorOptions } from "./worker_ingestor.ts";
 export {
   CRON_NAME,
   type IngestorJournal,
