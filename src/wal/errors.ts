@@ -11,7 +11,7 @@
  * @example Catch any journal error
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, JournalError } from "./mod.ts";
+ * import { Journal, JournalError } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -52,7 +52,7 @@ export type CorruptionReason =
  * @example Find where a journal is corrupt
  * ```ts
  * import assert from "node:assert/strict";
- * import { CorruptJournalError, Journal } from "./mod.ts";
+ * import { CorruptJournalError, Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -94,7 +94,7 @@ export class CorruptJournalError extends JournalError {
  * @example A second writer is refused
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, JournalLockedError } from "./mod.ts";
+ * import { Journal, JournalLockedError } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const first = await Journal.open(dir);
@@ -129,7 +129,7 @@ export class JournalLockedError extends JournalError {
  * @example Use after close
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, JournalClosedError } from "./mod.ts";
+ * import { Journal, JournalClosedError } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -152,7 +152,7 @@ export class JournalClosedError extends JournalError {
  * @example Empty payloads are refused
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, RecordSizeError } from "./mod.ts";
+ * import { Journal, RecordSizeError } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir, { maxRecordBytes: 10 });
@@ -188,7 +188,7 @@ export class RecordSizeError extends JournalError {
  * @example A failed fdatasync poisons the writer
  * ```ts
  * import assert from "node:assert/strict";
- * import { denoFileLayer, type FileLayer, Journal, JournalIOError } from "./mod.ts";
+ * import { denoFileLayer, type FileLayer, Journal, JournalIOError } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * let fail = false;
@@ -227,7 +227,7 @@ export class JournalIOError extends JournalError {
  * @example Reading past the end
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, OffsetError } from "./mod.ts";
+ * import { Journal, OffsetError } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);

@@ -12,7 +12,7 @@
  * @example Open a file through the layer
  * ```ts
  * import assert from "node:assert/strict";
- * import { denoFileLayer, type FileHandle } from "./mod.ts";
+ * import { denoFileLayer, type FileHandle } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const file: FileHandle = await denoFileLayer.open(`${dir}/x`, { write: true, create: true });
@@ -58,7 +58,7 @@ export interface FileHandle {
  * @example Use the real file system
  * ```ts
  * import assert from "node:assert/strict";
- * import { denoFileLayer, type FileLayer } from "./mod.ts";
+ * import { denoFileLayer, type FileLayer } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const fs: FileLayer = denoFileLayer;
@@ -90,7 +90,7 @@ export interface FileLayer {
  * @example Count fdatasyncs by wrapping the real layer
  * ```ts
  * import assert from "node:assert/strict";
- * import { denoFileLayer, type FileLayer, Journal } from "./mod.ts";
+ * import { denoFileLayer, type FileLayer, Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * let opens = 0;

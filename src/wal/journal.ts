@@ -37,7 +37,7 @@ import { notify, type Writer } from "./writer.ts";
  * @example Append and read back
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./journal.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);

@@ -7,7 +7,7 @@
  * @example Append, then read from the start
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir, { segmentBytes: 4096 });

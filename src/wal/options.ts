@@ -31,7 +31,7 @@ import type { FileLayer } from "./file_layer.ts";
  * @example Resolve appends before they are synced
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir, { durability: "interval", syncIntervalMs: 50 });
@@ -66,7 +66,7 @@ export type Durability = "always" | "interval" | "none";
  * @example Refuse even a torn tail
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir, { recovery: "absolute" });
@@ -83,7 +83,7 @@ export type RecoveryMode = "tolerate-torn-tail" | "absolute" | "point-in-time" |
  * @example Options for a reader and a writer
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, type JournalOptions } from "./mod.ts";
+ * import { Journal, type JournalOptions } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const options: JournalOptions = { segmentBytes: 1 << 20, durability: "always", recovery: "tolerate-torn-tail" };
@@ -191,7 +191,7 @@ export interface JournalOptions {
  * @example Use ReadFromOptions
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -222,7 +222,7 @@ export interface ReadFromOptions {
  * @example Use AppendResult
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -247,7 +247,7 @@ export interface AppendResult {
  * @example Use JournalRecord
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -275,7 +275,7 @@ export interface JournalRecord {
  * @example Use SegmentInfo
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -302,7 +302,7 @@ export interface SegmentInfo {
  * @example Use RecoveryEvent
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const events: string[] = [];
@@ -335,7 +335,7 @@ export interface RecoveryEvent {
  * @example Use RecoveryReport
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal } from "./mod.ts";
+ * import { Journal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -365,7 +365,7 @@ export interface RecoveryReport {
  * @example Inspect problems
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, verifyJournal } from "./mod.ts";
+ * import { Journal, verifyJournal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -390,7 +390,7 @@ export interface VerifyProblem {
  * @example Read a report
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, verifyJournal } from "./mod.ts";
+ * import { Journal, verifyJournal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);

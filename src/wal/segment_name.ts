@@ -14,7 +14,7 @@ const NAME_PATTERN = new RegExp(`^(\\d{${SEGMENT_NAME_DIGITS}})\\${SEGMENT_EXTEN
  * @example Name a segment
  * ```ts
  * import assert from "node:assert/strict";
- * import { segmentName } from "./segment_name.ts";
+ * import { segmentName } from "@stemedb/ingest/wal";
  * assert.deepEqual(segmentName(67108864), "00000000000067108864.wal");
  * ```
  */
@@ -33,7 +33,7 @@ export function segmentName(base: number): string {
  * @example Parse a segment name
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseSegmentName } from "./segment_name.ts";
+ * import { parseSegmentName } from "@stemedb/ingest/wal";
  *
  * assert.equal(parseSegmentName("00000000000067108864.wal"), 67108864);
  * assert.equal(parseSegmentName("journal.json"), null);

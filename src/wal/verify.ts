@@ -21,7 +21,7 @@ import { layoutSegments } from "./segment_layout.ts";
  * @example Verify with a smaller record cap
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, verifyJournal } from "./mod.ts";
+ * import { Journal, verifyJournal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
@@ -54,7 +54,7 @@ export interface VerifyOptions {
  * @example Verify a journal
  * ```ts
  * import assert from "node:assert/strict";
- * import { Journal, verifyJournal } from "./mod.ts";
+ * import { Journal, verifyJournal } from "@stemedb/ingest/wal";
  *
  * const dir = await Deno.makeTempDir();
  * const journal = await Journal.open(dir);
