@@ -7,9 +7,11 @@
  * @module
  */
 
-import { commitCost } from "./commit.ts";
+import { addCost, commitCost } from "./commit.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
+import { resolveCommit } from "./resolve.ts";
+import { tallyCost } from "./tally.ts";
 import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
 
 /** Reason given to the dead letter of a record whose sets cannot fit one commit. */
@@ -185,19 +187,33 @@ export class CommitBuilder {
 
   /**
    * Commit what `take()` returned: its sets, dead letters, the consumer
-   * offset and the new cursor, in one atomic commit checked against the
-   * cursor's versionstamp. `{ ok: false }` (nothing applied) when the check fails.
+   * offset and the new cursor, with its votes and epochs resolved against
+   * the stored winners, in one atomic commit checked against the cursor's
+   * versionstamp and the guards of the winners it changes. `{ ok: false }`
+   * (nothing applied) when the cursor moved; when only a guard moved (another
+   * journal changed a winner of the same shard), it resolves again and retries.
    */
-  commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
-    return this.#store.commitBatch({
-      journalId: this.#journalId,
-      expect: options.expect,
-      sets: planned.sets,
-      deadLetters: planned.deadLetters,
-      cursor: planned.end,
-      ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
-      consumer: this.#consumer,
-    });
+  async commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
+    const store = this.#store;
+    while (true) {
+      const resolution = await resolveCommit(store.kv, store.keys, planned.resolves);
+      const result = await store.commitBatch({
+        journalId: this.#journalId,
+        expect: options.expect,
+        sets: [...planned.sets, ...resolution.sets],
+        checks: resolution.checks,
+        sums: resolution.sums,
+        deadLetters: planned.deadLetters,
+        cursor: planned.end,
+        ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
+        consumer: this.#consumer,
+      });
+      if (result.ok || resolution.checks.length === 0) return result;
+      // A failed check is the cursor's (another ingestor, or our own commit whose answer was
+      // lost) unless the cursor still has the versionstamp we expected.
+      const cursor = await store.readCursor(this.#journalId);
+      if (cursor.versionstamp !== options.expect) return { ok: false };
+    }
   }
 
   /** Plan one record and return how to add it to the packer. */
@@ -207,8 +223,18 @@ export class CommitBuilder {
     const plan = this.#store.recordMutations(payload, digest);
     let reason: string;
     if (plan.ok) {
-      const cost = commitCost(plan.sets);
-      if (packer.fitsAlone(cost)) return () => packer.tryAddSets(plan.sets, cost, next);
+      const { sets, resolve } = plan;
+      const cost = commitCost(resolve === undefined ? sets : [...sets, resolve.set]);
+      // A vote may change its assertion's tally: four counters, paid once per commit.
+      const tally = resolve?.kind === "vote"
+        ? commitCost(tallyCost(this.#store.keys, resolve.assertion))
+        : null;
+      if (packer.fitsAlone(tally === null ? cost : addCost(cost, tally))) {
+        return () => {
+          const paid = tally === null || packer.hasTally((resolve as { assertion: string }).assertion);
+          return packer.tryAddSets(sets, paid ? cost : addCost(cost, tally), next, resolve);
+        };
+      }
       reason = `${TOO_LARGE_REASON}: ${cost.mutations} mutations, ${cost.bytes} bytes, ` +
         `${cost.keyBytes} key bytes`;
     } else {

@@ -17,6 +17,7 @@ import {
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
+import { checkHash } from "./queries.ts";
 import {
   DEFAULT_PAGE_LIMIT,
   MAX_COMMIT_BYTES,
@@ -24,7 +25,16 @@ import {
   MAX_TOTAL_KEY_BYTES,
 } from "./limits.ts";
 import { planRecord } from "./plan.ts";
-import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
+import {
+  getAssertion,
+  getEpoch,
+  hasAssertion,
+  listEpochs,
+  listSubject,
+  listVotes,
+} from "./queries.ts";
+import { guardReserve } from "./resolve.ts";
+import { readTally } from "./tally.ts";
 import type {
   CommitBatch,
   CommitResult,
@@ -219,8 +229,9 @@ export class KvStore {
 
   /**
    * What is left of Deno KV's commit limits for a batch's record sets and
-   * dead-letter sets once the cursor check, the cursor set and the optional
-   * consumer set are counted. Pack batches so their sets stay within it.
+   * dead-letter sets once the cursor check, the cursor set, the optional
+   * consumer set and the guards of resolved keys (a check and a set per
+   * shard) are counted. Pack batches so their sets stay within it.
    */
   batchBudget(journalId: string, options?: BatchBudgetOptions): CommitCost {
     checkJournalId("compute batch budget", journalId);
@@ -230,7 +241,10 @@ export class KvStore {
     if (options?.consumer !== undefined) {
       fixed.push(consumerSet(this.#keys, journalId, options.consumer, 0, now));
     }
-    const cost = commitCost(fixed, this.#keys.cursor(journalId));
+    // Room for the guards of every shard, whether or not the commit resolves anything.
+    const guards = guardReserve(this.#keys);
+    fixed.push(...guards.sets);
+    const cost = commitCost(fixed, [this.#keys.cursor(journalId), ...guards.checkKeys]);
     return {
       mutations: MAX_MUTATIONS - cost.mutations,
       bytes: MAX_COMMIT_BYTES - cost.bytes,
@@ -332,16 +346,29 @@ export class KvStore {
   }
 
   /**
-   * Tally of the votes on an assertion, each distinct vote counted once.
+   * Whether the assertion with content hash `hash` is stored (one key read, no decoding).
    *
-   * @throws {TypeError} If `assertionHash` is not 64 lowercase hex characters.
+   * @throws {TypeError} If `hash` is not 64 lowercase hex characters.
    */
-  tally(assertionHash: string): Promise<Tally> {
-    return tally(this.#kv, this.#keys, assertionHash);
+  async hasAssertion(hash: string): Promise<boolean> {
+    return await hasAssertion(this.#kv, this.#keys, hash);
   }
 
   /**
-   * The epoch with id `id`, or null.
+   * Tally of the votes on an assertion: each voter's winning vote (latest
+   * `timestamp`, ties to the greater content hash) counted once. Reads four
+   * keys whatever the number of votes; the assertion need not be stored
+   * (votes may arrive before it).
+   *
+   * @throws {TypeError} If `assertionHash` is not 64 lowercase hex characters.
+   */
+  async tally(assertionHash: string): Promise<Tally> {
+    return await readTally(this.#kv, this.#keys, checkHash("tally votes", assertionHash));
+  }
+
+  /**
+   * The epoch with id `id`, or null: of every version appended under that
+   * id, the one with the latest `startTime` (ties to the greater content hash).
    *
    * @throws {TypeError} If `id` is not 2–64 lowercase hex characters.
    */

@@ -33,9 +33,11 @@ export {
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
 export { KeyLayout } from "./keys.ts";
+export { compareVersions, type Version } from "./precedence.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
   DEFAULT_PAGE_LIMIT,
+  GUARD_SHARDS,
   MAX_CHECKS,
   MAX_COMMIT_BYTES,
   MAX_DEAD_LETTER_PAYLOAD_BYTES,
@@ -56,13 +58,16 @@ export type {
   CursorState,
   DeadLetter,
   KvSet,
+  KvSum,
   ListOptions,
   Page,
   PlannedCommit,
   PoisonKind,
   RecordPlan,
+  Resolvable,
   StoredAssertion,
   StoredEpoch,
   StoredVote,
   Tally,
+  WinnerValue,
 } from "./types.ts";

@@ -10,7 +10,7 @@ import {
   serializeVote,
   type Vote,
 } from "../../src/records/mod.ts";
-import { KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
+import { CommitBuilder, KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
 
 /** Runs `fn` with a store on a fresh temp SQLite file, then closes and removes it. */
 export async function withStore(
@@ -83,24 +83,34 @@ export function epochPayload(patch: Partial<Epoch> = {}): Promise<Digested> {
   return digested(serializeEpoch({ id: "0a", name: "e", description: "", startTime: 0, ...patch }));
 }
 
-/** Applies payloads through recordMutations + commitBatch, as the ingestor would. */
+/**
+ * Applies payloads through the store's commit builder, as the ingestor would:
+ * each payload is one journal position (offset = cursor + index).
+ */
 export async function ingest(
   store: KvStore,
   items: Digested[],
   journalId = "j".repeat(32),
 ): Promise<void> {
-  const sets = items.flatMap(({ payload, digest }) => {
+  const builder = new CommitBuilder(store, { journalId });
+  const cursor = await store.readCursor(journalId);
+  let versionstamp = cursor.versionstamp;
+  let at = cursor.offset ?? 0;
+  const commit = async () => {
+    const planned = builder.take();
+    if (planned === null) return;
+    const result = await builder.commit(planned, { expect: versionstamp });
+    if (!result.ok) throw new Error("Unexpected cursor conflict");
+    versionstamp = result.versionstamp!;
+  };
+  for (const { payload, digest } of items) {
     const plan = store.recordMutations(payload, digest);
     if (!plan.ok) throw new Error(`Unexpected poison: ${plan.reason}`);
-    return plan.sets;
-  });
-  const { offset, versionstamp } = await store.readCursor(journalId);
-  const result = await store.commitBatch({
-    journalId,
-    expect: versionstamp,
-    sets,
-    deadLetters: [],
-    cursor: (offset ?? 0) + items.length,
-  });
-  if (!result.ok) throw new Error("Unexpected cursor conflict");
+    const record = { offset: at, next: at + 1, payload, digest };
+    at++;
+    if (builder.add(record)) continue;
+    await commit();
+    builder.add(record);
+  }
+  await commit();
 }

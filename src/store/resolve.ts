@@ -1,0 +1,138 @@
+/**
+ * Resolving, at commit time, the records whose effect depends on what is
+ * already stored: a vote changes the tally only if it beats its voter's
+ * winning vote, an epoch is written only if it beats the version stored under
+ * its id (`compareVersions`). Such a change is guarded: every commit that
+ * changes a resolved key checks, and bumps, the guard of the key's shard, so
+ * it applies only if no other commit changed a key of that shard since the
+ * guard was read, and the values it read are still current. docs/FORMAT.md
+ * section 3.4 gives the proof.
+ *
+ * @module
+ */
+
+import { contentHash, decodeRecord } from "../records/mod.ts";
+import type { KeyLayout } from "./keys.ts";
+import { GUARD_SHARDS, MAX_GET_MANY } from "./limits.ts";
+import { kvSet } from "./plan.ts";
+import { compareVersions, type Version } from "./precedence.ts";
+import { TallyDeltas } from "./tally.ts";
+import type { KvSet, KvSum, Resolvable, WinnerValue } from "./types.ts";
+
+/** The guard shard of an assertion hash or epoch id: its first byte, modulo `GUARD_SHARDS`. */
+export function shardOf(item: Resolvable): number {
+  const hex = item.kind === "vote" ? item.assertion : item.id;
+  return parseInt(hex.slice(0, 2), 16) % GUARD_SHARDS;
+}
+
+/** The set that bumps a guard's versionstamp. */
+export function guardSet(keys: KeyLayout, shard: number, now: number): KvSet {
+  return kvSet(keys.guard(shard), now);
+}
+
+/**
+ * The most a commit's guards cost: a check and a set for every shard. The
+ * batch budget holds it back from every commit.
+ */
+export function guardReserve(keys: KeyLayout): { sets: KvSet[]; checkKeys: Deno.KvKey[] } {
+  const shards = Array.from({ length: GUARD_SHARDS }, (_, i) => i);
+  return {
+    sets: shards.map((shard) => guardSet(keys, shard, Number.MAX_SAFE_INTEGER)),
+    checkKeys: shards.map((shard) => keys.guard(shard)),
+  };
+}
+
+/** What a commit adds for its resolved records: guard checks, sets and tally sums. */
+export interface Resolution {
+  /** One check per guard of a shard whose keys the commit changes. */
+  checks: Deno.AtomicCheck[];
+  /** Winner, epoch and guard sets. */
+  sets: KvSet[];
+  /** Tally deltas. */
+  sums: KvSum[];
+}
+
+/** What a resolved key holds now: the winning version, and a winning vote's value. */
+type Current = (Version & { value?: number }) | null;
+
+function keyId(item: Resolvable): string {
+  // Voters hold no U+0000 (records/validate), so the pair maps to one string.
+  return item.kind === "vote" ? `v${item.assertion}\0${item.voter}` : `e${item.id}`;
+}
+
+async function currentOf(item: Resolvable, value: unknown): Promise<Current> {
+  if (value === null) return null;
+  if (item.kind === "vote") {
+    const w = value as WinnerValue;
+    return { time: w.t, hash: w.h, value: w.v };
+  }
+  const payload = value as Uint8Array;
+  const record = decodeRecord(payload);
+  if (record.type !== "epoch") {
+    throw new TypeError(`Cannot resolve epoch "${item.id}": the stored payload is a ${record.type}`);
+  }
+  return { time: record.value.startTime, hash: await contentHash(payload) };
+}
+
+async function readCurrent(
+  kv: Deno.Kv,
+  items: Map<string, Resolvable>,
+): Promise<Map<string, Current>> {
+  const ids = [...items.keys()];
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += MAX_GET_MANY) chunks.push(ids.slice(i, i + MAX_GET_MANY));
+  const read = await Promise.all(chunks.map((chunk) =>
+    kv.getMany(chunk.map((id) => items.get(id)!.set.key), { consistency: "strong" })
+  ));
+  const out = new Map<string, Current>();
+  for (let c = 0; c < chunks.length; c++) {
+    for (let i = 0; i < chunks[c].length; i++) {
+      const id = chunks[c][i];
+      out.set(id, await currentOf(items.get(id)!, read[c][i].value));
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads what `items` (in journal order) are resolved against and returns the
+ * mutations that apply them on top of it. Reads the guards first, then the
+ * resolved keys: a key changed after its guard was read fails the check.
+ */
+export async function resolveCommit(
+  kv: Deno.Kv,
+  keys: KeyLayout,
+  items: readonly Resolvable[],
+): Promise<Resolution> {
+  if (items.length === 0) return { checks: [], sets: [], sums: [] };
+  const shards = [...new Set(items.map(shardOf))].sort((a, b) => a - b);
+  const guards = await kv.getMany(shards.map((s) => keys.guard(s)), { consistency: "strong" });
+  const unique = new Map<string, Resolvable>();
+  for (const item of items) if (!unique.has(keyId(item))) unique.set(keyId(item), item);
+  const current = await readCurrent(kv, unique);
+  const winners = new Map<string, Resolvable>();
+  const changed = new Set<number>();
+  const deltas = new TallyDeltas();
+  for (const item of items) {
+    const id = keyId(item);
+    const cur = current.get(id)!;
+    // A version that does not beat the stored one changes nothing: replays and losers.
+    if (cur !== null && compareVersions(item, cur) <= 0) continue;
+    if (item.kind === "vote") {
+      if (cur !== null) deltas.add(item.assertion, cur.value!, -1);
+      deltas.add(item.assertion, item.value, 1);
+    }
+    current.set(id, { time: item.time, hash: item.hash, value: (item as { value?: number }).value });
+    winners.set(id, item);
+    changed.add(shardOf(item));
+  }
+  const now = Date.now();
+  const checks: Deno.AtomicCheck[] = [];
+  const sets: KvSet[] = [...winners.values()].map((item) => item.set);
+  shards.forEach((shard, i) => {
+    if (!changed.has(shard)) return;
+    checks.push({ key: keys.guard(shard), versionstamp: guards[i].versionstamp });
+    sets.push(guardSet(keys, shard, now));
+  });
+  return { checks, sets, sums: deltas.sums(keys) };
+}
