@@ -80,7 +80,9 @@ export function addCost(a: CommitCost, b: CommitCost): CommitCost {
 
 function assertFits(sets: KvSet[], others: readonly Measured[], checkKeys: Deno.KvKey[]) {
   if (checkKeys.length > MAX_CHECKS) {
-    throw new RangeError(`Cannot commit batch: ${checkKeys.length} checks, more than ${MAX_CHECKS}`);
+    throw new RangeError(
+      `Cannot commit batch: ${checkKeys.length} checks, more than ${MAX_CHECKS}`,
+    );
   }
   for (const set of sets) {
     if (set.keyBytes > MAX_KEY_BYTES) {

@@ -231,7 +231,8 @@ export class CommitBuilder {
         : null;
       if (packer.fitsAlone(tally === null ? cost : addCost(cost, tally))) {
         return () => {
-          const paid = tally === null || packer.hasTally((resolve as { assertion: string }).assertion);
+          const paid = tally === null ||
+            packer.hasTally((resolve as { assertion: string }).assertion);
           return packer.tryAddSets(sets, paid ? cost : addCost(cost, tally), next, resolve);
         };
       }

@@ -18,13 +18,7 @@ import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../recor
 import { listPage } from "./_page.ts";
 import type { KeyLayout } from "./keys.ts";
 import { MAX_GET_MANY } from "./limits.ts";
-import type {
-  ListOptions,
-  Page,
-  StoredAssertion,
-  StoredEpoch,
-  StoredVote,
-} from "./types.ts";
+import type { ListOptions, Page, StoredAssertion, StoredEpoch, StoredVote } from "./types.ts";
 
 /** Throws TypeError unless `hash` is a 64-character lowercase hex hash. */
 export function checkHash(action: string, hash: unknown): string {

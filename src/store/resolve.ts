@@ -69,7 +69,9 @@ async function currentOf(item: Resolvable, value: unknown): Promise<Current> {
   const payload = value as Uint8Array;
   const record = decodeRecord(payload);
   if (record.type !== "epoch") {
-    throw new TypeError(`Cannot resolve epoch "${item.id}": the stored payload is a ${record.type}`);
+    throw new TypeError(
+      `Cannot resolve epoch "${item.id}": the stored payload is a ${record.type}`,
+    );
   }
   return { time: record.value.startTime, hash: await contentHash(payload) };
 }
@@ -81,9 +83,11 @@ async function readCurrent(
   const ids = [...items.keys()];
   const chunks: string[][] = [];
   for (let i = 0; i < ids.length; i += MAX_GET_MANY) chunks.push(ids.slice(i, i + MAX_GET_MANY));
-  const read = await Promise.all(chunks.map((chunk) =>
-    kv.getMany(chunk.map((id) => items.get(id)!.set.key), { consistency: "strong" })
-  ));
+  const read = await Promise.all(
+    chunks.map((chunk) =>
+      kv.getMany(chunk.map((id) => items.get(id)!.set.key), { consistency: "strong" })
+    ),
+  );
   const out = new Map<string, Current>();
   for (let c = 0; c < chunks.length; c++) {
     for (let i = 0; i < chunks[c].length; i++) {
@@ -122,7 +126,11 @@ export async function resolveCommit(
       if (cur !== null) deltas.add(item.assertion, cur.value!, -1);
       deltas.add(item.assertion, item.value, 1);
     }
-    current.set(id, { time: item.time, hash: item.hash, value: (item as { value?: number }).value });
+    current.set(id, {
+      time: item.time,
+      hash: item.hash,
+      value: (item as { value?: number }).value,
+    });
     winners.set(id, item);
     changed.add(shardOf(item));
   }

@@ -15,7 +15,14 @@ import {
   serializeEpoch,
   serializeVote,
 } from "../../src/records/mod.ts";
-import { KvStore } from "../../src/store/mod.ts";
+import { KvStore, type Tally } from "../../src/store/mod.ts";
+import {
+  assertTallyClose,
+  type RefEpoch,
+  referenceEpochs,
+  referenceTallies,
+  type RefVote,
+} from "../support/consensus_reference.ts";
 
 /** A valid assertion numbered `i`; `subject` defaults to one of seven. */
 export function assertionAt(i: number, extra: Partial<Assertion> = {}): Assertion {
@@ -121,23 +128,42 @@ export async function entriesOf(kv: Deno.Kv): Promise<Map<string, Deno.KvEntry<u
 export async function expectedContent(
   journal: Journal,
   store: KvStore,
-): Promise<{ content: Map<string, unknown>; order: string[][]; poison: number[]; end: number }> {
+): Promise<{
+  content: Map<string, unknown>;
+  order: string[][];
+  poison: number[];
+  end: number;
+  tallies: Map<string, Tally>;
+}> {
   const content = new Map<string, unknown>();
   const order: string[][] = [];
   const poison: number[] = [];
+  const votes: RefVote[] = [];
+  const epochs: (RefEpoch & { key: string; payload: unknown })[] = [];
   let end = journal.firstOffset;
   for await (const rec of journal.readFrom(journal.firstOffset)) {
     const plan = store.recordMutations(rec.payload, rec.digest);
     if (plan.ok) {
       const keys = plan.sets.map((s) => keyString(s.key));
       plan.sets.forEach((s, i) => content.set(keys[i], s.value));
+      const r = plan.resolve;
+      if (r?.kind === "vote") {
+        votes.push({ ...r, timestamp: r.time });
+      } else if (r?.kind === "epoch") {
+        const key = keyString(r.set.key);
+        epochs.push({ id: r.id, startTime: r.time, hash: r.hash, key, payload: r.set.value });
+        keys.push(key);
+      }
       order.push(keys);
     } else {
       poison.push(rec.offset);
     }
     end = rec.next;
   }
-  return { content, order, poison, end };
+  // Under each epoch id, only the version the rule keeps.
+  const kept = referenceEpochs(epochs);
+  for (const e of epochs) if (kept.get(e.id) === e.hash) content.set(e.key, e.payload);
+  return { content, order, poison, end, tallies: referenceTallies(votes) };
 }
 
 /** Assert the store holds exactly the log's content, dead letters and cursor. */
@@ -153,6 +179,9 @@ export async function assertAppliedOnce(journal: Journal, store: KvStore): Promi
     want.end,
     "cursor is the durable end",
   );
+  for (const [assertion, tally] of want.tallies) {
+    assertTallyClose(await store.tally(assertion), tally, `the tally of ${assertion}`);
+  }
   // In log order: a key written by one record only carries the versionstamp of the
   // commit that applied it, and commits apply records in order, so these never decrease.
   const entries = await entriesOf(store.kv);

@@ -83,6 +83,14 @@ export function epochPayload(patch: Partial<Epoch> = {}): Promise<Digested> {
   return digested(serializeEpoch({ id: "0a", name: "e", description: "", startTime: 0, ...patch }));
 }
 
+/** Options of `ingest()`. */
+export interface IngestOptions {
+  /** Journal the payloads come from. @default {"j".repeat(32)} */
+  journalId?: string;
+  /** Most records per commit. @default {Infinity} */
+  maxRecords?: number;
+}
+
 /**
  * Applies payloads through the store's commit builder, as the ingestor would:
  * each payload is one journal position (offset = cursor + index).
@@ -90,9 +98,10 @@ export function epochPayload(patch: Partial<Epoch> = {}): Promise<Digested> {
 export async function ingest(
   store: KvStore,
   items: Digested[],
-  journalId = "j".repeat(32),
+  options: IngestOptions = {},
 ): Promise<void> {
-  const builder = new CommitBuilder(store, { journalId });
+  const { journalId = "j".repeat(32), maxRecords } = options;
+  const builder = new CommitBuilder(store, { journalId, maxRecords });
   const cursor = await store.readCursor(journalId);
   let versionstamp = cursor.versionstamp;
   let at = cursor.offset ?? 0;
