@@ -10,6 +10,7 @@ import { EXIT_OK, EXIT_USAGE, printErr, printOut, reportError } from "./_output.
 import { appendCommand } from "./append.ts";
 import { demoCommand } from "./demo.ts";
 import { ingestCommand } from "./ingest.ts";
+import { migrateCommand } from "./migrate.ts";
 import { queryCommand } from "./query.ts";
 import { serveCommand, startCommand } from "./serve.ts";
 import { statusCommand } from "./status.ts";
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   queryCommand,
   verifyCommand,
+  migrateCommand,
   serveCommand,
   demoCommand,
 ];

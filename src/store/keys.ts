@@ -83,6 +83,11 @@ export class KeyLayout {
     return [...this.#prefix, ASSERTION_PART, hash];
   }
 
+  /** `[...prefix, "H"]`: list prefix of all assertions. */
+  assertions(): Deno.KvKey {
+    return [...this.#prefix, ASSERTION_PART];
+  }
+
   /** `[...prefix, "S", subject, hash]`: one subject-index entry. */
   subjectEntry(subject: string, hash: string): Deno.KvKey {
     return [...this.#prefix, SUBJECT_PART, subject, hash];

@@ -17,6 +17,7 @@ import {
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
+import { checkLayout } from "./layout.ts";
 import { checkHash } from "./queries.ts";
 import {
   DEFAULT_PAGE_LIMIT,
@@ -175,23 +176,38 @@ export class KvStore {
    * `Deno.openKv` unchanged; an opened `Deno.Kv` is used as is and left open
    * by `close()`.
    *
+   * Checks the store's layout version first: an empty store is marked with
+   * `LAYOUT_VERSION`; one written by an earlier version is refused until
+   * `deno task migrate` has run.
+   *
    * @throws {TypeError} If no path, URL or `Deno.Kv` is given.
    * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`.
+   * @throws {StoreLayoutError} If the store is in another layout version.
    */
   static async open(pathOrUrlOrKv: string | Deno.Kv, options?: KvStoreOptions): Promise<KvStore> {
     const keys = new KeyLayout(options?.prefix ?? []);
+    let store: KvStore;
     if (typeof pathOrUrlOrKv === "string") {
       if (pathOrUrlOrKv.length === 0) {
         throw new TypeError("Cannot open store: path or URL is empty");
       }
-      return new KvStore(await Deno.openKv(pathOrUrlOrKv), true, keys);
+      store = new KvStore(await Deno.openKv(pathOrUrlOrKv), true, keys);
+    } else if (pathOrUrlOrKv instanceof Deno.Kv) {
+      store = new KvStore(pathOrUrlOrKv, false, keys);
+    } else {
+      throw new TypeError(
+        `Cannot open store: expected a path, an http(s) URL or a Deno.Kv, got ${
+          String(pathOrUrlOrKv)
+        }`,
+      );
     }
-    if (pathOrUrlOrKv instanceof Deno.Kv) return new KvStore(pathOrUrlOrKv, false, keys);
-    throw new TypeError(
-      `Cannot open store: expected a path, an http(s) URL or a Deno.Kv, got ${
-        String(pathOrUrlOrKv)
-      }`,
-    );
+    try {
+      await checkLayout(store.#kv, keys);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    return store;
   }
 
   /** The underlying Deno KV. */

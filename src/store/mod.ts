@@ -33,6 +33,13 @@ export {
   TOO_LARGE_REASON,
 } from "./commit_builder.ts";
 export { KeyLayout } from "./keys.ts";
+export { LAYOUT_VERSION, StoreLayoutError, type StoreLayoutErrorKind } from "./layout.ts";
+export {
+  type MigrateOptions,
+  type MigrateReport,
+  migrateStore,
+  type MigrationProgress,
+} from "./migrate.ts";
 export { compareVersions, type Version } from "./precedence.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {

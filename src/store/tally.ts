@@ -59,18 +59,29 @@ export class TallyDeltas {
     d.s += s * sumUnits(value);
   }
 
+  /**
+   * Every field of every assertion touched, zeros included: written with
+   * `set` instead of `sum`, they build the counters from scratch (the migration).
+   */
+  totals(keys: KeyLayout): KvSum[] {
+    return this.#mutations(keys, true);
+  }
+
   /** The `sum` mutations that apply the non-zero deltas. */
   sums(keys: KeyLayout): KvSum[] {
+    return this.#mutations(keys, false);
+  }
+
+  #mutations(keys: KeyLayout, zeros: boolean): KvSum[] {
     const out: KvSum[] = [];
     for (const [assertion, d] of this.#byAssertion) {
       for (const field of TALLY_FIELDS) {
-        if (d[field] !== 0n) out.push(tallySum(keys.tally(assertion, field), d[field]));
+        if (zeros || d[field] !== 0n) out.push(tallySum(keys.tally(assertion, field), d[field]));
       }
     }
     return out;
   }
 }
-
 /** Bytes Deno KV counts for a `KvU64` operand. */
 const U64_BYTES = 8;
 
