@@ -10,7 +10,7 @@
 import { addCost, commitCost } from "./commit.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
-import { resolveCommit } from "./resolve.ts";
+import { type Applied, carryOver, readState, resolve, type ResolveState } from "./resolve.ts";
 import { tallyCost } from "./tally.ts";
 import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
 
@@ -141,6 +141,20 @@ export class CommitBuilder {
   #packer: BatchPacker;
   /** The record `add()` last refused, with how to add it: planned once, added after `take()`. */
   #refused: { record: CommitRecord; add: () => boolean } | null = null;
+  /**
+   * The state the last commit taken resolves against, read while the commit
+   * before it is in flight (so the reads leave the critical path).
+   */
+  #prefetch: {
+    planned: PlannedCommit;
+    state: Promise<ResolveState | null>;
+    /** Successful commits of this builder when the prefetch was taken. */
+    after: number;
+  } | null = null;
+  /** Successful commits of this builder. */
+  #commits = 0;
+  /** What this builder's last successful commit wrote, to bring a prefetched state up to date. */
+  #applied: Applied | null = null;
 
   /**
    * A builder of commits of `options.journalId`'s records into `store`.
@@ -180,9 +194,22 @@ export class CommitBuilder {
     return false;
   }
 
-  /** The commit built so far (`null` when nothing is packed); the builder starts over empty. */
+  /**
+   * The commit built so far (`null` when nothing is packed); the builder
+   * starts over empty. Starts reading what its votes and epochs resolve
+   * against, for `commit()`.
+   */
   take(): PlannedCommit | null {
-    return this.#packer.take();
+    const planned = this.#packer.take();
+    if (planned !== null && planned.resolves.length > 0) {
+      const store = this.#store;
+      // After the reads of the commit before: `carryOver` relies on reading no earlier than it.
+      const before = this.#prefetch?.state ?? Promise.resolve(null);
+      const state = before.then(() => readState(store.kv, store.keys, planned.resolves))
+        .catch(() => null); // a failed prefetch is read again by commit()
+      this.#prefetch = { planned, state, after: this.#commits };
+    }
+    return planned;
   }
 
   /**
@@ -195,8 +222,10 @@ export class CommitBuilder {
    */
   async commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
     const store = this.#store;
+    let state = await this.#prefetched(planned);
     while (true) {
-      const resolution = await resolveCommit(store.kv, store.keys, planned.resolves);
+      state ??= await readState(store.kv, store.keys, planned.resolves);
+      const { resolution, applied } = resolve(store.keys, state, planned.resolves);
       const result = await store.commitBatch({
         journalId: this.#journalId,
         expect: options.expect,
@@ -208,12 +237,35 @@ export class CommitBuilder {
         ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
         consumer: this.#consumer,
       });
-      if (result.ok || resolution.checks.length === 0) return result;
+      if (result.ok) {
+        this.#commits++;
+        this.#applied = { ...applied, versionstamp: result.versionstamp! };
+        return result;
+      }
+      if (resolution.checks.length === 0) return result;
       // A failed check is the cursor's (another ingestor, or our own commit whose answer was
       // lost) unless the cursor still has the versionstamp we expected.
       const cursor = await store.readCursor(this.#journalId);
       if (cursor.versionstamp !== options.expect) return { ok: false };
+      state = null;
     }
+  }
+
+  /**
+   * The prefetched state of `planned`, up to date with this builder's
+   * commits since, or `null` to read it again. Commits of other writers in
+   * between are caught by the guard checks, as for any read.
+   */
+  async #prefetched(planned: PlannedCommit): Promise<ResolveState | null> {
+    const prefetch = this.#prefetch;
+    if (prefetch?.planned !== planned) return null;
+    this.#prefetch = null;
+    const state = await prefetch.state;
+    if (state === null) return null;
+    const since = this.#commits - prefetch.after;
+    // One commit of ours may have landed since (the one in flight while it read): lay it over.
+    if (since === 0) return state;
+    return since === 1 && this.#applied !== null ? carryOver(state, this.#applied) : null;
   }
 
   /** Plan one record and return how to add it to the packer. */

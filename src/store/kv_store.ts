@@ -17,7 +17,7 @@ import {
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
-import { checkLayout } from "./layout.ts";
+import { checkLayout, layoutSet } from "./layout.ts";
 import { checkHash } from "./queries.ts";
 import {
   DEFAULT_PAGE_LIMIT,
@@ -176,9 +176,9 @@ export class KvStore {
    * `Deno.openKv` unchanged; an opened `Deno.Kv` is used as is and left open
    * by `close()`.
    *
-   * Checks the store's layout version first: an empty store is marked with
-   * `LAYOUT_VERSION`; one written by an earlier version is refused until
-   * `deno task migrate` has run.
+   * Checks the store's layout version first: an empty store or one in
+   * `LAYOUT_VERSION` opens (every commit records the layout it writes); one
+   * written by an earlier version is refused until `deno task migrate` has run.
    *
    * @throws {TypeError} If no path, URL or `Deno.Kv` is given.
    * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`.
@@ -245,15 +245,18 @@ export class KvStore {
 
   /**
    * What is left of Deno KV's commit limits for a batch's record sets and
-   * dead-letter sets once the cursor check, the cursor set, the optional
-   * consumer set and the guards of resolved keys (a check and a set per
-   * shard) are counted. Pack batches so their sets stay within it.
+   * dead-letter sets once the cursor check, the cursor and layout sets, the
+   * optional consumer set and the guards of resolved keys (a check and a set
+   * per shard) are counted. Pack batches so their sets stay within it.
    */
   batchBudget(journalId: string, options?: BatchBudgetOptions): CommitCost {
     checkJournalId("compute batch budget", journalId);
     const now = Date.now();
     const lag = { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER };
-    const fixed = [cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, lag, now)];
+    const fixed = [
+      cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, lag, now),
+      layoutSet(this.#keys),
+    ];
     if (options?.consumer !== undefined) {
       fixed.push(consumerSet(this.#keys, journalId, options.consumer, 0, now));
     }

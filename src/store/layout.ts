@@ -11,6 +11,8 @@
  */
 
 import type { KeyLayout } from "./keys.ts";
+import { kvSet } from "./plan.ts";
+import type { KvSet } from "./types.ts";
 
 /** The layout version this code reads and writes. */
 export const LAYOUT_VERSION = 2;
@@ -79,8 +81,17 @@ export async function readLayout(kv: Deno.Kv, keys: KeyLayout): Promise<number |
 }
 
 /**
- * Checks that the store under `keys` is in `LAYOUT_VERSION`, marking an
- * empty store as such.
+ * The set every commit carries: data and the layout it is written in land
+ * together, so a store holding data without a version key was written
+ * before versions were kept (layout 1).
+ */
+export function layoutSet(keys: KeyLayout): KvSet {
+  return kvSet(keys.layout(), LAYOUT_VERSION);
+}
+
+/**
+ * Checks that the store under `keys` is empty or in `LAYOUT_VERSION`.
+ * Writes nothing: the first commit marks an empty store (`layoutSet`).
  *
  * @throws {StoreLayoutError} If it is in another layout, or a migration has not finished.
  */
@@ -88,13 +99,6 @@ export async function checkLayout(kv: Deno.Kv, keys: KeyLayout): Promise<void> {
   const migrating = await kv.get(keys.migration());
   if (migrating.versionstamp !== null) throw new StoreLayoutError("needs-migration", 1);
   const found = await readLayout(kv, keys);
-  if (found === LAYOUT_VERSION) return;
-  if (found === null) {
-    const marked = await kv.atomic().check({ key: keys.layout(), versionstamp: null })
-      .set(keys.layout(), LAYOUT_VERSION).commit();
-    // Another opener marked it first: check what it wrote.
-    if (!marked.ok) await checkLayout(kv, keys);
-    return;
-  }
+  if (found === null || found === LAYOUT_VERSION) return;
   throw new StoreLayoutError(found > LAYOUT_VERSION ? "newer" : "needs-migration", found);
 }

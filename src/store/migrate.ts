@@ -206,11 +206,8 @@ export async function migrateStore(
     assertions: 0,
     votes: 0,
   };
-  if (from === LAYOUT_VERSION) return report;
-  if (from === null) {
-    await kv.set(keys.layout(), LAYOUT_VERSION);
-    return report;
-  }
+  // An empty store needs nothing: its first commit records the layout.
+  if (from === LAYOUT_VERSION || from === null) return report;
   const progress: MigrationProgress = saved.value ??
     { to: LAYOUT_VERSION, after: null, assertions: 0, votes: 0 };
   const progressCost = commitCost([

@@ -99,22 +99,77 @@ async function readCurrent(
 }
 
 /**
- * Reads what `items` (in journal order) are resolved against and returns the
- * mutations that apply them on top of it. Reads the guards first, then the
- * resolved keys: a key changed after its guard was read fails the check.
+ * What a commit's resolution was read against: the guard versionstamp of
+ * each shard it touches (read first), then the current value of each
+ * resolved key it touches.
  */
-export async function resolveCommit(
+export interface ResolveState {
+  /** Shard → guard versionstamp (`null`: the guard was never written). */
+  guards: Map<number, string | null>;
+  /** Resolved key id → its current winner. */
+  current: Map<string, Current>;
+}
+
+/** What a successful commit changed, for the commit after it (`carryOver`). */
+export interface Applied {
+  /** Versionstamp of the commit. */
+  versionstamp: string;
+  /** Shards it changed → the guard versionstamp it had checked. */
+  guards: Map<number, string | null>;
+  /** Resolved key id → the winner it wrote. */
+  writes: Map<string, Current>;
+}
+
+/** Reads the state `items` are resolved against: the guards first, then the resolved keys. */
+export async function readState(
   kv: Deno.Kv,
   keys: KeyLayout,
   items: readonly Resolvable[],
-): Promise<Resolution> {
-  if (items.length === 0) return { checks: [], sets: [], sums: [] };
+): Promise<ResolveState> {
   const shards = [...new Set(items.map(shardOf))].sort((a, b) => a - b);
   const guards = await kv.getMany(shards.map((s) => keys.guard(s)), { consistency: "strong" });
   const unique = new Map<string, Resolvable>();
   for (const item of items) if (!unique.has(keyId(item))) unique.set(keyId(item), item);
-  const current = await readCurrent(kv, unique);
+  return {
+    guards: new Map(shards.map((s, i) => [s, guards[i].versionstamp])),
+    current: await readCurrent(kv, unique),
+  };
+}
+
+/**
+ * A state read while the commit before was in flight, brought up to date with
+ * what that commit (`applied`) wrote, or `null` when it cannot be: a guard
+ * that reads neither as the commit found it nor as the commit left it means
+ * another writer changed that shard in between, so read again.
+ */
+export function carryOver(state: ResolveState, applied: Applied): ResolveState | null {
+  const guards = new Map(state.guards);
+  for (const [shard, before] of applied.guards) {
+    if (!guards.has(shard)) continue;
+    const read = guards.get(shard);
+    // Read after the commit landed, or before it with nothing else between: current once
+    // the commit's own writes are laid over it.
+    if (read !== applied.versionstamp && read !== before) return null;
+    guards.set(shard, applied.versionstamp);
+  }
+  const current = new Map(state.current);
+  for (const [id, winner] of applied.writes) if (current.has(id)) current.set(id, winner);
+  return { guards, current };
+}
+
+/**
+ * The mutations that apply `items` (in journal order) on top of `state`:
+ * winners that change, their tally deltas, and a check and a bump of the
+ * guard of every shard they change; and what it writes, for `carryOver`.
+ */
+export function resolve(
+  keys: KeyLayout,
+  state: ResolveState,
+  items: readonly Resolvable[],
+): { resolution: Resolution; applied: Omit<Applied, "versionstamp"> } {
+  const current = new Map(state.current);
   const winners = new Map<string, Resolvable>();
+  const writes = new Map<string, Current>();
   const changed = new Set<number>();
   const deltas = new TallyDeltas();
   for (const item of items) {
@@ -126,21 +181,31 @@ export async function resolveCommit(
       if (cur !== null) deltas.add(item.assertion, cur.value!, -1);
       deltas.add(item.assertion, item.value, 1);
     }
-    current.set(id, {
-      time: item.time,
-      hash: item.hash,
-      value: (item as { value?: number }).value,
-    });
+    const next = { time: item.time, hash: item.hash, value: (item as { value?: number }).value };
+    current.set(id, next);
+    writes.set(id, next);
     winners.set(id, item);
     changed.add(shardOf(item));
   }
   const now = Date.now();
   const checks: Deno.AtomicCheck[] = [];
   const sets: KvSet[] = [...winners.values()].map((item) => item.set);
-  shards.forEach((shard, i) => {
-    if (!changed.has(shard)) return;
-    checks.push({ key: keys.guard(shard), versionstamp: guards[i].versionstamp });
+  const guards = new Map<number, string | null>();
+  for (const [shard, versionstamp] of state.guards) {
+    if (!changed.has(shard)) continue;
+    checks.push({ key: keys.guard(shard), versionstamp });
     sets.push(guardSet(keys, shard, now));
-  });
-  return { checks, sets, sums: deltas.sums(keys) };
+    guards.set(shard, versionstamp);
+  }
+  return { resolution: { checks, sets, sums: deltas.sums(keys) }, applied: { guards, writes } };
+}
+
+/** Reads the state `items` resolve against and resolves them (`readState`, then `resolve`). */
+export async function resolveCommit(
+  kv: Deno.Kv,
+  keys: KeyLayout,
+  items: readonly Resolvable[],
+): Promise<Resolution> {
+  if (items.length === 0) return { checks: [], sets: [], sums: [] };
+  return resolve(keys, await readState(kv, keys, items), items).resolution;
 }

@@ -10,14 +10,14 @@ function set(keyBytes: number, valueBytes: number): KvSet {
 
 const open = { mutations: 1e9, bytes: 1e9, keyBytes: 1e9, records: Infinity };
 
-Deno.test("packLimits() leaves room for the cursor, the consumer and a safety margin", async () => {
+Deno.test("packLimits() leaves room for the cursor, the layout, the consumer, guards and a safety margin", async () => {
   const store = await KvStore.open(":memory:");
   try {
     const limits = packLimits(store.batchBudget("0".repeat(32), { consumer: "ingestor" }));
     assert.equal(
       limits.mutations,
-      MAX_MUTATIONS - 2 - GUARD_SHARDS,
-      "cursor and consumer sets, and a guard set per shard",
+      MAX_MUTATIONS - 3 - GUARD_SHARDS,
+      "cursor, layout and consumer sets, and a guard set per shard",
     );
     assert.ok(limits.bytes <= MAX_COMMIT_BYTES * (1 - SAFETY_MARGIN));
     assert.equal(limits.records, Infinity);

@@ -66,8 +66,8 @@ Deno.test("CommitBuilder never packs more mutations than one commit takes", asyn
         break;
       }
     }
-    // Two sets a record (H and S), beside the cursor set and the guard sets held back.
-    assert.equal(refusedAt, Math.floor((MAX_MUTATIONS - 1 - GUARD_SHARDS) / 2));
+    // Two sets a record (H and S), beside the cursor and layout sets and the guard sets held back.
+    assert.equal(refusedAt, Math.floor((MAX_MUTATIONS - 2 - GUARD_SHARDS) / 2));
     assert.equal((await builder.commit(builder.take()!, { expect: null })).ok, true);
   });
 });

@@ -72,9 +72,15 @@ Deno.test("KvStore.open() refuses a store written by the earlier layout, naming 
   });
 });
 
-Deno.test("KvStore.open() refuses a store of a newer layout, and marks an empty one as current", async () => {
+Deno.test("KvStore.open() refuses a store of a newer layout; an empty one is marked by its first commit", async () => {
   await withKv(async (kv) => {
     const store = await KvStore.open(kv, { prefix: ["empty"] });
+    assert.equal(
+      (await kv.get(["empty", "_meta", "layout"])).versionstamp,
+      null,
+      "open writes nothing",
+    );
+    await ingest(store, [await assertionPayload()]);
     store.close();
     assert.equal((await kv.get(["empty", "_meta", "layout"])).value, LAYOUT_VERSION);
     await kv.set(["newer", "_meta", "layout"], LAYOUT_VERSION + 1);

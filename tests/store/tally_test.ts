@@ -179,3 +179,27 @@ for (const backend of KV_BACKENDS) {
     });
   });
 }
+
+Deno.test("tally() is one read of four keys whatever the number of votes (remote KV)", async () => {
+  await withKvBackend("remote", async ({ target, server }) => {
+    const store = await KvStore.open(target);
+    try {
+      const few = "01".repeat(32);
+      const many = "02".repeat(32);
+      const votes = await Promise.all([
+        votePayload(few, { voter: "solo" }),
+        ...Array.from({ length: 1_200 }, (_, i) => votePayload(many, { voter: `v${i}` })),
+      ]);
+      await ingest(store, votes);
+      const reads = async (hash: string) => {
+        const before = server!.stats.requests.snapshot_read;
+        const tally = await store.tally(hash);
+        return { requests: server!.stats.requests.snapshot_read - before, count: tally.count };
+      };
+      assert.deepEqual(await reads(few), { requests: 1, count: 1 });
+      assert.deepEqual(await reads(many), { requests: 1, count: 1_200 });
+    } finally {
+      store.close();
+    }
+  });
+});
