@@ -6,7 +6,8 @@
  * @module
  */
 import type { CommitCost } from "./commit.ts";
-import type { DeadLetter, KvSet, PlannedCommit, Resolvable } from "./types.ts";
+import type { DeadLetter, KvSet, PlannedCommit } from "./types.ts";
+import type { Resolvable } from "./consensus_types.ts";
 
 /** Limits one packed batch must stay within. */
 export interface PackLimits extends CommitCost {

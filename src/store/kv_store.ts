@@ -50,8 +50,8 @@ import type {
   StoredAssertion,
   StoredEpoch,
   StoredVote,
-  Tally,
 } from "./types.ts";
+import type { Tally } from "./consensus_types.ts";
 
 /**
  * Options of `KvStore.open`.

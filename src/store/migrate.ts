@@ -19,7 +19,8 @@ import { MAX_COMMIT_BYTES, MAX_LIST_BATCH, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } 
 import { kvSet } from "./plan.ts";
 import { compareVersions } from "./precedence.ts";
 import { TallyDeltas } from "./tally.ts";
-import type { KvSet, KvSum, WinnerValue } from "./types.ts";
+import type { KvSet } from "./types.ts";
+import type { KvSum, WinnerValue } from "./consensus_types.ts";
 
 /**
  * Where a migration stands, as committed under `[...p, "_meta", "migration"]`

@@ -65,16 +65,13 @@ export type {
   CursorState,
   DeadLetter,
   KvSet,
-  KvSum,
   ListOptions,
   Page,
   PlannedCommit,
   PoisonKind,
   RecordPlan,
-  Resolvable,
   StoredAssertion,
   StoredEpoch,
   StoredVote,
-  Tally,
-  WinnerValue,
 } from "./types.ts";
+export type { KvSum, Resolvable, Tally, WinnerValue } from "./consensus_types.ts";

@@ -15,7 +15,8 @@ import {
 import { keyBytes, setBytes, valueBytes } from "./key_size.ts";
 import type { KeyLayout } from "./keys.ts";
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./limits.ts";
-import type { KvSet, PoisonKind, RecordPlan, Resolvable, WinnerValue } from "./types.ts";
+import type { KvSet, PoisonKind, RecordPlan } from "./types.ts";
+import type { Resolvable, WinnerValue } from "./consensus_types.ts";
 
 /** BLAKE3-256 digest width. */
 const DIGEST_BYTES = 32;

@@ -17,7 +17,8 @@ import { GUARD_SHARDS, MAX_GET_MANY } from "./limits.ts";
 import { kvSet } from "./plan.ts";
 import { compareVersions, type Version } from "./precedence.ts";
 import { TallyDeltas } from "./tally.ts";
-import type { KvSet, KvSum, Resolvable, WinnerValue } from "./types.ts";
+import type { KvSet } from "./types.ts";
+import type { KvSum, Resolvable, WinnerValue } from "./consensus_types.ts";
 
 /** The guard shard of an assertion hash or epoch id: its first byte, modulo `GUARD_SHARDS`. */
 export function shardOf(item: Resolvable): number {

@@ -19,7 +19,7 @@
 
 import { keyBytes } from "./key_size.ts";
 import type { KeyLayout } from "./keys.ts";
-import type { KvSum, Tally } from "./types.ts";
+import type { KvSum, Tally } from "./consensus_types.ts";
 
 /** Binary digits kept after the point in a tally's sum. */
 export const SUM_FRACTION_BITS = 32;
