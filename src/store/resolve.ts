@@ -61,18 +61,18 @@ function keyId(item: Resolvable): string {
   return item.kind === "vote" ? `v${item.assertion}\0${item.voter}` : `e${item.id}`;
 }
 
-async function currentOf(item: Resolvable, value: unknown): Promise<Current> {
+function winnerOf(value: unknown): Current {
   if (value === null) return null;
-  if (item.kind === "vote") {
-    const w = value as WinnerValue;
-    return { time: w.t, hash: w.h, value: w.v };
-  }
+  const w = value as WinnerValue;
+  return { time: w.t, hash: w.h, value: w.v };
+}
+
+async function epochOf(id: string, value: unknown): Promise<Current> {
+  if (value === null) return null;
   const payload = value as Uint8Array;
   const record = decodeRecord(payload);
   if (record.type !== "epoch") {
-    throw new TypeError(
-      `Cannot resolve epoch "${item.id}": the stored payload is a ${record.type}`,
-    );
+    throw new TypeError(`Cannot resolve epoch "${id}": the stored payload is a ${record.type}`);
   }
   return { time: record.value.startTime, hash: await contentHash(payload) };
 }
@@ -93,7 +93,10 @@ async function readCurrent(
   for (let c = 0; c < chunks.length; c++) {
     for (let i = 0; i < chunks[c].length; i++) {
       const id = chunks[c][i];
-      out.set(id, await currentOf(items.get(id)!, read[c][i].value));
+      const item = items.get(id)!;
+      const value = read[c][i].value;
+      // Only an epoch needs hashing (async); a winner key holds its version.
+      out.set(id, item.kind === "vote" ? winnerOf(value) : await epochOf(item.id, value));
     }
   }
   return out;
