@@ -278,13 +278,11 @@ export class CommitBuilder {
       const { sets, resolve } = plan;
       const cost = commitCost(resolve === undefined ? sets : [...sets, resolve.set]);
       // A vote may change its assertion's tally: four counters, paid once per commit.
-      const tally = resolve?.kind === "vote"
-        ? commitCost(tallyCost(this.#store.keys, resolve.assertion))
-        : null;
+      const assertion = resolve?.kind === "vote" ? resolve.assertion : null;
+      const tally = assertion === null ? null : commitCost(tallyCost(this.#store.keys, assertion));
       if (packer.fitsAlone(tally === null ? cost : addCost(cost, tally))) {
         return () => {
-          const paid = tally === null ||
-            packer.hasTally((resolve as { assertion: string }).assertion);
+          const paid = tally === null || packer.hasTally(assertion!);
           return packer.tryAddSets(sets, paid ? cost : addCost(cost, tally), next, resolve);
         };
       }

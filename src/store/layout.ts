@@ -40,11 +40,16 @@ export class StoreLayoutError extends Error {
   /** The layout version found (1 for a store written before versions were kept). */
   readonly found: number;
 
-  /** An error for a store found in layout `found`. */
-  constructor(kind: StoreLayoutErrorKind, found: number) {
+  /**
+   * An error for a store found in layout `found`; `migrating` when a
+   * migration was started and has not finished.
+   */
+  constructor(kind: StoreLayoutErrorKind, found: number, migrating = false) {
     super(
       kind === "newer"
         ? `Cannot open store: its layout version is ${found}, newer than ${LAYOUT_VERSION} (this version); upgrade stemedb`
+        : migrating
+        ? `Cannot open store: its migration to layout version ${LAYOUT_VERSION} has not finished; run "deno task migrate" to finish it, then open it again`
         : `Cannot open store: its layout version is ${found}, older than ${LAYOUT_VERSION}; run "deno task migrate" to build its tallies, then open it again`,
     );
     this.name = "StoreLayoutError";
@@ -97,7 +102,7 @@ export function layoutSet(keys: KeyLayout): KvSet {
  */
 export async function checkLayout(kv: Deno.Kv, keys: KeyLayout): Promise<void> {
   const migrating = await kv.get(keys.migration());
-  if (migrating.versionstamp !== null) throw new StoreLayoutError("needs-migration", 1);
+  if (migrating.versionstamp !== null) throw new StoreLayoutError("needs-migration", 1, true);
   const found = await readLayout(kv, keys);
   if (found === null || found === LAYOUT_VERSION) return;
   throw new StoreLayoutError(found > LAYOUT_VERSION ? "newer" : "needs-migration", found);

@@ -54,7 +54,7 @@ export interface Resolution {
 }
 
 /** What a resolved key holds now: the winning version, and a winning vote's value. */
-type Current = (Version & { value?: number }) | null;
+export type Current = (Version & { value?: number }) | null;
 
 function keyId(item: Resolvable): string {
   // Voters hold no U+0000 (records/validate), so the pair maps to one string.
