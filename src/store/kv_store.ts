@@ -428,7 +428,9 @@ export class KvStore {
    * const stored = serializeEpoch({ id: "0a", name: "a", description: "", startTime: 0 });
    * const plan = store.recordMutations(stored, fromHex(await contentHash(stored)));
    * if (!plan.ok) throw new Error(plan.reason);
-   * await store.commitBatch({ journalId: "j", expect: null, sets: plan.sets, deadLetters: [], cursor: 1 });
+   * // An epoch's E key is resolved at commit (the version kept): on an empty store it is set.
+   * const sets = [...plan.sets, plan.resolve!.set];
+   * await store.commitBatch({ journalId: "j", expect: null, sets, deadLetters: [], cursor: 1 });
    * const fresh = serializeEpoch({ id: "0b", name: "b", description: "", startTime: 0 });
    * assert.deepEqual(await store.findStored([stored, fresh, fresh]), [true, false, true]);
    * store.close();
