@@ -23,6 +23,7 @@ import { EXIT_OK, EXIT_USAGE, printErr, printOut, reportError } from "./_output.
 import { appendCommand } from "./append.ts";
 import { demoCommand } from "./demo.ts";
 import { ingestCommand } from "./ingest.ts";
+import { migrateCommand } from "./migrate.ts";
 import { queryCommand } from "./query.ts";
 import { repairCommand } from "./repair.ts";
 import { serveCommand, startCommand } from "./serve.ts";
@@ -38,6 +39,7 @@ const COMMANDS: readonly Command[] = [
   queryCommand,
   verifyCommand,
   repairCommand,
+  migrateCommand,
   serveCommand,
   demoCommand,
 ];

@@ -71,12 +71,33 @@ export function numberIn(
   return value === 0 ? 0 : value;
 }
 
-/** A safe integer ≥ 0 (milliseconds since the Unix epoch). */
+/**
+ * A safe integer number of milliseconds since the Unix epoch, negative before
+ * 1970. Safe integers, ±(2^53 − 1), hold every JavaScript date (±8.64e15 ms)
+ * and every time an earlier version accepted (safe integers ≥ 0).
+ */
 export function time(type: string, field: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    fail(type, field, `must be an integer number of milliseconds >= 0, got ${show(value)}`);
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    fail(type, field, `must be a safe integer number of milliseconds, got ${show(value)}`);
   }
   return value === 0 ? 0 : value;
+}
+
+/**
+ * Text that becomes a Deno KV key part: non-empty, at most `maxBytes` UTF-8
+ * bytes and without U+0000, which the key encoding would escape into two bytes.
+ */
+export function keyText(type: string, field: string, value: unknown, maxBytes: number): string {
+  const out = text(type, field, value);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit: only a long text needs counting.
+  if (3 * out.length > maxBytes) {
+    const bytes = utf8Length(out);
+    if (bytes > maxBytes) {
+      fail(type, field, `must be at most ${maxBytes} UTF-8 bytes, got ${bytes}`);
+    }
+  }
+  if (out.includes("\0")) fail(type, field, "must not contain U+0000");
+  return out;
 }
 
 /** A 64-character lowercase hex content hash. */

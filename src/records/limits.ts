@@ -64,6 +64,27 @@ export const MAX_SUBJECT_BYTES: number = KV_KEY_LIMIT_BYTES - MAX_PREFIX_KEY_BYT
   SUBJECT_KEY_OVERHEAD_BYTES;
 
 /**
+ * Largest voter name, in UTF-8 bytes: the store keys each voter's winning vote
+ * by `[...prefix, "W", assertionHash, voter]`, whose overhead is that of the
+ * subject key (`"W"` 3 bytes, the voter's tag and terminator 2, the hash 66),
+ * so the bound is the subject's, 1,721. Voters may not hold U+0000 either.
+ *
+ * @example Check a voter before building a vote
+ * ```ts
+ * import { MAX_VOTER_BYTES, RecordValidationError, serializeVote } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const vote = { assertion: "ab".repeat(32), value: 1, timestamp: 0 };
+ * serializeVote({ ...vote, voter: "x".repeat(MAX_VOTER_BYTES) });
+ * assert.throws(
+ *   () => serializeVote({ ...vote, voter: "x".repeat(MAX_VOTER_BYTES + 1) }),
+ *   RecordValidationError,
+ * );
+ * ```
+ */
+export const MAX_VOTER_BYTES: number = MAX_SUBJECT_BYTES;
+
+/**
  * Most tags one assertion may carry.
  *
  * @example Stay within the tag limit

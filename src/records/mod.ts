@@ -24,7 +24,13 @@
  */
 
 export { PAYLOAD_HEADER_SIZE, RECORD_TYPE, type RecordType } from "./format.ts";
-export { MAX_EPOCH_ID_BYTES, MAX_PAYLOAD_BYTES, MAX_SUBJECT_BYTES, MAX_TAGS } from "./limits.ts";
+export {
+  MAX_EPOCH_ID_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MAX_SUBJECT_BYTES,
+  MAX_TAGS,
+  MAX_VOTER_BYTES,
+} from "./limits.ts";
 export {
   RecordDecodeError,
   type RecordDecodeErrorKind,

@@ -12,14 +12,14 @@ import {
   fail,
   hash,
   isPlainObject,
+  keyText,
   numberIn,
   rejectUnknown,
   show,
   text,
   time,
-  utf8Length,
 } from "./_fields.ts";
-import { MAX_SUBJECT_BYTES, MAX_TAGS } from "./limits.ts";
+import { MAX_SUBJECT_BYTES, MAX_TAGS, MAX_VOTER_BYTES } from "./limits.ts";
 
 const ASSERTION_FIELDS = [
   "subject",
@@ -83,21 +83,8 @@ function tags(value: unknown): string[] {
 export function validateAssertion(input: unknown): Assertion {
   const type = "assertion";
   const a = record(type, input, ASSERTION_FIELDS);
-  const subject = text(type, "subject", a.subject);
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit: only a long subject needs counting.
-  if (3 * subject.length > MAX_SUBJECT_BYTES) {
-    const subjectBytes = utf8Length(subject);
-    if (subjectBytes > MAX_SUBJECT_BYTES) {
-      fail(
-        type,
-        "subject",
-        `must be at most ${MAX_SUBJECT_BYTES} UTF-8 bytes, got ${subjectBytes}`,
-      );
-    }
-  }
-  if (subject.includes("\0")) fail(type, "subject", "must not contain U+0000");
   const out: Assertion = {
-    subject,
+    subject: keyText(type, "subject", a.subject, MAX_SUBJECT_BYTES),
     predicate: text(type, "predicate", a.predicate),
     object: objectValue(a.object),
     source: text(type, "source", a.source),
@@ -119,7 +106,7 @@ export function validateVote(input: unknown): Vote {
   const v = record(type, input, VOTE_FIELDS);
   const out: Vote = {
     assertion: hash(type, "assertion", v.assertion),
-    voter: text(type, "voter", v.voter),
+    voter: keyText(type, "voter", v.voter, MAX_VOTER_BYTES),
     value: numberIn(type, "value", v.value, -1, 1),
     timestamp: time(type, "timestamp", v.timestamp),
   };

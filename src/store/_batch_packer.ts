@@ -7,6 +7,7 @@
  */
 import type { CommitCost } from "./commit.ts";
 import type { DeadLetter, KvSet, PlannedCommit } from "./types.ts";
+import type { Resolvable } from "./consensus_types.ts";
 
 /** Limits one packed batch must stay within. */
 export interface PackLimits extends CommitCost {
@@ -42,6 +43,9 @@ export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
 export class BatchPacker {
   #limits: PackLimits;
   #sets: KvSet[] = [];
+  #resolves: Resolvable[] = [];
+  /** Assertions whose tally the batch may change: their counters are charged once. */
+  #tallies = new Set<string>();
   #deadLetters: DeadLetter[] = [];
   #applied = 0;
   #end = -1;
@@ -63,10 +67,27 @@ export class BatchPacker {
     return cost.mutations <= l.mutations && cost.bytes <= l.bytes && cost.keyBytes <= l.keyBytes;
   }
 
-  /** Add a record's sets unless they do not fit beside what is packed; `next` is its end offset. */
-  tryAddSets(sets: readonly KvSet[], cost: CommitCost, next: number): boolean {
+  /** Whether the batch already pays for the tally counters of `assertion`. */
+  hasTally(assertion: string): boolean {
+    return this.#tallies.has(assertion);
+  }
+
+  /**
+   * Add a record's sets, and what it resolves at commit time, unless they do
+   * not fit beside what is packed; `next` is its end offset.
+   */
+  tryAddSets(
+    sets: readonly KvSet[],
+    cost: CommitCost,
+    next: number,
+    resolve?: Resolvable,
+  ): boolean {
     if (!this.#fits(cost)) return false;
     for (const s of sets) this.#sets.push(s);
+    if (resolve !== undefined) {
+      this.#resolves.push(resolve);
+      if (resolve.kind === "vote") this.#tallies.add(resolve.assertion);
+    }
     this.#applied++;
     this.#charge(cost, next);
     return true;
@@ -88,12 +109,15 @@ export class BatchPacker {
     if (this.records === 0) return null;
     const batch = {
       sets: this.#sets,
+      resolves: this.#resolves,
       deadLetters: this.#deadLetters,
       applied: this.#applied,
       deadLettered: this.#deadLetters.length,
       end: this.#end,
     };
     this.#sets = [];
+    this.#resolves = [];
+    this.#tallies = new Set();
     this.#deadLetters = [];
     this.#applied = 0;
     this.#end = -1;

@@ -7,9 +7,12 @@
  * @module
  */
 
-import { commitCost } from "./commit.ts";
+import { addCost, commitCost } from "./commit.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
+import { type Applied, carryOver, readState, resolve, type ResolveState } from "./resolve.ts";
+import { withDeadline } from "./deadline.ts";
+import { tallyCost } from "./tally.ts";
 import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
 
 /** Reason given to the dead letter of a record whose sets cannot fit one commit. */
@@ -145,6 +148,20 @@ export class CommitBuilder {
   #packer: BatchPacker;
   /** The record `add()` last refused, with how to add it: planned once, added after `take()`. */
   #refused: { record: CommitRecord; add: () => boolean } | null = null;
+  /**
+   * The state the last commit taken resolves against, read while the commit
+   * before it is in flight (so the reads leave the critical path).
+   */
+  #prefetch: {
+    planned: PlannedCommit;
+    state: Promise<ResolveState | null>;
+    /** Successful commits of this builder when the prefetch was taken. */
+    after: number;
+  } | null = null;
+  /** Successful commits of this builder. */
+  #commits = 0;
+  /** What this builder's last successful commit wrote, to bring a prefetched state up to date. */
+  #applied: Applied | null = null;
 
   /**
    * A builder of commits of `options.journalId`'s records into `store`.
@@ -184,27 +201,97 @@ export class CommitBuilder {
     return false;
   }
 
-  /** The commit built so far (`null` when nothing is packed); the builder starts over empty. */
+  /**
+   * The commit built so far (`null` when nothing is packed); the builder
+   * starts over empty. Starts reading what its votes and epochs resolve
+   * against, for `commit()`.
+   */
   take(): PlannedCommit | null {
-    return this.#packer.take();
+    const planned = this.#packer.take();
+    if (planned !== null && planned.resolves.length > 0) {
+      // After the reads of the commit before: `carryOver` relies on reading no earlier than it.
+      const before = this.#prefetch?.state ?? Promise.resolve(null);
+      const state = before.then(() => this.#readState(planned))
+        .catch(() => null); // a failed prefetch is read again by commit()
+      this.#prefetch = { planned, state, after: this.#commits };
+    }
+    return planned;
   }
 
   /**
    * Commit what `take()` returned: its sets, dead letters, the consumer
-   * offset and the new cursor, in one atomic commit checked against the
-   * cursor's versionstamp. `{ ok: false }` (nothing applied) when the check fails.
+   * offset and the new cursor, with its votes and epochs resolved against
+   * the stored winners, in one atomic commit checked against the cursor's
+   * versionstamp and the guards of the winners it changes. `{ ok: false }`
+   * (nothing applied) when the cursor moved; when only a guard moved (another
+   * journal changed a winner of the same shard), it resolves again and retries.
    */
-  commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
-    return this.#store.commitBatch({
-      journalId: this.#journalId,
-      expect: options.expect,
-      sets: planned.sets,
-      deadLetters: planned.deadLetters,
-      cursor: planned.end,
-      ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
-      consumer: this.#consumer,
-      ...(options.commit === undefined ? {} : { commit: options.commit }),
+  async commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
+    const store = this.#store;
+    let state = await this.#prefetched(planned);
+    while (true) {
+      state ??= await this.#readState(planned);
+      const { resolution, applied } = resolve(store.keys, state, planned.resolves);
+      const result = await store.commitBatch({
+        journalId: this.#journalId,
+        expect: options.expect,
+        sets: [...planned.sets, ...resolution.sets],
+        checks: resolution.checks,
+        sums: resolution.sums,
+        deadLetters: planned.deadLetters,
+        cursor: planned.end,
+        ...(options.lagBytes === undefined ? {} : { lag: { bytes: options.lagBytes } }),
+        consumer: this.#consumer,
+        ...(options.commit === undefined ? {} : { commit: options.commit }),
+      });
+      if (result.ok) {
+        this.#commits++;
+        this.#applied = { ...applied, versionstamp: result.versionstamp! };
+        return result;
+      }
+      // Without guards only the cursor's check can have failed: the caller settles it.
+      if (resolution.checks.length === 0) return result;
+      // With guards, the cursor tells which check failed (FORMAT.md §3.2, §3.4): our own
+      // commit id there means a commit of ours landed and its answer was lost; a
+      // cursor moved by anyone else is a refusal; an unmoved cursor means only a
+      // guard moved, so resolve again against the winners now stored.
+      const cursor = await store.readCursor(this.#journalId);
+      if (options.commit !== undefined && cursor.commit === options.commit) {
+        this.#commits++;
+        // Which attempt's resolution landed is unknown: the next prefetch is read again.
+        this.#applied = null;
+        return { ok: true, versionstamp: cursor.versionstamp! };
+      }
+      if (cursor.versionstamp !== options.expect) return { ok: false };
+      state = null;
+    }
+  }
+
+  /** Reads what `planned` resolves against, bounded by the store's deadline. */
+  #readState(planned: PlannedCommit): Promise<ResolveState> {
+    const store = this.#store;
+    return withDeadline(() => readState(store.kv, store.keys, planned.resolves), {
+      operation: "readResolveState",
+      target: store.target,
+      timeoutMs: store.timeoutMs,
     });
+  }
+
+  /**
+   * The prefetched state of `planned`, up to date with this builder's
+   * commits since, or `null` to read it again. Commits of other writers in
+   * between are caught by the guard checks, as for any read.
+   */
+  async #prefetched(planned: PlannedCommit): Promise<ResolveState | null> {
+    const prefetch = this.#prefetch;
+    if (prefetch?.planned !== planned) return null;
+    this.#prefetch = null;
+    const state = await prefetch.state;
+    if (state === null) return null;
+    const since = this.#commits - prefetch.after;
+    // One commit of ours may have landed since (the one in flight while it read): lay it over.
+    if (since === 0) return state;
+    return since === 1 && this.#applied !== null ? carryOver(state, this.#applied) : null;
   }
 
   /** Plan one record and return how to add it to the packer. */
@@ -214,8 +301,17 @@ export class CommitBuilder {
     const plan = this.#store.recordMutations(payload, digest);
     let reason: string;
     if (plan.ok) {
-      const cost = commitCost(plan.sets);
-      if (packer.fitsAlone(cost)) return () => packer.tryAddSets(plan.sets, cost, next);
+      const { sets, resolve } = plan;
+      const cost = commitCost(resolve === undefined ? sets : [...sets, resolve.set]);
+      // A vote may change its assertion's tally: four counters, paid once per commit.
+      const assertion = resolve?.kind === "vote" ? resolve.assertion : null;
+      const tally = assertion === null ? null : commitCost(tallyCost(this.#store.keys, assertion));
+      if (packer.fitsAlone(tally === null ? cost : addCost(cost, tally))) {
+        return () => {
+          const paid = tally === null || packer.hasTally(assertion!);
+          return packer.tryAddSets(sets, paid ? cost : addCost(cost, tally), next, resolve);
+        };
+      }
       reason = `${TOO_LARGE_REASON}: ${cost.mutations} mutations, ${cost.bytes} bytes, ` +
         `${cost.keyBytes} key bytes`;
     } else {

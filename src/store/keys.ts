@@ -13,6 +13,11 @@
  * | `[...p, "R", referencedHash, hash]`        | empty: referrers        |
  * | `[...p, "EA", epochIdHex, hash]`           | empty: epoch assertions |
  * | `[...p, "VH", hash, voterDigest, ts, vote]`| empty: voter history    |
+ * | `[...p, "W", assertionHash, voter]`        | `WinnerValue`           |
+ * | `[...p, "T", assertionHash, field]`        | `Deno.KvU64` counter    |
+ * | `[...p, "_ingest", "guard", shard]`        | time of the last change |
+ * | `[...p, "_meta", "layout"]`                | layout version (number) |
+ * | `[...p, "_meta", "migration"]`             | migration progress      |
  * | `[...p, "_ingest", "cursor", journalId]`   | `CursorValue`           |
  * | `[...p, "_ingest", "dead", journalId, off]`| `DeadLetterValue`       |
  * | `[...p, "_ingest", "consumer", jid, name]` | `ConsumerValue`         |
@@ -41,8 +46,14 @@ export const REFERENCE_PART = "R";
 export const EPOCH_ASSERTION_PART = "EA";
 /** First key part of the per-voter vote history. */
 export const VOTER_HISTORY_PART = "VH";
+/** First key part of each voter's winning vote on an assertion. */
+export const WINNER_PART = "W";
+/** First key part of the materialized tallies. */
+export const TALLY_PART = "T";
 /** First key part of the ingestor's own state. */
 export const INGEST_PART = "_ingest";
+/** First key part of the store's own metadata (layout version, migration). */
+export const META_PART = "_meta";
 
 /**
  * Builds every key the store reads or writes, under one prefix.
@@ -85,6 +96,11 @@ export class KeyLayout {
   /** `[...prefix, "H", hash]`: an assertion's payload. */
   assertion(hash: string): Deno.KvKey {
     return [...this.#prefix, ASSERTION_PART, hash];
+  }
+
+  /** `[...prefix, "H"]`: list prefix of all assertions. */
+  assertions(): Deno.KvKey {
+    return [...this.#prefix, ASSERTION_PART];
   }
 
   /** `[...prefix, "S", subject, hash]`: one subject-index entry. */
@@ -182,6 +198,46 @@ export class KeyLayout {
   /** `[...prefix, "VH", assertionHash, voterDigest]`: list prefix of one voter's votes on one assertion. */
   voterHistory(assertionHash: string, voterDigest: string): Deno.KvKey {
     return [...this.#prefix, VOTER_HISTORY_PART, assertionHash, voterDigest];
+  }
+
+  /** `[...prefix, "W", assertionHash, voter]`: the voter's winning vote on the assertion. */
+  winner(assertionHash: string, voter: string): Deno.KvKey {
+    return [...this.#prefix, WINNER_PART, assertionHash, voter];
+  }
+
+  /** `[...prefix, "W"]`: list prefix of every winner key. */
+  winners(): Deno.KvKey {
+    return [...this.#prefix, WINNER_PART];
+  }
+
+  /** `[...prefix, "T", assertionHash, field]`: one counter of an assertion's tally. */
+  tally(assertionHash: string, field: string): Deno.KvKey {
+    return [...this.#prefix, TALLY_PART, assertionHash, field];
+  }
+
+  /** `[...prefix, "T"]`: list prefix of every tally counter. */
+  tallies(): Deno.KvKey {
+    return [...this.#prefix, TALLY_PART];
+  }
+
+  /** `[...prefix, "V"]`: list prefix of every vote. */
+  allVotes(): Deno.KvKey {
+    return [...this.#prefix, VOTE_PART];
+  }
+
+  /** `[...prefix, "_ingest", "guard", shard]`: the guard of one shard of resolved keys. */
+  guard(shard: number): Deno.KvKey {
+    return [...this.#prefix, INGEST_PART, "guard", shard];
+  }
+
+  /** `[...prefix, "_meta", "layout"]`: the layout version the store was written with. */
+  layout(): Deno.KvKey {
+    return [...this.#prefix, META_PART, "layout"];
+  }
+
+  /** `[...prefix, "_meta", "migration"]`: where a migration in progress stands. */
+  migration(): Deno.KvKey {
+    return [...this.#prefix, META_PART, "migration"];
   }
 
   /** `[...prefix, "_ingest", "cursor", journalId]`: a journal's ingest cursor. */

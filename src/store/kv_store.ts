@@ -20,6 +20,7 @@ import {
 import { KeyLayout } from "./keys.ts";
 import { backoffDelay, DEFAULT_KV_TIMEOUT_MS, sleep, withDeadline } from "./deadline.ts";
 import { KvAuthError, kvFailureKind, kvTarget, KvTimeoutError } from "./kv_errors.ts";
+import { checkLayout, layoutSet } from "./layout.ts";
 import {
   DEFAULT_PAGE_LIMIT,
   MAX_COMMIT_BYTES,
@@ -30,7 +31,15 @@ import { planRecord } from "./plan.ts";
 import { requireUnstable } from "./unstable.ts";
 import { findStored } from "./stored.ts";
 import { ReferenceCheck, type ReferenceCheckOptions } from "./reference_check.ts";
-import { getAssertion, getEpoch, listEpochs, listSubject, listVotes, tally } from "./queries.ts";
+import {
+  checkHash,
+  getAssertion,
+  getEpoch,
+  hasAssertion,
+  listEpochs,
+  listSubject,
+  listVotes,
+} from "./queries.ts";
 import {
   listEpochAssertions,
   listReferrers,
@@ -41,6 +50,8 @@ import {
   type SubjectListOptions,
   type SubjectQueryOptions,
 } from "./index_queries.ts";
+import { guardReserve } from "./resolve.ts";
+import { readTally } from "./tally.ts";
 import type {
   CommitBatch,
   CommitResult,
@@ -55,8 +66,8 @@ import type {
   StoredAssertion,
   StoredEpoch,
   StoredVote,
-  Tally,
 } from "./types.ts";
+import type { Tally } from "./consensus_types.ts";
 
 /**
  * Options of `KvStore.open`.
@@ -199,11 +210,17 @@ export class KvStore {
    * refused or reset connection) is retried with backoff until
    * `options.timeoutMs` has passed.
    *
+   * Then checks the store's layout version, bounded by the same deadline as
+   * every call: an empty store or one in `LAYOUT_VERSION` opens (every commit
+   * records the layout it writes); one written by an earlier version is
+   * refused until `deno task migrate` has run.
+   *
    * @throws {UnstableApiError} If Deno KV is not enabled (`--unstable-kv`).
    * @throws {TypeError} If no path, URL or `Deno.Kv` is given.
    * @throws {RangeError} If the prefix encodes to more than `MAX_PREFIX_BYTES`, or the timeout is not positive.
    * @throws {KvAuthError} At once, if the remote refuses the access token.
-   * @throws {KvTimeoutError} If the KV could not be opened within the deadline.
+   * @throws {KvTimeoutError} If the KV could not be opened, or its layout read, within the deadline.
+   * @throws {StoreLayoutError} If the store is in another layout version.
    */
   static async open(pathOrUrlOrKv: string | Deno.Kv, options?: KvStoreOptions): Promise<KvStore> {
     requireUnstable("kv", "Cannot open store");
@@ -212,22 +229,30 @@ export class KvStore {
     if (!(timeoutMs > 0)) {
       throw new RangeError(`Cannot open store: timeoutMs must be > 0, got ${timeoutMs}`);
     }
+    let store: KvStore;
     if (typeof pathOrUrlOrKv === "string") {
       if (pathOrUrlOrKv.length === 0) {
         throw new TypeError("Cannot open store: path or URL is empty");
       }
       const target = kvTarget(pathOrUrlOrKv);
       const kv = await openKv(pathOrUrlOrKv, { target, timeoutMs });
-      return new KvStore(kv, true, { keys, target, timeoutMs });
+      store = new KvStore(kv, true, { keys, target, timeoutMs });
+    } else if (pathOrUrlOrKv instanceof Deno.Kv) {
+      store = new KvStore(pathOrUrlOrKv, false, { keys, target: "<Deno.Kv>", timeoutMs });
+    } else {
+      throw new TypeError(
+        `Cannot open store: expected a path, an http(s) URL or a Deno.Kv, got ${
+          String(pathOrUrlOrKv)
+        }`,
+      );
     }
-    if (pathOrUrlOrKv instanceof Deno.Kv) {
-      return new KvStore(pathOrUrlOrKv, false, { keys, target: "<Deno.Kv>", timeoutMs });
+    try {
+      await store.#call("checkLayout", (kv) => checkLayout(kv, keys));
+    } catch (error) {
+      store.close();
+      throw error;
     }
-    throw new TypeError(
-      `Cannot open store: expected a path, an http(s) URL or a Deno.Kv, got ${
-        String(pathOrUrlOrKv)
-      }`,
-    );
+    return store;
   }
 
   /** The KV this store calls, as errors name it: a path, or a URL without credentials. */
@@ -283,19 +308,26 @@ export class KvStore {
 
   /**
    * What is left of Deno KV's commit limits for a batch's record sets and
-   * dead-letter sets once the cursor check, the cursor set and the optional
-   * consumer set are counted. Pack batches so their sets stay within it.
+   * dead-letter sets once the cursor check, the cursor and layout sets, the
+   * optional consumer set and the guards of resolved keys (a check and a set
+   * per shard) are counted. Pack batches so their sets stay within it.
    */
   batchBudget(journalId: string, options?: BatchBudgetOptions): CommitCost {
     checkJournalId("compute batch budget", journalId);
     const now = Date.now();
     const lag = { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER };
     const commit = "0".repeat(MAX_COMMIT_ID_LENGTH); // the longest a commit may name itself
-    const fixed = [cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, { lag, commit, now })];
+    const fixed = [
+      cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, { lag, commit, now }),
+      layoutSet(this.#keys),
+    ];
     if (options?.consumer !== undefined) {
       fixed.push(consumerSet(this.#keys, journalId, options.consumer, 0, now));
     }
-    const cost = commitCost(fixed, this.#keys.cursor(journalId));
+    // Room for the guards of every shard, whether or not the commit resolves anything.
+    const guards = guardReserve(this.#keys);
+    fixed.push(...guards.sets);
+    const cost = commitCost(fixed, [this.#keys.cursor(journalId), ...guards.checkKeys]);
     return {
       mutations: MAX_MUTATIONS - cost.mutations,
       bytes: MAX_COMMIT_BYTES - cost.bytes,
@@ -396,7 +428,9 @@ export class KvStore {
    * const stored = serializeEpoch({ id: "0a", name: "a", description: "", startTime: 0 });
    * const plan = store.recordMutations(stored, fromHex(await contentHash(stored)));
    * if (!plan.ok) throw new Error(plan.reason);
-   * await store.commitBatch({ journalId: "j", expect: null, sets: plan.sets, deadLetters: [], cursor: 1 });
+   * // An epoch's E key is resolved at commit (the version kept): on an empty store it is set.
+   * const sets = [...plan.sets, plan.resolve!.set];
+   * await store.commitBatch({ journalId: "j", expect: null, sets, deadLetters: [], cursor: 1 });
    * const fresh = serializeEpoch({ id: "0b", name: "b", description: "", startTime: 0 });
    * assert.deepEqual(await store.findStored([stored, fresh, fresh]), [true, false, true]);
    * store.close();
@@ -494,16 +528,30 @@ export class KvStore {
   }
 
   /**
-   * Tally of the votes on an assertion, each distinct vote counted once.
+   * Whether the assertion with content hash `hash` is stored (one key read, no decoding).
    *
-   * @throws {TypeError} If `assertionHash` is not 64 lowercase hex characters.
+   * @throws {TypeError} If `hash` is not 64 lowercase hex characters.
    */
-  tally(assertionHash: string): Promise<Tally> {
-    return this.#call("tally", (kv) => tally(kv, this.#keys, assertionHash));
+  hasAssertion(hash: string): Promise<boolean> {
+    return this.#call("hasAssertion", (kv) => hasAssertion(kv, this.#keys, hash));
   }
 
   /**
-   * The epoch with id `id`, or null.
+   * Tally of the votes on an assertion: each voter's winning vote (latest
+   * `timestamp`, ties to the greater content hash) counted once. Reads four
+   * keys whatever the number of votes; the assertion need not be stored
+   * (votes may arrive before it).
+   *
+   * @throws {TypeError} If `assertionHash` is not 64 lowercase hex characters.
+   */
+  async tally(assertionHash: string): Promise<Tally> {
+    const hash = checkHash("tally votes", assertionHash);
+    return await this.#call("tally", (kv) => readTally(kv, this.#keys, hash));
+  }
+
+  /**
+   * The epoch with id `id`, or null: of every version appended under that
+   * id, the one with the latest `startTime` (ties to the greater content hash).
    *
    * @throws {TypeError} If `id` is not 2–64 lowercase hex characters.
    */

@@ -100,7 +100,9 @@ export const MAX_VALUE_BYTES = 65_536;
 export const MAX_KEY_BYTES = 2_048;
 
 /**
- * Most checks in one atomic commit.
+ * Most checks in one atomic commit: denokv's server (`proto/limits.rs`, and
+ * so Deno Deploy and self-hosted denokv) allows 10; the local SQLite back end
+ * allows 100. The store keeps to the lower bound so one commit works on both.
  *
  * @example Create many keys only if absent, at most this many checks a commit
  * ```ts
@@ -117,7 +119,23 @@ export const MAX_KEY_BYTES = 2_048;
  * kv.close();
  * ```
  */
-export const MAX_CHECKS = 100;
+export const MAX_CHECKS = 10;
+
+/**
+ * Guard shards of resolved keys (winners and epochs): a commit that changes
+ * a resolved key checks and bumps its shard's guard, so a commit checks at
+ * most this many guards plus its cursor, one under `MAX_CHECKS` to spare.
+ *
+ * @example A commit's checks stay within the limit
+ * ```ts
+ * import { GUARD_SHARDS, MAX_CHECKS } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const cursorCheck = 1;
+ * assert.ok(cursorCheck + GUARD_SHARDS <= MAX_CHECKS);
+ * ```
+ */
+export const GUARD_SHARDS = 8;
 
 /**
  * Most keys in one `getMany` call (`MAX_READ_RANGES`).

@@ -63,9 +63,18 @@ export {
 } from "./reference_check.ts";
 export { subjectPredicateDigest, voterDigest } from "./index_digest.ts";
 export type { SubjectEntry, SubjectListOptions, SubjectQueryOptions } from "./index_queries.ts";
+export { LAYOUT_VERSION, StoreLayoutError, type StoreLayoutErrorKind } from "./layout.ts";
+export {
+  type MigrateOptions,
+  type MigrateReport,
+  migrateStore,
+  type MigrationProgress,
+} from "./migrate.ts";
+export { compareVersions, type Version } from "./precedence.ts";
 export { keyBytes, valueBytes } from "./key_size.ts";
 export {
   DEFAULT_PAGE_LIMIT,
+  GUARD_SHARDS,
   MAX_CHECKS,
   MAX_COMMIT_BYTES,
   MAX_DEAD_LETTER_PAYLOAD_BYTES,
@@ -94,5 +103,5 @@ export type {
   StoredAssertion,
   StoredEpoch,
   StoredVote,
-  Tally,
 } from "./types.ts";
+export type { KvSum, Resolvable, Tally, WinnerValue } from "./consensus_types.ts";

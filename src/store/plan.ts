@@ -16,7 +16,8 @@ import { indexSets } from "./index_sets.ts";
 import { kvSet } from "./kv_set.ts";
 import type { KeyLayout } from "./keys.ts";
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./limits.ts";
-import type { PoisonKind, RecordPlan } from "./types.ts";
+import type { KvSet, PoisonKind, RecordPlan } from "./types.ts";
+import type { Resolvable, WinnerValue } from "./consensus_types.ts";
 
 /** BLAKE3-256 digest width. */
 const DIGEST_BYTES = 32;
@@ -27,17 +28,49 @@ function poison(kind: PoisonKind, detail: string): RecordPlan {
   return { ok: false, kind, reason: `${kind}: ${detail}` };
 }
 
-function setsFor(keys: KeyLayout, record: KnowledgeRecord, hash: string, payload: Uint8Array) {
+/** The unconditional sets of a record, and what is resolved at commit time. */
+function setsFor(
+  keys: KeyLayout,
+  record: KnowledgeRecord,
+  hash: string,
+  payload: Uint8Array,
+): { sets: KvSet[]; resolve?: Resolvable } {
   switch (record.type) {
     case "assertion":
-      return [
-        kvSet(keys.assertion(hash), payload),
-        kvSet(keys.subjectEntry(record.value.subject, hash), hash),
-      ];
-    case "vote":
-      return [kvSet(keys.vote(record.value.assertion, hash), payload)];
+      return {
+        sets: [
+          kvSet(keys.assertion(hash), payload),
+          kvSet(keys.subjectEntry(record.value.subject, hash), hash),
+        ],
+      };
+    case "vote": {
+      const { assertion, voter, value, timestamp } = record.value;
+      const winner: WinnerValue = { t: timestamp, h: hash, v: value };
+      return {
+        // History: every vote stays under its content-addressed key.
+        sets: [kvSet(keys.vote(assertion, hash), payload)],
+        resolve: {
+          kind: "vote",
+          assertion,
+          voter,
+          value,
+          time: timestamp,
+          hash,
+          set: kvSet(keys.winner(assertion, voter), winner),
+        },
+      };
+    }
     case "epoch":
-      return [kvSet(keys.epoch(record.value.id), payload)];
+      return {
+        sets: [],
+        resolve: {
+          kind: "epoch",
+          id: record.value.id,
+          time: record.value.startTime,
+          hash,
+          set: kvSet(keys.epoch(record.value.id), payload),
+        },
+      };
   }
 }
 
@@ -66,11 +99,15 @@ export function planRecord(keys: KeyLayout, payload: Uint8Array, digest: Uint8Ar
     throw e;
   }
   const hash = toHex(digest);
-  const sets = [...setsFor(keys, record, hash, payload), ...indexSets(keys, { record, hash })];
-  for (const set of sets) {
+  const own = setsFor(keys, record, hash, payload);
+  const sets = [...own.sets, ...indexSets(keys, { record, hash })];
+  const resolve = own.resolve;
+  for (const set of resolve === undefined ? sets : [...sets, resolve.set]) {
     if (set.keyBytes > MAX_KEY_BYTES) {
       return poison("too-large", `key is ${set.keyBytes} bytes, more than ${MAX_KEY_BYTES}`);
     }
   }
-  return { ok: true, type: record.type, hash, sets };
+  return resolve === undefined
+    ? { ok: true, type: record.type, hash, sets }
+    : { ok: true, type: record.type, hash, sets, resolve };
 }

@@ -10,15 +10,7 @@ import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../recor
 import { listPage } from "./_page.ts";
 import { decodeAs, recordsAt } from "./_stored.ts";
 import type { KeyLayout } from "./keys.ts";
-import { MAX_LIST_BATCH } from "./limits.ts";
-import type {
-  ListOptions,
-  Page,
-  StoredAssertion,
-  StoredEpoch,
-  StoredVote,
-  Tally,
-} from "./types.ts";
+import type { ListOptions, Page, StoredAssertion, StoredEpoch, StoredVote } from "./types.ts";
 
 /** Throws TypeError unless `hash` is a 64-character lowercase hex hash. */
 export function checkHash(action: string, hash: unknown): string {
@@ -70,6 +62,12 @@ export async function getAssertion(
   return { hash, ...decodeAs("assertion", entry.value, key) };
 }
 
+/** Whether the assertion with content hash `hash` is stored. */
+export async function hasAssertion(kv: Deno.Kv, keys: KeyLayout, hash: string): Promise<boolean> {
+  const entry = await kv.get(keys.assertion(checkHash("check assertion", hash)));
+  return entry.versionstamp !== null;
+}
+
 /** A page of the assertions about `subject`, in hash order. */
 export async function listSubject(
   kv: Deno.Kv,
@@ -98,25 +96,6 @@ export async function listVotes(
     })),
     cursor: page.cursor,
   };
-}
-
-/**
- * Tallies the votes on `assertionHash`, streaming them in batches. Each vote
- * key is one distinct vote, so a vote appended twice counts once.
- */
-export async function tally(kv: Deno.Kv, keys: KeyLayout, assertionHash: string): Promise<Tally> {
-  const prefix = keys.votes(checkHash("tally votes", assertionHash));
-  const out: Tally = { count: 0, sum: 0, mean: 0, up: 0, down: 0, neutral: 0 };
-  for await (const entry of kv.list<Uint8Array>({ prefix }, { batchSize: MAX_LIST_BATCH })) {
-    const { value } = decodeAs("vote", entry.value, entry.key);
-    out.count++;
-    out.sum += value;
-    if (value > 0) out.up++;
-    else if (value < 0) out.down++;
-    else out.neutral++;
-  }
-  out.mean = out.count === 0 ? 0 : out.sum / out.count;
-  return out;
 }
 
 async function storedEpoch(payload: Uint8Array, key: Deno.KvKey): Promise<StoredEpoch> {

@@ -1,9 +1,9 @@
 /**
  * Which payloads are already in the store: what idempotent appends (`POST
  * ?dedupe=true`, `append --dedupe`, `demo`) skip. A record is stored when the
- * key that would hold its payload (the first set `planRecord` makes: `H`, `V`
- * or `E`) holds exactly its bytes, so an epoch redefined under the same id is
- * not taken for a duplicate.
+ * key that would hold its payload (`H` or `V`, the first set `planRecord`
+ * makes, or an epoch's `E`, which it resolves at commit) holds exactly its
+ * bytes, so an epoch redefined under the same id is not taken for a duplicate.
  *
  * @module
  */
@@ -37,7 +37,10 @@ export async function findStored(
     }
     seen.add(hash);
     const plan = planRecord(keys, payloads[i], fromHex(hash));
-    if (plan.ok) lookups.push({ index: i, key: plan.sets[0].key, payload: payloads[i] });
+    if (!plan.ok) continue;
+    // An epoch's payload key is resolved at commit (the version kept), not set unconditionally.
+    const key = plan.resolve?.kind === "epoch" ? plan.resolve.set.key : plan.sets[0].key;
+    lookups.push({ index: i, key, payload: payloads[i] });
   }
   const chunks: (typeof lookups)[] = [];
   for (let i = 0; i < lookups.length; i += MAX_GET_MANY) {

@@ -5,6 +5,7 @@
  */
 
 import type { Assertion, Epoch, RecordType, Vote } from "../records/mod.ts";
+import type { KvSum, Resolvable } from "./consensus_types.ts";
 
 /**
  * One `set` mutation, with what it costs against the commit limits.
@@ -69,8 +70,10 @@ export type RecordPlan =
     type: RecordType;
     /** Its content hash (the journal's digest as hex). */
     hash: string;
-    /** The sets that apply it; idempotent, so applying twice changes nothing. */
+    /** The sets that apply it unconditionally; idempotent, so applying twice changes nothing. */
     sets: KvSet[];
+    /** For a vote or an epoch: what is resolved against the stored winner at commit time. */
+    resolve?: Resolvable;
   }
   | {
     /** The payload is a poison record. */
@@ -241,6 +244,10 @@ export interface CommitBatch {
    * from another's: `readCursor().commit`.
    */
   commit?: string;
+  /** Further checks (guards of resolved keys), beside the cursor's. */
+  checks?: Deno.AtomicCheck[];
+  /** Counter `sum` mutations (tallies). */
+  sums?: KvSum[];
 }
 
 /**
@@ -424,37 +431,6 @@ export interface StoredEpoch extends Epoch {
 }
 
 /**
- * The votes on one assertion, each distinct vote counted once.
- *
- * @example Tally an assertion without votes
- * ```ts
- * import { KvStore, type Tally } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const store = await KvStore.open(`${dir}/kv.sqlite`);
- * const tally: Tally = await store.tally("ab".repeat(32));
- * assert.equal(tally.count, 0);
- * store.close();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface Tally {
-  /** Number of distinct votes. */
-  count: number;
-  /** Sum of their values. */
-  sum: number;
-  /** `sum / count`, or 0 when there are no votes. */
-  mean: number;
-  /** Votes with value > 0. */
-  up: number;
-  /** Votes with value < 0. */
-  down: number;
-  /** Votes with value 0. */
-  neutral: number;
-}
-
-/**
  * One commit's worth of records, from `CommitBuilder.take()`, ready for
  * `CommitBuilder.commit()`.
  *
@@ -476,6 +452,8 @@ export interface Tally {
 export interface PlannedCommit {
   /** The sets of every applied record, record by record. */
   sets: KvSet[];
+  /** The votes and epochs among them, in journal order, resolved at commit time. */
+  resolves: Resolvable[];
   /** The dead letters of this batch. */
   deadLetters: DeadLetter[];
   /** Records whose sets are in `sets`. */

@@ -15,8 +15,15 @@ import {
   serializeEpoch,
   serializeVote,
 } from "../../src/records/mod.ts";
-import { KvStore } from "../../src/store/mod.ts";
+import { KvStore, type Tally } from "../../src/store/mod.ts";
 import { openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
+import {
+  assertTallyClose,
+  type RefEpoch,
+  referenceEpochs,
+  referenceTallies,
+  type RefVote,
+} from "../support/consensus_reference.ts";
 
 /** A valid assertion numbered `i`; `subject` defaults to one of seven. */
 export function assertionAt(i: number, extra: Partial<Assertion> = {}): Assertion {
@@ -121,16 +128,23 @@ export async function openEnv(journalOptions: JournalOptions = {}): Promise<Env>
   };
 }
 
-/** Content keys (records and their indexes: all but `_ingest`) of a store, as `JSON key → value`. */
+/** Key parts that hold state, not content. */
+const NOT_CONTENT = new Set(["_ingest", "_meta", "W", "T"]);
+
+/**
+ * Content keys (records and their indexes) of a store, as `JSON key → value`:
+ * all but the ingest state (`_ingest`), the layout (`_meta`) and the winners
+ * and tallies (`W`, `T`), which `assertAppliedOnce` checks through `tally()`.
+ */
 export async function contentOf(kv: Deno.Kv): Promise<Map<string, unknown>> {
   return new Map([...(await entriesOf(kv))].map(([k, e]) => [k, e.value]));
 }
 
-/** Content entries (all but `_ingest`) of a store, by `keyString`. */
+/** Content entries (as `contentOf` chooses them) of a store, by `keyString`. */
 export async function entriesOf(kv: Deno.Kv): Promise<Map<string, Deno.KvEntry<unknown>>> {
   const out = new Map<string, Deno.KvEntry<unknown>>();
   for await (const e of kv.list({ prefix: [] })) {
-    if (e.key[0] !== "_ingest") out.set(keyString(e.key), e);
+    if (!NOT_CONTENT.has(e.key[0] as string)) out.set(keyString(e.key), e);
   }
   return out;
 }
@@ -139,23 +153,42 @@ export async function entriesOf(kv: Deno.Kv): Promise<Map<string, Deno.KvEntry<u
 export async function expectedContent(
   journal: Journal,
   store: KvStore,
-): Promise<{ content: Map<string, unknown>; order: string[][]; poison: number[]; end: number }> {
+): Promise<{
+  content: Map<string, unknown>;
+  order: string[][];
+  poison: number[];
+  end: number;
+  tallies: Map<string, Tally>;
+}> {
   const content = new Map<string, unknown>();
   const order: string[][] = [];
   const poison: number[] = [];
+  const votes: RefVote[] = [];
+  const epochs: (RefEpoch & { key: string; payload: unknown })[] = [];
   let end = journal.firstOffset;
   for await (const rec of journal.readFrom(journal.firstOffset)) {
     const plan = store.recordMutations(rec.payload, rec.digest);
     if (plan.ok) {
       const keys = plan.sets.map((s) => keyString(s.key));
       plan.sets.forEach((s, i) => content.set(keys[i], s.value));
+      const r = plan.resolve;
+      if (r?.kind === "vote") {
+        votes.push({ ...r, timestamp: r.time });
+      } else if (r?.kind === "epoch") {
+        const key = keyString(r.set.key);
+        epochs.push({ id: r.id, startTime: r.time, hash: r.hash, key, payload: r.set.value });
+        keys.push(key);
+      }
       order.push(keys);
     } else {
       poison.push(rec.offset);
     }
     end = rec.next;
   }
-  return { content, order, poison, end };
+  // Under each epoch id, only the version the rule keeps.
+  const kept = referenceEpochs(epochs);
+  for (const e of epochs) if (kept.get(e.id) === e.hash) content.set(e.key, e.payload);
+  return { content, order, poison, end, tallies: referenceTallies(votes) };
 }
 
 /** Assert the store holds exactly the log's content, dead letters and cursor. */
@@ -171,6 +204,9 @@ export async function assertAppliedOnce(journal: Journal, store: KvStore): Promi
     want.end,
     "cursor is the durable end",
   );
+  for (const [assertion, tally] of want.tallies) {
+    assertTallyClose(await store.tally(assertion), tally, `the tally of ${assertion}`);
+  }
   // In log order: a key written by one record only carries the versionstamp of the
   // commit that applied it, and commits apply records in order, so these never decrease.
   const entries = await entriesOf(store.kv);

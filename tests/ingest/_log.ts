@@ -4,9 +4,11 @@
  *
  * @module
  */
-import { contentHash } from "../../src/records/mod.ts";
+import { contentHash, serializeVote } from "../../src/records/mod.ts";
+import type { Tally } from "../../src/store/mod.ts";
+import { referenceTallies, type RefVote } from "../support/consensus_reference.ts";
 import type { Journal } from "../../src/wal/mod.ts";
-import { assertionPayload, epochPayload, poisonPayloads, votePayload } from "./_helpers.ts";
+import { assertionPayload, epochPayload, poisonPayloads } from "./_helpers.ts";
 
 /** What `writeMixedLog` appended. */
 export interface MixedLog {
@@ -14,15 +16,16 @@ export interface MixedLog {
   records: number;
   /** Poison records among them. */
   poison: number;
-  /** Hashes of the assertions voted on, with their exact tallies (distinct votes). */
-  tallies: Map<string, { count: number; sum: number }>;
+  /** Hashes of the assertions voted on, with their tallies by the reference rules. */
+  tallies: Map<string, Tally>;
 }
 
 /** Append `n` records of every type to `journal`, in batches of `batch`. */
 export async function writeMixedLog(journal: Journal, n: number, batch = 200): Promise<MixedLog> {
   const poisons = Object.values(poisonPayloads());
   const hashes: string[] = [];
-  const votes = new Map<string, Map<string, number>>();
+  const votes: RefVote[] = [];
+  let previous: Uint8Array | null = null;
   const log: MixedLog = { records: 0, poison: 0, tallies: new Map() };
   let pending: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
@@ -31,15 +34,22 @@ export async function writeMixedLog(journal: Journal, n: number, batch = 200): P
       payload = poisons[log.poison % poisons.length];
       log.poison++;
     } else if (i % 11 === 5 && hashes.length > 0) {
-      const target = hashes[i % hashes.length];
-      const voter = `voter-${i % 5}`;
-      const value = ((i % 3) - 1) / 2;
-      // A voter's vote is one payload; the same vote appended again is counted once.
-      const byVoter = votes.get(target) ?? new Map();
-      const previous = byVoter.get(voter);
-      payload = votePayload(target, voter, previous ?? value);
-      byVoter.set(voter, previous ?? value);
-      votes.set(target, byVoter);
+      if (previous !== null && i % 4 === 0) {
+        // The same vote appended again: counted once.
+        payload = previous;
+      } else {
+        // Few targets and voters, so voters change their votes; timestamps run back and
+        // forth (some before 1970) so the latest vote is often not the last appended.
+        const vote = {
+          assertion: hashes[(i * 7) % Math.min(hashes.length, 9)],
+          voter: `voter-${i % 5}`,
+          value: ((i % 5) - 2) / 2,
+          timestamp: ((i * 7919) % 200) - 50,
+        };
+        payload = serializeVote(vote);
+        votes.push({ ...vote, hash: await contentHash(payload) });
+      }
+      previous = payload;
     } else if (i % 53 === 7) {
       payload = epochPayload((i & 0xffff).toString(16).padStart(4, "0"));
     } else {
@@ -54,10 +64,6 @@ export async function writeMixedLog(journal: Journal, n: number, batch = 200): P
     }
   }
   if (pending.length > 0) await journal.appendBatch(pending);
-  for (const [target, byVoter] of votes) {
-    let sum = 0;
-    for (const v of byVoter.values()) sum += v;
-    log.tallies.set(target, { count: byVoter.size, sum });
-  }
+  log.tallies = referenceTallies(votes);
   return log;
 }

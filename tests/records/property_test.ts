@@ -16,7 +16,7 @@ const hex = (minBytes: number, maxBytes: number) =>
   fc.uint8Array({ minLength: minBytes, maxLength: maxBytes }).map(toHex);
 const hash = hex(32, 32);
 const text = fc.string({ minLength: 1, maxLength: 20, unit: "grapheme" });
-const time = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+const time = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 // -0 is normalised to 0, so generate without it to compare decode(serialize(x)) with x.
 const noNegZero = (n: number) => (n === 0 ? 0 : n);
 

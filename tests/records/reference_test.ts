@@ -77,9 +77,13 @@ const anyNumber = fc.oneof(
     2 ** 53 - 1,
   ),
 );
+// Times are any safe integer: negative ones (before 1970) are CBOR major type 1,
+// with the same head boundaries shifted by one (-1 - n).
 const time = fc.oneof(
-  fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }),
   fc.constantFrom(0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32),
+  fc.constantFrom(-1, -24, -25, -256, -257, -65536, -65537, -(2 ** 32), -(2 ** 32) - 1),
+  fc.constant(Number.MIN_SAFE_INTEGER),
 );
 
 const record: fc.Arbitrary<KnowledgeRecord> = fc.oneof(

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
   type Assertion,
+  decodeRecord,
   type Epoch,
   MAX_PAYLOAD_BYTES,
   MAX_SUBJECT_BYTES,
   MAX_TAGS,
+  MAX_VOTER_BYTES,
   RecordValidationError,
   serializeAssertion,
   serializeEpoch,
@@ -107,10 +109,63 @@ Deno.test("serializeAssertion() accepts an empty text object and stores -0 as 0"
   );
 });
 
-Deno.test("serializeAssertion() rejects timestamps that are fractional, negative or unsafe", () => {
+Deno.test("serializeAssertion() rejects timestamps that are fractional or unsafe integers", () => {
   invalid(a({ timestamp: 1.5 }), "timestamp");
-  invalid(a({ timestamp: -1 }), "timestamp");
-  invalid(a({ timestamp: 2 ** 53 }), "timestamp");
+  invalid(a({ timestamp: -0.5 }), "timestamp");
+  invalid(
+    a({ timestamp: 2 ** 53 }),
+    "timestamp",
+    'Invalid assertion: field "timestamp" must be a safe integer number of milliseconds, got 9007199254740992',
+  );
+  invalid(a({ timestamp: -(2 ** 53) }), "timestamp");
+  invalid(a({ timestamp: Infinity }), "timestamp");
+});
+
+/** Most milliseconds a JavaScript date lies from 1970 (ECMA-262: 100,000,000 days). */
+const MAX_DATE_MS = 8.64e15;
+
+Deno.test("Every time field takes the whole range of JavaScript dates, negative included", () => {
+  for (const t of [-MAX_DATE_MS, -1, 0, 1, MAX_DATE_MS]) {
+    const date = new Date(t);
+    assert.equal(date.getTime(), t, "a JavaScript date holds it");
+    for (
+      const payload of [
+        serializeAssertion({ ...ASSERTION, timestamp: t }),
+        serializeVote({ ...VOTE, timestamp: t }),
+        serializeEpoch({ ...EPOCH, startTime: t, endTime: MAX_DATE_MS }),
+      ]
+    ) {
+      const record = decodeRecord(payload);
+      const value = record.value as { timestamp?: number; startTime?: number };
+      assert.equal(value.timestamp ?? value.startTime, t);
+    }
+  }
+  serializeEpoch({ ...EPOCH, startTime: -MAX_DATE_MS, endTime: -MAX_DATE_MS });
+  invalid(() => serializeEpoch({ ...EPOCH, startTime: -1, endTime: -2 }), "endTime");
+});
+
+Deno.test("A negative time encodes as a CBOR negative integer (major type 1) in shortest form", () => {
+  // -1 is 0x20, -25 is 0x38 0x18, -8.64e15 is 0x3b followed by 8.64e15 - 1 as a u64.
+  const body = (t: number) => serializeEpoch({ ...EPOCH, startTime: t }).slice(8);
+  const tField = (bytes: Uint8Array) => {
+    const at = bytes.findIndex((b, i) => b === 0x61 && bytes[i + 1] === 0x74); // "t"
+    return Array.from(bytes.slice(at + 2, at + 2 + 9));
+  };
+  assert.deepEqual(tField(body(-1)).slice(0, 1), [0x20]);
+  assert.deepEqual(tField(body(-25)).slice(0, 2), [0x38, 0x18]);
+  const big = new DataView(new ArrayBuffer(8));
+  big.setBigUint64(0, BigInt(MAX_DATE_MS - 1));
+  assert.deepEqual(tField(body(-MAX_DATE_MS)), [0x3b, ...new Uint8Array(big.buffer)]);
+});
+
+Deno.test("serializeVote() bounds the voter like a subject: UTF-8 bytes and no U+0000", () => {
+  serializeVote({ ...VOTE, voter: "é".repeat(MAX_VOTER_BYTES / 2 - 1) });
+  invalid(() => serializeVote({ ...VOTE, voter: "x".repeat(MAX_VOTER_BYTES + 1) }), "voter");
+  invalid(
+    () => serializeVote({ ...VOTE, voter: "a\0b" }),
+    "voter",
+    'Invalid vote: field "voter" must not contain U+0000',
+  );
 });
 
 Deno.test("serializeAssertion() rejects a malformed epoch id", () => {

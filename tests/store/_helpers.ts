@@ -11,7 +11,7 @@ import {
   serializeVote,
   type Vote,
 } from "../../src/records/mod.ts";
-import { KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
+import { CommitBuilder, KvStore, type KvStoreOptions } from "../../src/store/mod.ts";
 import { type KvBackend, openKvFixture, testKvBackend } from "../support/kv_connect/mod.ts";
 
 /** Runs `fn` with a store on a fresh KV of the suite's back end, then closes and removes it. */
@@ -93,24 +93,43 @@ export function epochPayload(patch: Partial<Epoch> = {}): Promise<Digested> {
   return digested(serializeEpoch({ id: "0a", name: "e", description: "", startTime: 0, ...patch }));
 }
 
-/** Applies payloads through recordMutations + commitBatch, as the ingestor would. */
+/** Options of `ingest()`. */
+export interface IngestOptions {
+  /** Journal the payloads come from. @default {"j".repeat(32)} */
+  journalId?: string;
+  /** Most records per commit. @default {Infinity} */
+  maxRecords?: number;
+}
+
+/**
+ * Applies payloads through the store's commit builder, as the ingestor would:
+ * each payload is one journal position (offset = cursor + index).
+ */
 export async function ingest(
   store: KvStore,
   items: Digested[],
-  journalId = "j".repeat(32),
+  options: IngestOptions = {},
 ): Promise<void> {
-  const sets = items.flatMap(({ payload, digest }) => {
+  const { journalId = "j".repeat(32), maxRecords } = options;
+  const builder = new CommitBuilder(store, { journalId, maxRecords });
+  const cursor = await store.readCursor(journalId);
+  let versionstamp = cursor.versionstamp;
+  let at = cursor.offset ?? 0;
+  const commit = async () => {
+    const planned = builder.take();
+    if (planned === null) return;
+    const result = await builder.commit(planned, { expect: versionstamp });
+    if (!result.ok) throw new Error("Unexpected cursor conflict");
+    versionstamp = result.versionstamp!;
+  };
+  for (const { payload, digest } of items) {
     const plan = store.recordMutations(payload, digest);
     if (!plan.ok) throw new Error(`Unexpected poison: ${plan.reason}`);
-    return plan.sets;
-  });
-  const { offset, versionstamp } = await store.readCursor(journalId);
-  const result = await store.commitBatch({
-    journalId,
-    expect: versionstamp,
-    sets,
-    deadLetters: [],
-    cursor: (offset ?? 0) + items.length,
-  });
-  if (!result.ok) throw new Error("Unexpected cursor conflict");
+    const record = { offset: at, next: at + 1, payload, digest };
+    at++;
+    if (builder.add(record)) continue;
+    await commit();
+    builder.add(record);
+  }
+  await commit();
 }

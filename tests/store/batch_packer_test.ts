@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { BatchPacker, packLimits, SAFETY_MARGIN } from "../../src/store/_batch_packer.ts";
 import { commitCost } from "../../src/store/commit.ts";
 import { type KvSet, KvStore } from "../../src/store/mod.ts";
-import { MAX_COMMIT_BYTES, MAX_MUTATIONS } from "../../src/store/limits.ts";
+import { GUARD_SHARDS, MAX_COMMIT_BYTES, MAX_MUTATIONS } from "../../src/store/limits.ts";
 
 function set(keyBytes: number, valueBytes: number): KvSet {
   return { key: ["H", "x"], value: null, keyBytes, bytes: 2 * keyBytes + valueBytes };
@@ -10,11 +10,15 @@ function set(keyBytes: number, valueBytes: number): KvSet {
 
 const open = { mutations: 1e9, bytes: 1e9, keyBytes: 1e9, records: Infinity };
 
-Deno.test("packLimits() leaves room for the cursor, the consumer and a safety margin", async () => {
+Deno.test("packLimits() leaves room for the cursor, the layout, the consumer, guards and a safety margin", async () => {
   const store = await KvStore.open(":memory:");
   try {
     const limits = packLimits(store.batchBudget("0".repeat(32), { consumer: "ingestor" }));
-    assert.equal(limits.mutations, MAX_MUTATIONS - 2, "cursor and consumer sets");
+    assert.equal(
+      limits.mutations,
+      MAX_MUTATIONS - 3 - GUARD_SHARDS,
+      "cursor, layout and consumer sets, and a guard set per shard",
+    );
     assert.ok(limits.bytes <= MAX_COMMIT_BYTES * (1 - SAFETY_MARGIN));
     assert.equal(limits.records, Infinity);
   } finally {

@@ -6,6 +6,7 @@ import {
   MAX_MUTATIONS,
   MAX_VALUE_BYTES,
 } from "../../src/store/mod.ts";
+import { guardReserve } from "../../src/store/resolve.ts";
 import { assertionPayload, withStore } from "./_helpers.ts";
 
 const J1 = "1".repeat(32);
@@ -170,9 +171,12 @@ Deno.test("commitBatch() rejects a bad journal id, cursor or expect with TypeErr
   });
 });
 
-Deno.test("batchBudget() leaves room for exactly what a real commit accepts", async () => {
+Deno.test("batchBudget() leaves room for exactly what a real commit accepts, guards included", async () => {
   await withStore(async (store) => {
     const budget = store.batchBudget(J1, { consumer: "ingestor" });
+    // The most a commit's guards add: a check and a set for every shard.
+    const guards = guardReserve(store.keys);
+    const checks = guards.checkKeys.map((key) => ({ key, versionstamp: null }));
     // Fill the byte budget with full-size values, then one filler sized to the byte.
     const sets: KvSet[] = [];
     let bytes = 0;
@@ -190,7 +194,8 @@ Deno.test("batchBudget() leaves room for exactly what a real commit accepts", as
     const result = await store.commitBatch({
       journalId: J1,
       expect: null,
-      sets,
+      sets: [...sets, ...guards.sets],
+      checks,
       deadLetters: [],
       cursor: Number.MAX_SAFE_INTEGER,
       lag: { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER },
@@ -205,7 +210,8 @@ Deno.test("batchBudget() leaves room for exactly what a real commit accepts", as
         store.commitBatch({
           journalId: J1,
           expect: result.versionstamp!,
-          sets,
+          sets: [...sets, ...guards.sets],
+          checks,
           deadLetters: [],
           cursor: 1,
           lag: { bytes: 1, records: 1 },

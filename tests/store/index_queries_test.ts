@@ -7,7 +7,7 @@ import {
   MAX_PREFIX_BYTES,
   type Page,
 } from "../../src/store/mod.ts";
-import { MAX_SUBJECT_BYTES } from "../../src/records/mod.ts";
+import { MAX_SUBJECT_BYTES, MAX_VOTER_BYTES } from "../../src/records/mod.ts";
 import { KV_BACKENDS, withKvBackend } from "../support/kv_connect/mod.ts";
 import { assertionPayload, epochPayload, ingest, votePayload, withStore } from "./_helpers.ts";
 
@@ -173,10 +173,14 @@ Deno.test("index keys of a largest subject under a largest prefix fit Deno KV's 
       object: { ref: "ab".repeat(32) },
       epoch: "ff".repeat(32),
     });
-    const vote = await votePayload(a.hash, { voter: "v".repeat(10_000) });
+    const voter = "v".repeat(MAX_VOTER_BYTES);
+    const vote = await votePayload(a.hash, { voter });
     const plan = store.recordMutations(a.payload, a.digest);
     assert.ok(plan.ok);
-    for (const set of plan.sets) {
+    const votePlan = store.recordMutations(vote.payload, vote.digest);
+    assert.ok(votePlan.ok);
+    const sets = [...plan.sets, ...votePlan.sets, votePlan.resolve!.set];
+    for (const set of sets) {
       assert.ok(set.keyBytes <= MAX_KEY_BYTES, `${String(set.key[1])}: ${set.keyBytes}`);
     }
     const subjectList = plan.sets.find((s) => s.key[1] === "SL")!;
@@ -187,7 +191,7 @@ Deno.test("index keys of a largest subject under a largest prefix fit Deno KV's 
     assert.deepEqual(byPredicate.items.map((x) => x.hash), [a.hash]);
     assert.equal((await store.listReferrers("ab".repeat(32))).items.length, 1);
     assert.equal((await store.listEpochAssertions("ff".repeat(32))).items.length, 1);
-    assert.equal((await store.listVoterVotes(a.hash, "v".repeat(10_000))).items.length, 1);
+    assert.equal((await store.listVoterVotes(a.hash, voter)).items.length, 1);
   }, { prefix });
 });
 

@@ -3,13 +3,19 @@ import fc from "fast-check";
 import { KvStore, type Tally } from "../../src/store/mod.ts";
 import { assertionPayload, type Digested, ingest, votePayload, withKv } from "./_helpers.ts";
 
-/** The tally of distinct votes, computed without the store. */
-function modelTally(values: Map<string, number>): Tally {
-  const out: Tally = { count: 0, sum: 0, mean: 0, up: 0, down: 0, neutral: 0 };
-  // Sum in vote-hash order, as the store streams them, so float sums agree exactly.
-  for (const hash of [...values.keys()].sort()) {
-    const value = values.get(hash)!;
+/** The tally of each voter's latest vote (ties to the greater hash), computed without the store. */
+function modelTally(votes: { voter: string; timestamp: number; hash: string; value: number }[]) {
+  const latest = new Map<string, (typeof votes)[number]>();
+  for (const v of votes) {
+    const held = latest.get(v.voter);
+    const later = held === undefined || v.timestamp > held.timestamp ||
+      (v.timestamp === held.timestamp && v.hash > held.hash);
+    if (later) latest.set(v.voter, v);
+  }
+  const out: Tally = { count: 0, voters: 0, sum: 0, mean: 0, up: 0, down: 0, neutral: 0 };
+  for (const { value } of latest.values()) {
     out.count++;
+    out.voters++;
     out.sum += value;
     if (value > 0) out.up++;
     else if (value < 0) out.down++;
@@ -45,7 +51,8 @@ Deno.test("the store's tallies and listings match a model under repeated, re-bat
               await ingest(store, log.slice(i, i + batch));
             }
             const distinct = new Map(votes.map((v, i) => [v.hash, specs[i].value]));
-            assert.deepEqual(await store.tally(target.hash), modelTally(distinct));
+            const model = modelTally(votes.map((v, i) => ({ ...specs[i], hash: v.hash })));
+            assert.deepEqual(await store.tally(target.hash), model);
             const listed = [];
             let cursor: string | undefined;
             do {

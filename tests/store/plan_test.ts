@@ -47,7 +47,7 @@ Deno.test("recordMutations() plans an assertion as its payload under H, its subj
   }, ["t"]);
 });
 
-Deno.test("recordMutations() plans a vote under V, assertion hash then vote hash, and its voter history entry", async () => {
+Deno.test("recordMutations() plans a vote under V, its voter history entry, and its winner under W, assertion then voter", async () => {
   await withMemoryStore(async (store) => {
     const target = "ab".repeat(32);
     const v = await votePayload(target);
@@ -58,15 +58,23 @@ Deno.test("recordMutations() plans a vote under V, assertion hash then vote hash
       ["VH", target, voterDigest("ann"), 0, v.hash],
     ]);
     assert.equal(plan.sets[0].value, v.payload);
+    // The winner key is written at commit time, only if the vote beats the stored winner.
+    assert.equal(plan.resolve?.kind, "vote");
+    assert.deepEqual(plan.resolve?.set.key, ["W", target, "ann"]);
+    assert.deepEqual(plan.resolve?.set.value, { t: 0, h: v.hash, v: 1 });
   });
 });
 
-Deno.test("recordMutations() plans an epoch under E and its hex id", async () => {
+Deno.test("recordMutations() plans an epoch under E and its hex id, resolved at commit", async () => {
   await withMemoryStore(async (store) => {
     const e = await epochPayload({ id: "00ff" });
     const plan = store.recordMutations(e.payload, e.digest);
     assert.ok(plan.ok);
-    assert.deepEqual(plan.sets.map((s) => s.key), [["E", "00ff"]]);
+    // The E key is written at commit time, only if this version beats the stored one.
+    assert.deepEqual(plan.sets, []);
+    assert.equal(plan.resolve?.kind, "epoch");
+    assert.deepEqual(plan.resolve?.set.key, ["E", "00ff"]);
+    assert.equal(plan.resolve?.set.value, e.payload);
   });
 });
 

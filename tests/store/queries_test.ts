@@ -111,6 +111,7 @@ Deno.test("tally() counts each distinct vote once, also when it was appended twi
     await ingest(store, [up, up, down]); // the same votes appended again
     assert.deepEqual(await store.tally(a.hash), {
       count: 3,
+      voters: 3,
       sum: 0.5,
       mean: 0.5 / 3,
       up: 1,
@@ -142,6 +143,7 @@ Deno.test("tally() of an assertion without votes is all zeros", async () => {
   await withStore(async (store) => {
     assert.deepEqual(await store.tally("ab".repeat(32)), {
       count: 0,
+      voters: 0,
       sum: 0,
       mean: 0,
       up: 0,
@@ -151,7 +153,7 @@ Deno.test("tally() of an assertion without votes is all zeros", async () => {
   });
 });
 
-Deno.test("tally() streams more votes than one list batch", async () => {
+Deno.test("tally() counts more voters than one list batch", async () => {
   await withStore(async (store) => {
     const a = await assertionPayload();
     const votes = await Promise.all(
