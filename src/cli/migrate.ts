@@ -8,7 +8,8 @@
 
 import { migrateStore } from "../store/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
-import { emit, EXIT_OK, formatRate, printErr, table } from "./_output.ts";
+import { emit, EXIT_OK, formatRate, table } from "./_output.ts";
+import { progressWanted, startPhase } from "./_progress.ts";
 
 /** The `migrate` command. */
 export const migrateCommand: Command = {
@@ -31,15 +32,21 @@ async function runMigrate(input: CommandInput): Promise<number> {
   const kv = await Deno.openKv(input.config.kv);
   try {
     const started = performance.now();
-    let last = 0;
-    const report = await migrateStore(kv, {
-      onProgress: (p) => {
-        // One line every few seconds on long runs, on stderr so --json stays one document.
-        if (performance.now() - last < 2_000) return;
-        last = performance.now();
-        printErr(`migrate: ${p.assertions} assertions, ${p.votes} votes`);
-      },
+    // The votes to read are not counted up front (that would be a second full
+    // scan), so the bar shows the votes read and their rate, without an ETA.
+    const phase = startPhase({
+      label: "migrate",
+      unit: "records",
+      enabled: progressWanted(input.json),
     });
+    let report;
+    try {
+      report = await migrateStore(kv, {
+        onProgress: (p) => phase.update(p.votes, { detail: `${p.assertions} assertions` }),
+      });
+    } finally {
+      phase.finish();
+    }
     const elapsed = performance.now() - started;
     emit(input.json, { kv: input.config.kv, ...report, elapsedMs: elapsed }, () =>
       table([
