@@ -8,22 +8,9 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { git, sectionShellBlocks } from "./_readme.ts";
 
 const decoder = new TextDecoder();
-
-async function git(args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command("git", { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!out.success) throw new Error(`git ${args.join(" ")} failed: ${decoder.decode(out.stderr)}`);
-  return decoder.decode(out.stdout).trim();
-}
-
-/** The shell code blocks of the README's "Command line" section. */
-function commandLineBlocks(readme: string): string[] {
-  const section = readme.split(/^## /m).find((s) => s.startsWith("Command line"));
-  assert.ok(section, 'README has a "Command line" section');
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
 
 async function sh(script: string, cwd: string, env: Record<string, string>) {
   const out = await new Deno.Command("sh", {
@@ -43,7 +30,10 @@ Deno.test("The README's command line section works command by command on a clean
   try {
     const clone = `${tmp}/repo`;
     await git(["clone", "--quiet", top, clone], tmp);
-    const [install, example] = commandLineBlocks(await Deno.readTextFile(`${clone}/README.md`));
+    const [install, example] = sectionShellBlocks(
+      await Deno.readTextFile(`${clone}/README.md`),
+      "Command line",
+    );
     const env = {
       // The installed command execs `deno`: the Deno running this test.
       PATH: `${tmp}/root/bin:${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`,

@@ -7,22 +7,9 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { git, sectionShellBlocks } from "./_readme.ts";
 
 const decoder = new TextDecoder();
-
-async function git(args: string[], cwd: string): Promise<string> {
-  const out = await new Deno.Command("git", { args, cwd, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!out.success) throw new Error(`git ${args.join(" ")} failed: ${decoder.decode(out.stderr)}`);
-  return decoder.decode(out.stdout).trim();
-}
-
-/** The shell code blocks of the README's "Quick start" section. */
-function quickStartBlocks(readme: string): string[] {
-  const section = readme.split(/^## /m).find((s) => s.startsWith("Quick start"));
-  assert.ok(section, 'README has a "Quick start" section');
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
 
 /** Commands of a block, with backslash-continued lines joined. */
 function commands(block: string): string[] {
@@ -62,7 +49,7 @@ Deno.test("The README quick start works verbatim on a clean clone", async () => 
   try {
     const clone = `${tmp}/repo`;
     await git(["clone", "--quiet", top, clone], tmp);
-    const blocks = quickStartBlocks(await Deno.readTextFile(`${clone}/README.md`));
+    const blocks = sectionShellBlocks(await Deno.readTextFile(`${clone}/README.md`), "Quick start");
     const setup = commands(blocks.find((b) => b.includes("task start")) ?? "");
     assert.deepEqual(setup, [
       "npx --yes deno@2.9.6 task start",
