@@ -53,7 +53,9 @@ export class SegmentScanner {
     this.#file = file;
     this.#h = h;
     this.#opts = options;
-    this.#buf = new Uint8Array(options.chunkBytes);
+    // No larger than the bound allows: a scan of a small segment should not
+    // allocate (and zero) a whole chunk. #ensure grows it if the bound moves.
+    this.#buf = new Uint8Array(chunkFor(options.chunkBytes, options.limit - options.start));
     this.#pos = options.start;
     this.#bufStart = options.start;
     this.#limit = options.limit;
@@ -151,8 +153,9 @@ export class SegmentScanner {
       this.#bufLen = have;
     }
     const want = Math.min(n, this.#limit - pos);
-    if (want > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(want, this.#opts.chunkBytes));
+    const room = chunkFor(this.#opts.chunkBytes, this.#limit - this.#bufStart);
+    if (want > this.#buf.length || room > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(want, room));
       grown.set(this.#buf.subarray(0, this.#bufLen));
       this.#buf = grown;
     }
@@ -171,6 +174,11 @@ export class SegmentScanner {
     }
     return this.#bufLen;
   }
+}
+
+/** A read buffer's size: a chunk, or less when the bytes left to the bound are fewer. */
+function chunkFor(chunkBytes: number, left: number): number {
+  return Math.max(0, Math.min(chunkBytes, left));
 }
 
 /**

@@ -159,6 +159,8 @@ export async function sweep(
     failures: [],
   };
   const seen = new Set<string>();
+  // Crashes during recovery lead to the same few images again and again, across states.
+  const recrashSeen = new Set<string>();
   const pool = new Pool(4);
   let lastBoundary = -1;
   let n = 0;
@@ -197,7 +199,13 @@ export async function sweep(
         });
         tally(result, outcome, where);
         if (crash !== null && opened > seeded) {
-          await recrashRecovery(crash, seeded, opened, check, options, result, where, scratch);
+          await recrashRecovery(crash, { from: seeded, to: opened, seen: recrashSeen }, {
+            check,
+            options,
+            result,
+            where,
+            scratch,
+          });
         }
       } finally {
         await Deno.remove(dir, { recursive: true });
@@ -238,23 +246,34 @@ function tally(result: SweepResult, outcome: Outcome, where: string): void {
   for (const f of outcome.failures) result.failures.push(`${where}: ${f}`);
 }
 
+/** Where a recovery's crashes are explored: its ops in the trace, and the images already checked. */
+interface RecoverySpan {
+  from: number;
+  to: number;
+  /** Keys of the images already recovered, shared by the whole sweep. */
+  seen: Set<string>;
+}
+
 /** Crash recovery itself at each of its operation boundaries, and recover again. */
 async function recrashRecovery(
   crash: CrashFs,
-  from: number,
-  to: number,
-  check: Check,
-  options: CrashStatesOptions,
-  result: SweepResult,
-  where: string,
-  scratch: string,
+  span: RecoverySpan,
+  run: {
+    check: Check;
+    options: CrashStatesOptions;
+    result: SweepResult;
+    where: string;
+    scratch: string;
+  },
 ): Promise<void> {
-  const seen = new Set<string>();
+  const { check, options, result, where, scratch } = run;
+  const { from, to } = span;
   const boundaries = (b: number) => b > from && b <= to;
+  const required = `${check.required.length}:${check.required[0]?.seq}`;
   for (const state of crashStates(crash.trace, { ...options, boundaries })) {
-    const key = fingerprint(state.image);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const key = `${required}:${fingerprint(state.image)}`;
+    if (span.seen.has(key)) continue;
+    span.seen.add(key);
     result.recrashed++;
     const dir = await Deno.makeTempDir({ dir: scratch });
     try {
@@ -331,21 +350,7 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
   check.onOpened?.();
   let lost = 0;
   try {
-    // Each protected append where it was acknowledged, whatever the scan below finds.
-    for (const a of required) {
-      let kept = false;
-      try {
-        const r = await journal.read(a.offset);
-        kept = r.next === a.next && bytesEqual(r.payload, seqPayload(a.seq));
-      } catch (e) {
-        if (!(e instanceof JournalError)) throw e;
-      }
-      if (!kept) {
-        lost++;
-        if (lost <= 3) failures.push(`acknowledged append ${a.seq} at ${a.offset} lost`);
-      }
-    }
-    const found = new Map<number, { offset: number; seq: number }>();
+    const found = new Map<number, { offset: number; next: number }>();
     let prev = -1;
     // A sound log reads from its first offset to its end without an error.
     for await (const r of journal.readFrom(journal.firstOffset)) {
@@ -356,7 +361,25 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
       }
       if (prev >= 0 && seq !== prev + 1) failures.push(`append ${seq} follows ${prev}`);
       prev = seq;
-      found.set(seq, { offset: r.offset, seq });
+      found.set(seq, { offset: r.offset, next: r.next });
+    }
+    // Each protected append where it was acknowledged: found by the scan (its
+    // payload checked there), or else read at its offset, whatever the scan found.
+    for (const a of required) {
+      const seen = found.get(a.seq);
+      let kept = seen !== undefined && seen.offset === a.offset && seen.next === a.next;
+      if (!kept) {
+        try {
+          const r = await journal.read(a.offset);
+          kept = r.next === a.next && bytesEqual(r.payload, seqPayload(a.seq));
+        } catch (e) {
+          if (!(e instanceof JournalError)) throw e;
+        }
+      }
+      if (!kept) {
+        lost++;
+        if (lost <= 3) failures.push(`acknowledged append ${a.seq} at ${a.offset} lost`);
+      }
     }
     const extra = await journal.append(seqPayload(1_000_000));
     const back = await journal.read(extra.offset);

@@ -253,7 +253,17 @@ Deno.test("A reader tailing through writer SIGKILLs only ever sees records that 
         stderr: "piped",
       }).spawn();
       const stderr = new Response(child.stderr).text();
-      await delay(prng.int(100, 500));
+      // Kill once the reader has seen this writer append a random number of
+      // records (not after a fixed time: a loaded machine starts Deno slowly),
+      // then at a random moment a little later.
+      const target = seen.length + prng.int(130, 400);
+      const deadline = Date.now() + 60_000;
+      while (seen.length < target && Date.now() < deadline) await delay(2);
+      assert.ok(
+        seen.length >= target,
+        `Writer ${round} appended too little in 60 s: ${seen.length}`,
+      );
+      await delay(prng.int(0, 50));
       try {
         child.kill("SIGKILL");
       } catch {
