@@ -14,6 +14,7 @@ import {
   crashStates,
   type CrashStatesOptions,
   fingerprint,
+  type Image,
   materialise,
 } from "./_crash_fs.ts";
 
@@ -158,29 +159,42 @@ export async function sweep(
     lost: 0,
     failures: [],
   };
-  const seen = new Set<string>();
-  // Crashes during recovery lead to the same few images again and again, across states.
-  const recrashSeen = new Set<string>();
-  const pool = new Pool(4);
+  // One recovery per distinct image, held to every record any crash state with
+  // that image protects: recovery reads only the disk, so an image that keeps
+  // the union of those records keeps each state's own share of them.
+  const images = new Map<string, { image: Image; where: string; required: Map<number, Ack> }>();
   let lastBoundary = -1;
-  let n = 0;
   for (const state of crashStates(trace, options)) {
     result.states++;
     if (state.boundary !== lastBoundary) {
       result.boundaries++;
       lastBoundary = state.boundary;
     }
-    const required = rec.acks.filter((a) =>
-      protectedAt(a) < state.boundary &&
-      !rec.cleanups.some((c) => c.at < state.boundary && a.next <= c.offset)
-    );
-    // Equal images that must hold different records are different checks.
-    const key = `${required.length}:${required[0]?.seq}:${fingerprint(state.image)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const key = fingerprint(state.image);
+    let entry = images.get(key);
+    if (entry === undefined) {
+      const where = `boundary ${state.boundary}/${trace.length} (${state.variant})`;
+      entry = { image: state.image, where, required: new Map() };
+      images.set(key, entry);
+    }
+    for (const a of rec.acks) {
+      if (
+        protectedAt(a) < state.boundary &&
+        !rec.cleanups.some((c) => c.at < state.boundary && a.next <= c.offset)
+      ) entry.required.set(a.seq, a);
+    }
+  }
+  // Crashes during recovery lead to the same few images again and again, across states.
+  const recrashSeen = new Set<string>();
+  const pool = new Pool(4);
+  let n = 0;
+  for (const { image, where, required } of images.values()) {
     result.distinct++;
-    const where = `boundary ${state.boundary}/${trace.length} (${state.variant})`;
-    const check = { durability, recovery, required };
+    const check = {
+      durability,
+      recovery,
+      required: [...required.values()].sort((a, b) => a.seq - b.seq),
+    };
     const recrash = options.recrashEvery > 0 && result.distinct % options.recrashEvery === 0;
     const dir = `${scratch}/${n++}`;
     await pool.run(async () => {
@@ -188,8 +202,8 @@ export async function sweep(
       try {
         // Recovery runs through a crash layer where its own crashes are explored.
         const crash = recrash ? new CrashFs(dir) : null;
-        if (crash !== null) await crash.seed(state.image);
-        else await materialise(state.image, dir);
+        if (crash !== null) await crash.seed(image);
+        else await materialise(image, dir);
         const seeded = crash?.trace.length ?? 0;
         let opened = 0;
         const outcome = await recoverAndCheck(`${dir}/j`, {
