@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { MIN_METADATA_TTL_MS, openRemoteKv, startKvConnectServer, waitFor } from "./mod.ts";
+import {
+  DEFAULT_TOKEN,
+  MIN_METADATA_TTL_MS,
+  openRemoteKv,
+  startKvConnectServer,
+  waitFor,
+} from "./mod.ts";
 
 Deno.test("KV Connect server round-trips every value type the store keeps through Deno's remote client", async () => {
   await using server = await startKvConnectServer();
@@ -207,9 +213,11 @@ Deno.test("Deno's remote client refuses enqueue itself, before the server sees i
 });
 
 Deno.test("KV Connect server refuses a wrong access token with 401 at open", async () => {
-  await using server = await startKvConnectServer({ token: "right" });
+  // The server expects another token than the one every test puts in the
+  // (process-wide) environment, so that no other test module sees a wrong one.
+  await using server = await startKvConnectServer({ token: "only-this-server" });
   await assert.rejects(
-    openRemoteKv({ url: server.url, token: "wrong" }),
+    openRemoteKv({ url: server.url, token: DEFAULT_TOKEN }),
     TypeError,
     "401 Unauthorized",
   );
