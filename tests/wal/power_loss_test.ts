@@ -28,7 +28,7 @@ async function scratchDir(): Promise<string> {
 }
 
 const SWEEP: SweepOptions = EXHAUSTIVE
-  ? { reorderLast: Infinity, allSubsetsUpTo: 4, recrashEvery: 4 }
+  ? { reorderLast: Infinity, allSubsetsUpTo: 4, recrashEvery: 6 }
   : { reorderLast: 2, allSubsetsUpTo: 3, recrashEvery: 20 };
 
 /**
