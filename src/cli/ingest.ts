@@ -12,10 +12,12 @@ import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, formatRate, printErr, rate, table, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
-import { progressWanted, startPhase } from "./_progress.ts";
+import { progressWanted, REDRAW_MS, redrawMs, startPhase } from "./_progress.ts";
 
-/** Longest one pass of a one-shot ingest runs before it reports progress. */
-const PASS_BUDGET_MS = 250;
+/** Passes of a one-shot ingest last about this many redraw intervals, so the bar moves. */
+const PASS_REDRAWS = 2.5;
+/** Shortest pass: a pass spends some time reading the cursor before its first record. */
+const MIN_PASS_MS = 20;
 
 /** The `ingest` command. */
 export const ingestCommand: Command = {
@@ -71,10 +73,14 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
   const target = journal.readOnly ? await journal.refresh() : journal.durableOffset;
   const progress = progressWanted(input.json);
   const phase = startPhase({ label: "ingest", unit: "records", enabled: progress });
+  const passMs = Math.max(MIN_PASS_MS, PASS_REDRAWS * (progress ? redrawMs() : REDRAW_MS));
+  let budget = passMs;
   try {
     while (true) {
       // Passes of bounded time, so the bar moves; each ends on a committed batch.
-      const report = await ingestor.runOnce({ timeBudgetMs: PASS_BUDGET_MS });
+      const report = await ingestor.runOnce({ timeBudgetMs: budget });
+      // A pass whose budget ran out before its first record is retried with a longer one.
+      budget = report.to === report.from ? budget * 2 : passMs;
       if (totals.from < 0) totals.from = report.from;
       totals.to = report.to;
       totals.applied += report.applied;
