@@ -12,8 +12,8 @@
  * @module
  */
 
-import { ConfigError, progressMsEnv } from "../config/env.ts";
-import { formatBytes, UsageError } from "./_output.ts";
+import { progressMsEnv } from "../config/env.ts";
+import { formatBytes } from "./_output.ts";
 
 /** What a phase counts. */
 export type ProgressUnit = "bytes" | "records";
@@ -120,13 +120,7 @@ export function progressWanted(json: boolean): boolean {
 
 /** The redraw interval: `STEMEDB_PROGRESS_MS`, else {@linkcode REDRAW_MS}. */
 export function redrawMs(): number {
-  try {
-    return progressMsEnv() ?? REDRAW_MS;
-  } catch (error) {
-    // A bad value is the user's mistake, reported before any work is done.
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  return progressMsEnv() ?? REDRAW_MS;
 }
 
 const quiet: Phase = { update() {}, finish() {} };
