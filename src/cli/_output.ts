@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ConfigError } from "../config/env.ts";
 import { UnstableApiError } from "../store/mod.ts";
 import { CorruptJournalError, JournalLockedError } from "../wal/mod.ts";
 
@@ -50,7 +51,8 @@ export function emit(json: boolean, doc: unknown, human: () => string): void {
  * document on stdout with `--json`.
  */
 export function reportError(command: string, error: unknown, json: boolean): number {
-  const usage = error instanceof UsageError;
+  // A bad environment variable is a mistake in how the command was called, as a bad option is.
+  const usage = error instanceof UsageError || error instanceof ConfigError;
   const message = error instanceof Error ? error.message : String(error);
   const hint = usage ? `Run "stemedb ${command} --help" for usage` : nextStep(error, command);
   printErr(`stemedb ${command}: ${message}`);

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { progressMsEnv } from "../config/env.ts";
 import { formatBytes } from "./_output.ts";
 
 /** What a phase counts. */
@@ -37,10 +38,10 @@ export interface PhaseState {
 
 /** Width of the bar itself, in characters. */
 const BAR_WIDTH = 16;
-/** Phases quicker than this never draw, so short inputs print nothing at all. */
-const FIRST_DRAW_MS = 300;
-/** Redraw at most this often. */
-const REDRAW_MS = 100;
+/** Redraw at most this often, unless `STEMEDB_PROGRESS_MS` says otherwise. */
+export const REDRAW_MS = 100;
+/** Phases quicker than this many redraw intervals never draw, so short inputs print nothing. */
+const FIRST_DRAW_INTERVALS = 3;
 
 /** `3s`, `2m05s`, `1h02m`. */
 export function formatDuration(ms: number): string {
@@ -117,12 +118,19 @@ export function progressWanted(json: boolean): boolean {
   return !json && Deno.stderr.isTerminal();
 }
 
+/** The redraw interval: `STEMEDB_PROGRESS_MS`, else {@linkcode REDRAW_MS}. */
+export function redrawMs(): number {
+  return progressMsEnv() ?? REDRAW_MS;
+}
+
 const quiet: Phase = { update() {}, finish() {} };
 const encoder = new TextEncoder();
 
 /** Start a phase; a no-op unless `options.enabled`. */
 export function startPhase(options: PhaseOptions): Phase {
   if (!options.enabled) return quiet;
+  const interval = redrawMs();
+  const firstDraw = interval * FIRST_DRAW_INTERVALS;
   const started = performance.now();
   const state: PhaseState = {
     label: options.label,
@@ -146,7 +154,7 @@ export function startPhase(options: PhaseOptions): Phase {
       if (extra?.total !== undefined) state.total = extra.total;
       if (extra?.detail !== undefined) state.detail = extra.detail;
       const now = performance.now();
-      if (now - started >= FIRST_DRAW_MS && now - lastDraw >= REDRAW_MS) draw(now);
+      if (now - started >= firstDraw && now - lastDraw >= interval) draw(now);
     },
     finish() {
       if (!drawn) return;

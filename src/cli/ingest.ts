@@ -5,32 +5,42 @@
  * @module
  */
 
-import { Ingestor, scheduleIngest } from "../ingest/mod.ts";
+import { Ingestor, rewindCursor, type RewoundCursor, scheduleIngest } from "../ingest/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import type { KvStore as Store } from "../store/mod.ts";
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, formatRate, printErr, rate, table, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
-import { progressWanted, startPhase } from "./_progress.ts";
+import { progressWanted, REDRAW_MS, redrawMs, startPhase } from "./_progress.ts";
 
-/** Longest one pass of a one-shot ingest runs before it reports progress. */
-const PASS_BUDGET_MS = 250;
+/** Passes of a one-shot ingest last about this many redraw intervals, so the bar moves. */
+const PASS_REDRAWS = 2.5;
+/** Shortest pass: a pass spends some time reading the cursor before its first record. */
+const MIN_PASS_MS = 20;
 
 /** The `ingest` command. */
 export const ingestCommand: Command = {
   name: "ingest",
   summary: "Apply journal records to Deno KV (once, --follow or --cron)",
-  usage: 'ingest [--follow | --cron "<schedule>"] [--kv-timeout <ms>]',
+  usage: 'ingest [--follow | --cron "<schedule>"] [--rewind-cursor] [--kv-timeout <ms>]',
   description: [
     "Applies durable journal records to Deno KV exactly once, from the journal's cursor.",
     "Default: once, until caught up. --follow keeps tailing until SIGINT/SIGTERM.",
     '--cron "*/5 * * * *" ingests at once, then on that Deno.cron schedule until stopped.',
     "The journal is opened read-only, so this works while another process writes.",
+    "--rewind-cursor first moves a cursor left past the journal's durable end (the journal",
+    "was cut: a point-in-time repair of a library user, a restore from an older copy) back",
+    "to that end, so records appended from there are ingested; run it before anything is",
+    "appended to the cut journal (repair does it itself).",
   ].join("\n"),
   options: {
     follow: { type: "boolean", short: "f", description: "Keep tailing the journal until stopped" },
     cron: { type: "string", value: "schedule", description: "Run on a Deno.cron schedule" },
+    "rewind-cursor": {
+      type: "boolean",
+      description: "First move a cursor past the journal's durable end back to it",
+    },
     "kv-timeout": {
       type: "string",
       value: "ms",
@@ -51,10 +61,13 @@ async function runIngest(input: CommandInput): Promise<number> {
   try {
     const store = await openStore(input.config);
     try {
+      const rewound = input.values["rewind-cursor"] === true
+        ? await rewind(journal, store)
+        : undefined;
       if (follow || schedule !== undefined) {
-        return await runLong(input, journal, store, schedule);
+        return await runLong(input, { journal, store, rewound }, schedule);
       }
-      return await runOnce(input, journal, store);
+      return await runOnce(input, { journal, store, rewound });
     } finally {
       store.close();
     }
@@ -63,7 +76,28 @@ async function runIngest(input: CommandInput): Promise<number> {
   }
 }
 
-async function runOnce(input: CommandInput, journal: Journal, store: Store): Promise<number> {
+/** What an ingest works on, and what `--rewind-cursor` did (`undefined`: not asked). */
+interface IngestWork {
+  journal: Journal;
+  store: Store;
+  rewound?: RewoundCursor | null;
+}
+
+/** `--rewind-cursor`: the cursor moved back, said on stderr either way. */
+async function rewind(journal: Journal, store: Store): Promise<RewoundCursor | null> {
+  const rewound = await rewindCursor(journal, store);
+  printErr(
+    rewound === null
+      ? `The cursor of journal "${journal.dir}" is not past its durable end ` +
+        `${journal.durableOffset}: nothing to rewind`
+      : `Moved the cursor of journal "${journal.dir}" back from ${rewound.from} to its ` +
+        `durable end ${rewound.to}`,
+  );
+  return rewound;
+}
+
+async function runOnce(input: CommandInput, work: IngestWork): Promise<number> {
+  const { journal, store, rewound } = work;
   const ingestor = new Ingestor(journal, store);
   const started = performance.now();
   const totals = { applied: 0, deadLettered: 0, commits: 0, conflicts: 0, from: -1, to: -1 };
@@ -71,10 +105,14 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
   const target = journal.readOnly ? await journal.refresh() : journal.durableOffset;
   const progress = progressWanted(input.json);
   const phase = startPhase({ label: "ingest", unit: "records", enabled: progress });
+  const passMs = Math.max(MIN_PASS_MS, PASS_REDRAWS * (progress ? redrawMs() : REDRAW_MS));
+  let budget = passMs;
   try {
     while (true) {
       // Passes of bounded time, so the bar moves; each ends on a committed batch.
-      const report = await ingestor.runOnce({ timeBudgetMs: PASS_BUDGET_MS });
+      const report = await ingestor.runOnce({ timeBudgetMs: budget });
+      // A pass whose budget ran out before its first record is retried with a longer one.
+      budget = report.to === report.from ? budget * 2 : passMs;
       if (totals.from < 0) totals.from = report.from;
       totals.to = report.to;
       totals.applied += report.applied;
@@ -102,6 +140,7 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
   emit(input.json, {
     mode: "once",
     journal: journal.id,
+    ...(rewound === undefined ? {} : { rewound }),
     ...totals,
     elapsedMs: Math.round(elapsedMs),
     recordsPerSecond: Math.round(rate(records, elapsedMs)),
@@ -119,10 +158,10 @@ async function runOnce(input: CommandInput, journal: Journal, store: Store): Pro
 
 async function runLong(
   input: CommandInput,
-  journal: Journal,
-  store: Store,
+  work: IngestWork,
   schedule: string | undefined,
 ): Promise<number> {
+  const { journal, store, rewound } = work;
   const stop = onStopSignal();
   try {
     const announce = (what: string) =>
@@ -166,6 +205,7 @@ async function runLong(
   emit(input.json, {
     mode: schedule === undefined ? "follow" : "cron",
     journal: journal.id,
+    ...(rewound === undefined ? {} : { rewound }),
     cursor,
     durableOffset: journal.durableOffset,
     lagBytes: Math.max(0, journal.durableOffset - (cursor ?? 0)),

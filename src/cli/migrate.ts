@@ -6,7 +6,7 @@
  * @module
  */
 
-import { migrateStore } from "../store/mod.ts";
+import { countMigrationVotes, migrateStore } from "../store/mod.ts";
 import type { Command, CommandInput } from "./_command.ts";
 import { emit, EXIT_OK, formatRate, table } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
@@ -32,18 +32,17 @@ async function runMigrate(input: CommandInput): Promise<number> {
   const kv = await Deno.openKv(input.config.kv);
   try {
     const started = performance.now();
-    // The votes to read are not counted up front (that would be a second full
-    // scan), so the bar shows the votes read and their rate, without an ETA.
-    const phase = startPhase({
-      label: "migrate",
-      unit: "records",
-      enabled: progressWanted(input.json),
-    });
+    const enabled = progressWanted(input.json);
+    // Counted first, so the bar has a total and an ETA: listing the votes costs a
+    // small part of migrating them (no decoding, no writes), and only on a terminal.
+    const total = enabled ? await countVotes(kv) : undefined;
+    const phase = startPhase({ label: "migrate", unit: "records", total, enabled });
     let report;
     try {
       report = await migrateStore(kv, {
         onProgress: (p) => phase.update(p.votes, { detail: `${p.assertions} assertions` }),
       });
+      phase.update(report.votes, { detail: `${report.assertions} assertions` });
     } finally {
       phase.finish();
     }
@@ -66,4 +65,34 @@ async function runMigrate(input: CommandInput): Promise<number> {
   } finally {
     kv.close();
   }
+}
+
+/**
+ * The votes a migration will have read, with a bar of its own: its total is
+ * estimated from how far through the assertion hashes (uniform hex) the count
+ * is, since there is nothing to count the count by.
+ */
+async function countVotes(kv: Deno.Kv): Promise<number> {
+  const phase = startPhase({ label: "count", unit: "records", enabled: true });
+  try {
+    const votes = await countMigrationVotes(kv, {
+      // The votes counted include those a stopped run read, which lie below its
+      // last assertion: the share of the hash space passed covers both.
+      onProgress: (p) => {
+        const covered = hashFraction(p.assertion);
+        const estimate = covered > 0 ? Math.max(p.votes, Math.round(p.votes / covered)) : undefined;
+        phase.update(p.votes, { total: estimate });
+      },
+    });
+    phase.update(votes, { total: votes });
+    return votes;
+  } finally {
+    phase.finish();
+  }
+}
+
+/** Where a hex hash lies in [0, 1): its first 13 hex digits (52 bits) as a fraction. */
+function hashFraction(hash: string): number {
+  const value = Number.parseInt(hash.slice(0, 13), 16);
+  return Number.isFinite(value) ? value / 16 ** 13 : 0;
 }

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { repairJournal, type RepairOptions } from "../wal/mod.ts";
+import { Journal, repairJournal, type RepairOptions } from "../wal/mod.ts";
+import { rewindCursor, type RewoundCursor } from "../ingest/mod.ts";
+import { isRemoteKv, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, table, UsageError } from "./_output.ts";
 import { withScanProgress } from "./_segment_reads.ts";
@@ -28,6 +30,8 @@ export const repairCommand: Command = {
     "                 every other record keeps its offset (the ingestor dead-letters fillers)",
     "Each action is printed with its segment file, offset, bytes and reason. Exit code 0",
     'when the journal verifies afterwards (also when there was "nothing to repair").',
+    "After a point-in-time cut below the ingest cursor in the store (--kv), the cursor is",
+    "moved back to the cut, so records appended from there on are ingested.",
   ].join("\n"),
   options: {
     recovery: {
@@ -61,7 +65,10 @@ async function runRepair(input: CommandInput): Promise<number> {
     { label: "repair", dir: walDir, json: input.json },
     (fs) => repairJournal(walDir, { recovery, fs }),
   );
-  emit(input.json, { dir: walDir, ...report }, () => {
+  // Only a cut moves the end below offsets already handed out; a fill keeps every offset.
+  const cut = recovery === "point-in-time" && report.actions.length > 0;
+  const rewound = cut ? await rewindAfterCut(input) : null;
+  emit(input.json, { dir: walDir, ...report, rewound }, () => {
     const head: [string, unknown][] = [["journal", walDir], ["recovery", recovery]];
     if (report.actions.length === 0) {
       const summary = table([...head, ["end", report.end]]);
@@ -77,13 +84,57 @@ async function runRepair(input: CommandInput): Promise<number> {
         a.reason,
       ]),
     ];
-    const summary = table([...head, ["end", report.end], [
-      "repaired",
-      `${report.actions.length} action(s)`,
-    ]]);
+    const summary = table([
+      ...head,
+      ["end", report.end],
+      ["repaired", `${report.actions.length} action(s)`],
+      ...(rewound === null ? [] : [[
+        "ingest cursor",
+        `moved back from ${rewound.from} to ${rewound.to} in "${input.config.kv}"`,
+      ] as [string, string]]),
+    ]);
     return `${summary}\n\n${columns(rows)}`;
   });
   return EXIT_OK;
+}
+
+/**
+ * After a cut, move the ingest cursor of the journal in the store back to the
+ * journal's new end when it is past it, holding the writer's lock so that
+ * nothing is appended in between: `null` when there is no store or the cursor
+ * was not past the cut.
+ */
+async function rewindAfterCut(input: CommandInput): Promise<RewoundCursor | null> {
+  if (!isRemoteKv(input.config.kv) && !(await exists(input.config.kv))) return null;
+  let journal: Journal | null = null;
+  try {
+    journal = await Journal.open(input.config.walDir);
+    const store = await openStore(input.config, { create: false });
+    try {
+      return await rewindCursor(journal, store);
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    throw new Error(
+      `Cannot move the ingest cursor back after the cut of "${input.config.walDir}" ` +
+        `(the repair itself is done): ${(error as Error).message}; run "stemedb ingest ` +
+        '--rewind-cursor" before anything is appended',
+      { cause: error },
+    );
+  } finally {
+    await journal?.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 /** Rows as columns aligned on the widest cell, numbers (offset, bytes) right-aligned. */

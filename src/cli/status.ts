@@ -10,6 +10,7 @@
 import {
   collectShardStatus,
   DEFAULT_DEAD_LETTER_LIMIT,
+  type IngestStall,
   type ShardedStatusReport,
 } from "../ingest/mod.ts";
 import { openJournal, openStore } from "../config/data_dir.ts";
@@ -84,10 +85,10 @@ function describe(input: CommandInput, report: ShardedStatusReport): string {
           ingest.lastCommitAt === null ? "never" : new Date(ingest.lastCommitAt).toISOString(),
         ],
         ["dead letters", deadLetters.count],
-        ...(ingest.stalled === null ? [] : [[
-          "stalled",
-          `at offset ${ingest.stalled.offset}: ${ingest.stalled.reason} in "${ingest.stalled.file}"`,
-        ] as [string, string]]),
+        ...(ingest.stalled === null ? [] : [["stalled", describeStall(ingest.stalled)] as [
+          string,
+          string,
+        ]]),
       ]),
       "Segments:",
       ...shard.journal.segments.map((s) =>
@@ -108,4 +109,13 @@ function describe(input: CommandInput, report: ShardedStatusReport): string {
     }
   }
   return lines.join("\n");
+}
+
+/** A stall in one line, with the next step for a cut journal. */
+function describeStall(stall: IngestStall): string {
+  if (stall.kind === "cursor-ahead") {
+    return `cursor ${stall.offset} is past the durable end ${stall.durableOffset}: the journal ` +
+      'was cut; run "stemedb ingest --rewind-cursor" before anything is appended';
+  }
+  return `at offset ${stall.offset}: ${stall.reason} in "${stall.file}"`;
 }

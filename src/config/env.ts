@@ -46,6 +46,8 @@ export const ENV = {
   cron: "STEMEDB_CRON",
   /** Most records the ingestor may be behind before writes answer 429. */
   maxLag: "STEMEDB_MAX_LAG",
+  /** Least time between two redraws of a progress bar, in milliseconds (default 100). */
+  progressMs: "STEMEDB_PROGRESS_MS",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -200,4 +202,23 @@ export function maxLagEnv(env: Environment = Deno.env): number | undefined {
     );
   }
   return records;
+}
+
+/**
+ * The redraw interval `STEMEDB_PROGRESS_MS` names (milliseconds, 0 redraws on
+ * every update), `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 0.
+ */
+export function progressMsEnv(env: Environment = Deno.env): number | undefined {
+  const text = read(env, ENV.progressMs);
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new ConfigError(
+      ENV.progressMs,
+      `Invalid ${ENV.progressMs} "${text}" in the environment: expected milliseconds >= 0`,
+    );
+  }
+  return ms;
 }

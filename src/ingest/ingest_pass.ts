@@ -11,6 +11,7 @@ import { CommitBuilder, type KvStore } from "../store/mod.ts";
 import { CommitPipeline, type Cursor } from "./commit_pipeline.ts";
 import type { IngestReport, RunOnceOptions } from "./options.ts";
 import { retrying } from "./retry.ts";
+import { CursorAheadError } from "./errors.ts";
 
 /** Running figures a pass updates, kept by the Ingestor across passes. */
 export interface PassStats {
@@ -59,9 +60,14 @@ export async function ingestPass(
   const { journal } = ctx;
   const deadline = performance.now() + (options.timeBudgetMs ?? Infinity);
   const maxRecords = options.maxRecords ?? Infinity;
-  // A reader's view of the durable end is as of its last refresh; the writer may be another process.
-  if (journal.readOnly) await journal.refresh();
   let cursor = await committedCursor(journal, ctx.store);
+  // A reader's view of the durable end is as of its last refresh; the writer may be another
+  // process. Refreshed after the cursor is read, so it is at least the end its committer saw.
+  if (journal.readOnly) await journal.refresh();
+  if (cursor.offset > journal.durableOffset) {
+    const { id: journalId, dir, durableOffset } = journal;
+    throw new CursorAheadError({ journalId, dir, cursor: cursor.offset, durableOffset });
+  }
   const report: IngestReport = {
     applied: 0,
     deadLettered: 0,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CorruptJournalError, type Journal, JournalWatcher } from "../wal/mod.ts";
+import { type Journal, JournalWatcher } from "../wal/mod.ts";
 import { backoffDelay, type KvStore, sleep } from "../store/mod.ts";
 import { ingestPass, type PassStats } from "./ingest_pass.ts";
 import { measureLag } from "./lag.ts";
@@ -12,6 +12,7 @@ import { cleanupSegments } from "./cleanup.ts";
 import type { IngestorOptions, IngestReport, IngestStall, Lag, RunOnceOptions } from "./options.ts";
 import { retrying } from "./retry.ts";
 import { Waiters, type WaitForOptions } from "./waiters.ts";
+import { stallOf } from "./stall.ts";
 
 /**
  * Applies a journal's durable records to a {@linkcode KvStore}, each exactly
@@ -55,7 +56,8 @@ export class Ingestor {
   #wake: (() => void) | null = null;
   #woken = false;
   #waiters = new Waiters();
-  #stall: CorruptJournalError | null = null;
+  /** The error that stalled the ingestor (`CorruptJournalError`, `CursorAheadError`). */
+  #stall: Error | null = null;
 
   /** An ingestor of `journal` into `store`; nothing runs until `start()` or `runOnce()`. */
   constructor(journal: Journal, store: KvStore, options: IngestorOptions = {}) {
@@ -81,13 +83,15 @@ export class Ingestor {
   }
 
   /**
-   * Where the ingestor stopped at damage in its journal, `null` while it
-   * has not: every later pass rejects with the same `CorruptJournalError`
-   * without reading, until the journal and the ingestor are reopened.
+   * Where and why the ingestor stopped, `null` while it has not: at damage
+   * in its journal (`CorruptJournalError`), or at a cursor past the
+   * journal's durable end (`CursorAheadError`). Every later pass rejects
+   * with the same error without reading, until the journal and the ingestor
+   * are reopened: a cut journal that grew back past the cursor must not
+   * resume from it, since the records appended below it would be skipped.
    */
   get stalled(): IngestStall | null {
-    const e = this.#stall;
-    return e === null ? null : { file: e.file, offset: e.offset, reason: e.reason };
+    return this.#stall === null ? null : stallOf(this.#stall);
   }
 
   /**
@@ -121,8 +125,9 @@ export class Ingestor {
    * other schedulers. Safe when passes overlap, in this process or another;
    * a call overlapping a pass of this same Ingestor waits for it instead of
    * racing it (the report says `joined`). Rejects with `KvTimeoutError`
-   * when a store call passes its deadline, and with `CorruptJournalError`
-   * once the journal's damage stalled the ingestor.
+   * when a store call passes its deadline, with `CorruptJournalError` once
+   * the journal's damage stalled the ingestor, and with `CursorAheadError`
+   * when the cursor is past the journal's durable end.
    */
   runOnce(options: RunOnceOptions = {}): Promise<IngestReport> {
     return this.#pass(options, this.#options.signal);
@@ -221,8 +226,9 @@ export class Ingestor {
       onCommit: (cursor) => this.#waiters.reached(cursor),
     }, options).catch((e) => {
       // The reader verifies sealed segments as it goes: damage there cannot
-      // heal by retrying, so stop applying this journal rather than spin.
-      if (e instanceof CorruptJournalError) this.#stall = e;
+      // heal by retrying, so stop applying this journal rather than spin; nor
+      // can a cut journal, which only an operator's rewind of the cursor mends.
+      if (stallOf(e) !== null) this.#stall = e as Error;
       throw e;
     });
     const { cleanup = false } = this.#options;

@@ -8,11 +8,15 @@
 import type { Lag } from "./options.ts";
 import type { PassStats } from "./ingest_pass.ts";
 import { retrying } from "./retry.ts";
+import { CursorAheadError } from "./errors.ts";
+import { stallOf } from "./stall.ts";
 
 /** What measuring lag reads of a journal (a `Journal`, or any view of one). */
 export interface LagJournal {
   /** Journal id. */
   readonly id: string;
+  /** Journal directory. */
+  readonly dir: string;
   /** Whether the journal is a reader, whose durable end must be refreshed. */
   readonly readOnly: boolean;
   /** End of durable data as last known. */
@@ -68,8 +72,9 @@ export async function measureLag(
   store: LagStore,
   options: LagOptions = {},
 ): Promise<Lag> {
-  const durableOffset = await durableEnd(journal);
+  // The cursor first: an end read after it is at least the end its committer saw.
   const cursors = await retrying(() => store.cursors());
+  const durableOffset = await durableEnd(journal);
   const entry = cursors.find((c) => c.journalId === journal.id);
   return await lagOf(journal, { entry, durableOffset }, options);
 }
@@ -81,7 +86,9 @@ export async function measureLag(
  * (`countLimit`), estimated (`stats`; counting
  * exactly means reading every header between cursor and durable end), or
  * left `undefined`. The last commit time is the cursor's own (any
- * ingestor's), falling back to `stats`.
+ * ingestor's), falling back to `stats`. A cursor past the durable end is
+ * reported as a `"cursor-ahead"` stall; `durableOffset` must then have been
+ * read after the cursor, so that it is not merely an older view of the end.
  */
 export async function lagOf(
   journal: LagJournal,
@@ -112,6 +119,11 @@ export async function lagOf(
     records = Math.max(1, Math.round(bytes / (stats.bytesRead / stats.recordsRead)));
   }
   const lastCommitAt = entry?.updatedAt ?? stats?.lastCommitAt ?? null;
+  const ahead = cursor > durableOffset
+    ? stallOf(
+      new CursorAheadError({ journalId: journal.id, dir: journal.dir, cursor, durableOffset }),
+    )
+    : null;
   return {
     bytes,
     records,
@@ -119,5 +131,6 @@ export async function lagOf(
     cursor,
     durableOffset,
     lastCommitAt,
+    ...(ahead === null ? {} : { stalled: ahead }),
   };
 }

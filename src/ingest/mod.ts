@@ -43,7 +43,13 @@
  * @module
  */
 export { Ingestor } from "./ingestor.ts";
-export { IngestWaitError, type IngestWaitErrorKind } from "./errors.ts";
+export {
+  type CursorAhead,
+  CursorAheadError,
+  IngestWaitError,
+  type IngestWaitErrorKind,
+} from "./errors.ts";
+export { rewindCursor, type RewindCursorOptions, type RewoundCursor } from "./rewind_cursor.ts";
 export type { WaitForOptions } from "./waiters.ts";
 export {
   CRON_NAME,
@@ -80,6 +86,7 @@ export type {
   IngestorOptions,
   IngestReport,
   IngestStall,
+  IngestStallKind,
   Lag,
   RunOnceOptions,
 } from "./options.ts";

@@ -119,17 +119,33 @@ export interface IngestReport {
 }
 
 /**
- * Where and why an ingestor stopped applying its journal: a sealed segment
- * holds damaged bytes where acknowledged data should be. Sticky until the
- * journal and the ingestor are reopened.
+ * Why an ingestor stopped applying its journal: `"corrupt-journal"`, a
+ * sealed segment holds damaged bytes where acknowledged data should be
+ * (`CorruptJournalError`); `"cursor-ahead"`, the store's cursor is past the
+ * journal's durable end, which was cut below records already applied
+ * (`CursorAheadError`).
+ */
+export type IngestStallKind = "corrupt-journal" | "cursor-ahead";
+
+/**
+ * Where and why an ingestor stopped applying its journal. Sticky until the
+ * journal and the ingestor are reopened (after `repair`, or after
+ * `rewindCursor()` for `"cursor-ahead"`).
  */
 export interface IngestStall {
-  /** Segment file holding the damage. */
+  /** Why it stopped. */
+  kind: IngestStallKind;
+  /** Segment file holding the damage; for `"cursor-ahead"`, the journal directory. */
   file: string;
-  /** Offset of the record that failed verification: the cursor cannot pass it. */
+  /**
+   * Offset of the record that failed verification (the cursor cannot pass
+   * it); for `"cursor-ahead"`, the cursor.
+   */
   offset: number;
-  /** What failed (`"crc mismatch"`, `"digest mismatch"`, …). */
+  /** What failed (`"crc mismatch"`, `"digest mismatch"`, `"cursor past the durable end 800"`, …). */
   reason: string;
+  /** For `"cursor-ahead"`: the journal's durable end, where `rewindCursor()` moves the cursor. */
+  durableOffset?: number;
 }
 
 /** How far the ingestor is behind its journal. */
@@ -153,6 +169,9 @@ export interface Lag {
   durableOffset: number;
   /** When the cursor was last committed (ms since the epoch), `null` if never. */
   lastCommitAt: number | null;
-  /** Set when the ingestor stopped at damage in the journal: where and why. */
+  /**
+   * Set when the ingestor stopped at damage in the journal, or its cursor is
+   * past the journal's durable end: where and why.
+   */
   stalled?: IngestStall;
 }

@@ -7,6 +7,7 @@
  */
 
 import { CorruptJournalError } from "../wal/mod.ts";
+import { stallOf } from "./stall.ts";
 import { durableEnd, type LagJournal, lagOf, type LagStore, type RecordCounter } from "./lag.ts";
 import type { IngestStall, Lag } from "./options.ts";
 
@@ -126,9 +127,9 @@ export interface StatusReport {
     /** When the cursor last moved (ms since the epoch), or `null`. */
     lastCommitAt: number | null;
     /**
-     * Damage in the journal that stops ingestion, `null` if none was met:
-     * what the ingestor reported, or what counting the records behind the
-     * cursor ran into.
+     * What stops ingestion, `null` if nothing does: damage in the journal
+     * (what the ingestor reported, or what counting the records behind the
+     * cursor ran into), or a cursor past the durable end (`"cursor-ahead"`).
      */
     stalled: IngestStall | null;
   };
@@ -203,10 +204,11 @@ export async function collectStatus(
   store: StatusStore,
   options: CollectStatusOptions = {},
 ): Promise<StatusReport> {
+  // The cursors first: an end read after them is at least the end their committers saw.
+  const cursors = await store.cursors();
   const durableOffset = await durableEnd(journal);
-  const [segments, cursors, letters] = await Promise.all([
+  const [segments, letters] = await Promise.all([
     journal.segments(),
-    store.cursors(),
     store.deadLetters(journal.id, { limit: DEAD_LETTER_COUNT_LIMIT }),
   ]);
   const own = cursors.find((c) => c.journalId === journal.id);
@@ -220,9 +222,10 @@ export async function collectStatus(
   } catch (error) {
     // Counting reads the records behind the cursor: it meets what the ingestor meets.
     if (!(error instanceof CorruptJournalError)) throw error;
-    stalled ??= { file: error.file, offset: error.offset, reason: error.reason };
+    stalled ??= stallOf(error);
     lag = await lagOf(journal, { entry: own, durableOffset });
   }
+  stalled ??= lag.stalled ?? null;
   const latest = [...letters].sort((a, b) => b.offset - a.offset)
     .slice(0, options.deadLetterLimit ?? DEFAULT_DEAD_LETTER_LIMIT)
     .map((d) => ({

@@ -184,6 +184,100 @@ class Winners {
   }
 }
 
+/** Where a migration starts: nothing to do (`null` selector), or the votes left to read. */
+interface MigrationStart {
+  from: number | null;
+  saved: MigrationProgress | null;
+  /** The votes still to read, `null` when the store is current or empty. */
+  selector: Deno.KvListSelector | null;
+}
+
+async function migrationStart(kv: Deno.Kv, keys: KeyLayout): Promise<MigrationStart> {
+  const saved = await kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" });
+  const from = saved.value === null ? await readLayout(kv, keys) : 1;
+  if (from !== null && from > LAYOUT_VERSION) throw new StoreLayoutError("newer", from);
+  // An empty store needs nothing: its first commit records the layout.
+  if (from === LAYOUT_VERSION || from === null) return { from, saved: saved.value, selector: null };
+  const after = saved.value?.after ?? null;
+  // After the last finished assertion: "\0" sorts after every vote key of it, and before the next.
+  const selector = after === null
+    ? { prefix: keys.allVotes() }
+    : { prefix: keys.allVotes(), start: [...keys.allVotes(), `${after}\0`] };
+  return { from, saved: saved.value, selector };
+}
+
+/**
+ * Options of `countMigrationVotes()`.
+ *
+ * @example Count the votes of a store under a prefix
+ * ```ts
+ * import { type CountMigrationOptions, countMigrationVotes } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const options: CountMigrationOptions = { prefix: ["tenant-1"] };
+ * assert.equal(await countMigrationVotes(kv, options), 0);
+ * kv.close();
+ * ```
+ */
+export interface CountMigrationOptions {
+  /**
+   * Key prefix of the store.
+   *
+   * @default {[]}
+   */
+  prefix?: Deno.KvKey;
+  /**
+   * Called every thousand votes counted, with the count so far and the
+   * assertion they have reached (votes are listed in assertion hash order,
+   * so the hash tells how far through the key space the count is).
+   * @default {undefined}
+   */
+  onProgress?: (progress: { votes: number; assertion: string }) => void;
+  /** Stops the count. @default {undefined} */
+  signal?: AbortSignal;
+}
+
+/**
+ * The number of votes `MigrationProgress.votes` reaches when `migrateStore()`
+ * is done: those read before it stopped, if it did, and those still to read
+ * (counted by listing them, without decoding or writing). 0 when the store is
+ * current or empty. For a progress bar's total; the store must not change in
+ * between, which a migration asks anyway.
+ *
+ * @throws {StoreLayoutError} If the store is newer than this code.
+ *
+ * @example Count what a migration will read
+ * ```ts
+ * import { countMigrationVotes, migrateStore } from "@stemedb/ingest/store";
+ * import { contentHash, serializeVote } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const assertion = "ab".repeat(32);
+ * const payload = serializeVote({ assertion, voter: "ann", value: 1, timestamp: 0 });
+ * await kv.set(["V", assertion, await contentHash(payload)], payload); // as layout 1 stored it
+ * assert.equal(await countMigrationVotes(kv), 1);
+ * assert.equal((await migrateStore(kv)).votes, 1);
+ * assert.equal(await countMigrationVotes(kv), 0);
+ * kv.close();
+ * ```
+ */
+export async function countMigrationVotes(
+  kv: Deno.Kv,
+  options: CountMigrationOptions = {},
+): Promise<number> {
+  const { saved, selector } = await migrationStart(kv, new KeyLayout(options.prefix ?? []));
+  if (selector === null) return 0;
+  let votes = saved?.votes ?? 0;
+  for await (const entry of kv.list(selector, { batchSize: MAX_LIST_BATCH })) {
+    if (++votes % MAX_LIST_BATCH !== 0) continue;
+    options.signal?.throwIfAborted();
+    options.onProgress?.({ votes, assertion: String(entry.key[entry.key.length - 2]) });
+  }
+  return votes;
+}
+
 /**
  * Migrates the store under `options.prefix` in `kv` to `LAYOUT_VERSION`;
  * does nothing to a store already current or empty.
@@ -196,20 +290,17 @@ export async function migrateStore(
   options: MigrateOptions = {},
 ): Promise<MigrateReport> {
   const keys = new KeyLayout(options.prefix ?? []);
-  const saved = await kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" });
-  const from = saved.value === null ? await readLayout(kv, keys) : 1;
-  if (from !== null && from > LAYOUT_VERSION) throw new StoreLayoutError("newer", from);
+  const { from, saved, selector } = await migrationStart(kv, keys);
   const report: MigrateReport = {
     from,
     to: LAYOUT_VERSION,
     migrated: false,
-    resumed: saved.value !== null,
+    resumed: saved !== null,
     assertions: 0,
     votes: 0,
   };
-  // An empty store needs nothing: its first commit records the layout.
-  if (from === LAYOUT_VERSION || from === null) return report;
-  const progress: MigrationProgress = saved.value ??
+  if (selector === null) return report;
+  const progress: MigrationProgress = saved ??
     { to: LAYOUT_VERSION, after: null, assertions: 0, votes: 0 };
   const progressCost = commitCost([
     kvSet(keys.migration(), { ...progress, after: "f".repeat(64), votes: Number.MAX_SAFE_INTEGER }),
@@ -222,10 +313,6 @@ export async function migrateStore(
     await writer.flush({ ...progress });
     options.onProgress?.({ ...progress });
   };
-  // After the last finished assertion: "\0" sorts after every vote key of it, and before the next.
-  const selector = progress.after === null
-    ? { prefix: keys.allVotes() }
-    : { prefix: keys.allVotes(), start: [...keys.allVotes(), `${progress.after}\0`] };
   let current = null as Winners | null;
   for await (const entry of kv.list<Uint8Array>(selector, { batchSize: MAX_LIST_BATCH })) {
     const assertion = String(entry.key[entry.key.length - 2]);

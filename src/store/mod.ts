@@ -65,6 +65,8 @@ export { subjectPredicateDigest, voterDigest } from "./index_digest.ts";
 export type { SubjectEntry, SubjectListOptions, SubjectQueryOptions } from "./index_queries.ts";
 export { LAYOUT_VERSION, StoreLayoutError, type StoreLayoutErrorKind } from "./layout.ts";
 export {
+  type CountMigrationOptions,
+  countMigrationVotes,
   type MigrateOptions,
   type MigrateReport,
   migrateStore,

@@ -17,6 +17,7 @@ interface Case {
   what: string;
   args: string[];
   stdin?: string;
+  env?: Record<string, string>;
   code: number;
   stderr?: RegExp;
 }
@@ -59,6 +60,13 @@ Deno.test("Every exit code of the README's table is what the command line return
     { what: "bad port", args: ["serve", "--port", "70000", ...d], code: 2, stderr: /--port/ },
     { what: "bad --kv", args: ["status", "--kv", "ftp://x", ...d], code: 2, stderr: /--kv/ },
     { what: "bad cron", args: ["ingest", "--cron", "often", ...d], code: 2, stderr: /schedule/ },
+    {
+      what: "bad environment variable",
+      args: ["status", ...d],
+      env: { STEMEDB_KV_TIMEOUT_MS: "soon" },
+      code: 2,
+      stderr: /Invalid Deno KV timeout "soon" in the environment/,
+    },
     { what: "malformed hash", args: ["query", "assertion", "xyz", ...d], code: 2, stderr: /hex/ },
     { what: "unknown query", args: ["query", "planets", ...d], code: 2, stderr: /Unknown query/ },
     {
@@ -82,16 +90,17 @@ Deno.test("Every exit code of the README's table is what the command line return
     },
   ];
   for (const c of cases) {
-    const run = await stemedb(c.args, c.stdin === undefined ? {} : { stdin: c.stdin });
+    const run = await stemedb(c.args, { stdin: c.stdin, env: c.env });
     assert.equal(run.code, c.code, `${c.what}: stemedb ${c.args.join(" ")}\n${run.stderr}`);
     if (c.stderr) assert.match(run.stderr, c.stderr, c.what);
     if (c.code === 2 && c.args.length > 0) {
       assert.match(run.stderr, /--help/, `${c.what}: a usage error points at --help`);
     }
   }
-  // The locked journal, the port in use and a run stopped part-way (exit code 1) are in
-  // errors_test.ts and append_resume_test.ts; an unsound log in verify_test.ts; a locked
-  // journal met by repair in repair_test.ts.
+  // The locked journal, the port in use, a KV that is not a database and a run stopped
+  // part-way (exit code 1) are in errors_test.ts and append_resume_test.ts; an unsound log in
+  // verify_test.ts; a locked journal met by repair in repair_test.ts; a cursor past the end of
+  // a cut journal in cursor_rewind_test.ts; a bad STEMEDB_PROGRESS_MS in progress_cli_test.ts.
   const documented = await readmeExitCodes();
   assert.deepEqual(documented, [0, 1, 2]);
   assert.deepEqual([...new Set(cases.map((c) => c.code))].sort(), documented);

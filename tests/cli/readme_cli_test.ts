@@ -1,8 +1,9 @@
 /**
  * The README's "Command line" section, run command by command on a clean
  * clone: the install of the `stemedb` command (into a temporary root), then
- * the NDJSON example through `deno task`, then a real command through the
- * installed `stemedb`, from another directory.
+ * the NDJSON example through `deno task`, then real commands through the
+ * installed `stemedb`, from another directory; then the JSR form of the
+ * install, with the clone's entry in place of the package.
  */
 
 import assert from "node:assert/strict";
@@ -21,6 +22,17 @@ async function sh(script: string, cwd: string, env: Record<string, string>) {
     stderr: "piped",
   }).output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** The README's `deno install … jsr:@stemedb/ingest/cli` line (an `ignore` block: JSR is not reachable in tests). */
+function jsrInstallLine(readme: string): string {
+  const line = readme.split("\n").find((l) => l.startsWith("deno install ") && l.includes("jsr:"));
+  assert.ok(line, "README shows the JSR install");
+  assert.match(
+    line,
+    /^deno install -g -A --unstable-kv --unstable-cron -n stemedb jsr:@stemedb\/ingest\/cli$/,
+  );
+  return line;
 }
 
 Deno.test("The README's command line section works command by command on a clean clone", async () => {
@@ -71,6 +83,30 @@ Deno.test("The README's command line section works command by command on a clean
     assert.equal(appended.code, 0, appended.stderr);
     assert.match(appended.stdout, /"appended": 2/);
     assert.match(appended.stdout, /"object":"Tokyo"/);
+    const status = await sh(`stemedb status ${data.join(" ")}`, `${tmp}/elsewhere`, env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^lag +0 B, 0 records$/m);
+
+    // The JSR form, with the clone's entry in place of the package: JSR brings the package's
+    // imports but not its "unstable", so the imports come from a config without it.
+    const jsrLine = jsrInstallLine(await Deno.readTextFile(`${clone}/README.md`));
+    const config = JSON.parse(await Deno.readTextFile(`${clone}/deno.json`));
+    await Deno.mkdir(`${tmp}/jsr`);
+    await Deno.writeTextFile(`${tmp}/jsr/deno.json`, JSON.stringify({ imports: config.imports }));
+    const local = jsrLine.replace("-g ", `-g --root ${tmp}/jsr-root `)
+      .replace("jsr:@stemedb/ingest/cli", `--config ${tmp}/jsr/deno.json ${clone}/src/cli/main.ts`);
+    const jsrInstalled = await sh(local, `${tmp}/elsewhere`, env);
+    assert.equal(jsrInstalled.code, 0, jsrInstalled.stderr);
+    const jsrEnv = { ...env, PATH: `${tmp}/jsr-root/bin:${env.PATH}` };
+    const jsrData = `--data ${tmp}/elsewhere/jsr-data`;
+    const jsrRun = await sh(
+      `stemedb append ${clone}/claims.ndjson ${jsrData} && stemedb status ${jsrData} --json`,
+      `${tmp}/elsewhere`,
+      jsrEnv,
+    );
+    assert.equal(jsrRun.code, 0, jsrRun.stderr);
+    assert.match(jsrRun.stdout, /appended\s+2 records/);
+    assert.match(jsrRun.stdout, /"lagRecords": 2/);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

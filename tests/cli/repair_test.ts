@@ -5,63 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { serializeAssertion } from "../../src/records/mod.ts";
 import { Journal } from "../../src/wal/mod.ts";
-import { isJson, json, type Run, spawnStemedb, stemedb, tempData, TS } from "./_cli.ts";
-
-/** One record as appended: where it is and what it holds. */
-interface Appended {
-  offset: number;
-  next: number;
-  payload: Uint8Array;
-}
-
-/** A journal of `<data>/wal` in several small segments, as `append` writes one. */
-interface Built {
-  wal: string;
-  records: Appended[];
-  /** Segment file names, oldest first. */
-  segments: string[];
-}
-
-const RECORDS = 40;
-
-/** 40 assertions in segments of at most 1 KiB (about a dozen records each). */
-async function build(dataDir: string): Promise<Built> {
-  const wal = `${dataDir}/wal`;
-  const journal = await Journal.open(wal, { segmentBytes: 1024 });
-  const payloads = Array.from({ length: RECORDS }, (_, i) =>
-    serializeAssertion({
-      subject: `subject ${String(i).padStart(2, "0")}`,
-      predicate: "index",
-      object: i,
-      source: "repair test",
-      confidence: 0.5,
-      timestamp: TS,
-    }));
-  const results = await journal.appendBatch(payloads);
-  await journal.close();
-  const records = results.map((r, i) => ({ offset: r.offset, next: r.next, payload: payloads[i] }));
-  const segments = [...Deno.readDirSync(wal)].map((e) => e.name).filter((n) => n.endsWith(".wal"))
-    .sort();
-  assert.ok(segments.length >= 4, `several sealed segments, got ${segments.length}`);
-  return { wal, records, segments };
-}
-
-/** The global offset a segment file starts at. */
-const baseOf = (name: string) => Number(name.slice(0, -".wal".length));
-
-/** Flip a payload byte of the third record of the second segment (a sealed one); that record. */
-async function damageSealed(b: Built): Promise<Appended> {
-  const name = b.segments[1];
-  const base = baseOf(name);
-  const victim = b.records.filter((r) => r.offset >= base)[2];
-  const path = `${b.wal}/${name}`;
-  const bytes = await Deno.readFile(path);
-  bytes[victim.offset - base + 45] ^= 0xff;
-  await Deno.writeFile(path, bytes);
-  return victim;
-}
+import { isJson, json, type Run, spawnStemedb, stemedb, tempData } from "./_cli.ts";
+import { baseOf, build, damageSealed, RECORDS } from "./_sealed_damage.ts";
 
 /** Every record of the journal, read with the library from its first offset. */
 async function readAll(wal: string): Promise<{ offset: number; payload: Uint8Array }[]> {
@@ -200,6 +146,7 @@ Deno.test("repair on a journal that verifies prints nothing to repair and change
       recovery: mode,
       actions: [],
       end: b.records.at(-1)!.next,
+      rewound: null,
     });
   }
 });

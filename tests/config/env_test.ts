@@ -6,6 +6,7 @@ import {
   hostnameEnv,
   kvTimeoutEnv,
   portEnv,
+  progressMsEnv,
 } from "../../src/config/env.ts";
 import { resolveConfig } from "../../src/config/data_dir.ts";
 
@@ -78,4 +79,17 @@ Deno.test("kvTimeoutEnv() reads STEMEDB_KV_TIMEOUT_MS, and resolveConfig() lets 
   assert.equal(resolveConfig({}, vars).kvTimeoutMs, 2500);
   assert.equal(resolveConfig({ kvTimeoutMs: 700 }, vars).kvTimeoutMs, 700);
   assert.equal("kvTimeoutMs" in resolveConfig({}, env({})), false, "unset: the store's default");
+});
+
+Deno.test("progressMsEnv() reads STEMEDB_PROGRESS_MS as milliseconds >= 0, empty as unset", () => {
+  assert.equal(progressMsEnv(env({ STEMEDB_PROGRESS_MS: "0" })), 0);
+  assert.equal(progressMsEnv(env({ STEMEDB_PROGRESS_MS: "250" })), 250);
+  assert.equal(progressMsEnv(env({ STEMEDB_PROGRESS_MS: "" })), undefined);
+  for (const text of ["-1", "1.5", "fast"]) {
+    assert.throws(() => progressMsEnv(env({ STEMEDB_PROGRESS_MS: text })), (error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.variable, "STEMEDB_PROGRESS_MS");
+      return true;
+    });
+  }
 });

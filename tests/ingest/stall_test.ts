@@ -34,7 +34,12 @@ Deno.test("Ingestor stalls at damage in a sealed segment, reports it in lag() an
     const error = await ingestor.runOnce().then(() => assert.fail("passed the damage"), (e) => e);
     assert.ok(error instanceof CorruptJournalError, String(error));
     assert.equal(error.file, data.file);
-    const stalled = { file: error.file, offset: error.offset, reason: error.reason };
+    const stalled = {
+      kind: "corrupt-journal",
+      file: error.file,
+      offset: error.offset,
+      reason: error.reason,
+    };
     assert.deepEqual(ingestor.stalled, stalled);
     const cursor = (await store.readCursor(journal.id)).offset!;
     assert.ok(cursor > journal.firstOffset && cursor <= error.offset, "applied up to the damage");
@@ -76,7 +81,12 @@ Deno.test("collectStatus(), GET /status and GET /health report an ingestor stall
     assert.equal(healthy.status, 200);
     assert.equal((await healthy.json()).ok, true);
     const error = await ingestor.runOnce().then(() => assert.fail("passed"), (e) => e);
-    const stalled = { file: data.file, offset: error.offset, reason: error.reason };
+    const stalled = {
+      kind: "corrupt-journal",
+      file: data.file,
+      offset: error.offset,
+      reason: error.reason,
+    };
     // Counting the records behind the cursor meets the same damage, ingestor or not.
     assert.deepEqual((await collectStatus(journal, store)).ingest.stalled, stalled);
     const status = await (await app.fetch(new Request("http://localhost/status"))).json();

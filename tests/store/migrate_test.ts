@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  countMigrationVotes,
   KeyLayout,
   KvStore,
   LAYOUT_VERSION,
@@ -151,6 +152,32 @@ Deno.test("migrateStore() resumes after being stopped and ends as one uninterrup
     assert.equal(rest.resumed, true);
     assert.equal(rest.assertions, 4, "counted across both runs");
     assert.deepEqual(await derived(kv, ["twice"]), await derived(kv, ["once"]));
+  });
+});
+
+Deno.test("countMigrationVotes() is the votes a migration reads, a stopped one's included, and 0 once current", async () => {
+  await withKv(async (kv) => {
+    await writeLayoutOne(kv, ["p"], [1_300, 20, 10, 5]);
+    const counted: number[] = [];
+    const total = await countMigrationVotes(kv, {
+      prefix: ["p"],
+      onProgress: (p) => counted.push(p.votes),
+    });
+    assert.equal(total, 1_335);
+    assert.deepEqual(counted, [1_000], "reported every thousand votes");
+    const stop = new AbortController();
+    await assert.rejects(() =>
+      migrateStore(kv, {
+        prefix: ["p"],
+        signal: stop.signal,
+        onProgress: () => stop.abort(),
+      })
+    );
+    // Half migrated: the votes read before the stop, and those after where it stood.
+    assert.equal(await countMigrationVotes(kv, { prefix: ["p"] }), total);
+    assert.equal((await migrateStore(kv, { prefix: ["p"] })).votes, total);
+    assert.equal(await countMigrationVotes(kv, { prefix: ["p"] }), 0);
+    assert.equal(await countMigrationVotes(kv, { prefix: ["empty"] }), 0);
   });
 });
 
