@@ -67,6 +67,24 @@ function read(env: Environment, name: string): string | undefined {
   return env.get(name) || undefined;
 }
 
+/** An integer variable of at least `min`, `undefined` when unset; else a ConfigError naming it. */
+function integerEnv(
+  env: Environment,
+  name: string,
+  { min, unit }: { min: number; unit: string },
+): number | undefined {
+  const text = read(env, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(
+      name,
+      `Invalid ${name} "${text}" in the environment: expected ${unit} >= ${min}`,
+    );
+  }
+  return value;
+}
+
 function flag(env: Environment, name: string): boolean {
   return /^(1|true|yes)$/i.test(read(env, name) ?? "");
 }
@@ -90,16 +108,7 @@ export function dataEnv(env: Environment = Deno.env): DataEnv {
  * @throws {ConfigError} If it is not an integer of at least 1.
  */
 export function kvTimeoutEnv(env: Environment = Deno.env): number | undefined {
-  const text = read(env, ENV.kvTimeout);
-  if (text === undefined) return undefined;
-  const ms = Number(text);
-  if (!Number.isSafeInteger(ms) || ms < 1) {
-    throw new ConfigError(
-      ENV.kvTimeout,
-      `Invalid Deno KV timeout "${text}" in the environment: expected milliseconds >= 1`,
-    );
-  }
-  return ms;
+  return integerEnv(env, ENV.kvTimeout, { min: 1, unit: "milliseconds" });
 }
 
 /** The HTTP service's access settings the environment gives. */
@@ -169,16 +178,7 @@ export function sizeEnv(
   name: typeof ENV.maxBody | typeof ENV.segmentBytes,
   env: Environment = Deno.env,
 ): number | undefined {
-  const text = read(env, name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(
-      name,
-      `Invalid ${name} "${text}" in the environment: expected bytes >= 1`,
-    );
-  }
-  return value;
+  return integerEnv(env, name, { min: 1, unit: "bytes" });
 }
 
 /** The schedule `STEMEDB_CRON` names, `undefined` when unset. */
@@ -192,16 +192,7 @@ export function cronEnv(env: Environment = Deno.env): string | undefined {
  * @throws {ConfigError} If it is not an integer of at least 1.
  */
 export function maxLagEnv(env: Environment = Deno.env): number | undefined {
-  const text = read(env, ENV.maxLag);
-  if (text === undefined) return undefined;
-  const records = Number(text);
-  if (!Number.isSafeInteger(records) || records < 1) {
-    throw new ConfigError(
-      ENV.maxLag,
-      `Invalid ${ENV.maxLag} "${text}" in the environment: expected a number of records >= 1`,
-    );
-  }
-  return records;
+  return integerEnv(env, ENV.maxLag, { min: 1, unit: "a number of records" });
 }
 
 /**
@@ -211,14 +202,5 @@ export function maxLagEnv(env: Environment = Deno.env): number | undefined {
  * @throws {ConfigError} If it is not an integer of at least 0.
  */
 export function progressMsEnv(env: Environment = Deno.env): number | undefined {
-  const text = read(env, ENV.progressMs);
-  if (text === undefined) return undefined;
-  const ms = Number(text);
-  if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw new ConfigError(
-      ENV.progressMs,
-      `Invalid ${ENV.progressMs} "${text}" in the environment: expected milliseconds >= 0`,
-    );
-  }
-  return ms;
+  return integerEnv(env, ENV.progressMs, { min: 0, unit: "milliseconds" });
 }

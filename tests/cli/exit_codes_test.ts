@@ -65,7 +65,7 @@ Deno.test("Every exit code of the README's table is what the command line return
       args: ["status", ...d],
       env: { STEMEDB_KV_TIMEOUT_MS: "soon" },
       code: 2,
-      stderr: /Invalid Deno KV timeout "soon" in the environment/,
+      stderr: /Invalid STEMEDB_KV_TIMEOUT_MS "soon" in the environment/,
     },
     { what: "malformed hash", args: ["query", "assertion", "xyz", ...d], code: 2, stderr: /hex/ },
     { what: "unknown query", args: ["query", "planets", ...d], code: 2, stderr: /Unknown query/ },
