@@ -41,9 +41,7 @@ export async function acquireLock(fs: FileLayer, dir: string): Promise<JournalLo
   let file: FileHandle | undefined;
   try {
     file = await fs.open(`${dir}/${LOCK_FILE}`, { read: true, write: true, create: true });
-    if (!(await file.tryLock(true))) {
-      throw new JournalLockedError(dir, { holderPid: await readHolderPid(file) });
-    }
+    await lockOrRefuse(file, dir);
     await writeHolderPid(file);
   } catch (e) {
     file?.close();
@@ -62,6 +60,27 @@ export async function acquireLock(fs: FileLayer, dir: string): Promise<JournalLo
   };
 }
 
+/**
+ * How long a lock that names this very process as its holder is retried. This
+ * process released it (or the registry would have refused first), but a child
+ * process being spawned holds a copy of every open file description from its
+ * fork to its exec, flocks included: a reopen that races a spawn waits that
+ * out instead of refusing. Another worker of this process that really holds
+ * the journal is refused once it has passed.
+ */
+const OWN_PID_RETRY_MS = 500;
+
+async function lockOrRefuse(file: FileHandle, dir: string): Promise<void> {
+  const deadline = performance.now() + OWN_PID_RETRY_MS;
+  while (!(await file.tryLock(true))) {
+    const holderPid = await readHolderPid(file);
+    if (holderPid !== Deno.pid || performance.now() > deadline) {
+      throw new JournalLockedError(dir, { holderPid });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Record this process as the holder; best effort, since the flock alone is the lock. */
 async function writeHolderPid(file: FileHandle): Promise<void> {
   try {
@@ -77,6 +96,7 @@ async function writeHolderPid(file: FileHandle): Promise<void> {
 async function readHolderPid(file: FileHandle): Promise<number | null> {
   try {
     const buf = new Uint8Array(PID_BYTES);
+    await file.seek(0, Deno.SeekMode.Start);
     const n = await readFull(file, buf);
     const pid = Number(new TextDecoder().decode(buf.subarray(0, n)).trim());
     return Number.isSafeInteger(pid) && pid > 0 ? pid : null;

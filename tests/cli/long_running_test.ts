@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { everyWorkerAnswers } from "../http/_deno_serve.ts";
 import {
   assertionJson,
   isJson,
@@ -142,6 +143,7 @@ Deno.test("serve --workers 2 runs deno serve --parallel: two shards, one port, s
     const info = JSON.parse(await server.waitFor(isJson));
     assert.equal(info.workers, 2);
     assert.ok(info.port > 0);
+    await everyWorkerAnswers(info.url, 2);
     const hashes = await Promise.all(Array.from({ length: 32 }, async (_, i) => {
       const r = await fetch(`${info.url}/assertions?wait=ingested`, {
         method: "POST",

@@ -86,3 +86,24 @@ export async function denoServe(options: DenoServeOptions = {}): Promise<DenoSer
     },
   };
 }
+
+/**
+ * Wait until `workers` different workers have answered `GET /health` (each
+ * names its own journal shard), each asked over a fresh connection: the kernel
+ * spreads new connections over the workers listening, so once every one has
+ * answered, every one listens. A loaded machine starts the last one seconds
+ * after the first.
+ */
+export async function everyWorkerAnswers(url: string, workers: number): Promise<void> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + 30_000;
+  while (seen.size < workers) {
+    if (Date.now() > deadline) {
+      throw new Error(`Only ${seen.size} of ${workers} workers answered within 30 s`);
+    }
+    using client = Deno.createHttpClient({});
+    const health = await (await fetch(`${url}/health`, { client })).json();
+    if (typeof health.journal === "string") seen.add(health.journal);
+    else await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -5,7 +5,7 @@ import { KvStore } from "../../src/store/mod.ts";
 import { Journal } from "../../src/wal/mod.ts";
 import { Ingestor } from "../../src/ingest/mod.ts";
 import { serializeAssertion } from "../../src/records/mod.ts";
-import { denoServe } from "./_deno_serve.ts";
+import { denoServe, everyWorkerAnswers } from "./_deno_serve.ts";
 
 const WORKERS = 2;
 
@@ -22,15 +22,6 @@ function postAssertion(
     body: JSON.stringify(body),
     client,
   });
-}
-
-/** Wait until every worker has claimed its shard (a worker binds the port once its module ran). */
-async function allShardsClaimed(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while ((await (await fetch(`${url}/status`)).json()).shards.length < WORKERS) {
-    if (Date.now() > deadline) throw new Error("Not every worker claimed a shard");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Run `count` calls of `task` with at most `concurrency` in flight. */
@@ -56,7 +47,7 @@ Deno.test("deno serve --parallel: every worker writes its own journal shard, no 
       return { status: r.status, body: await r.json() };
     });
     assert.deepEqual(health.map((h) => h.status), new Array(16).fill(200));
-    await allShardsClaimed(served.url);
+    await everyWorkerAnswers(served.url, WORKERS);
     // Fresh connections, opened once every worker listens, so the kernel spreads them over all.
     using client = Deno.createHttpClient({});
     const writes = await pool(256, 64, async (i) => {
@@ -102,7 +93,7 @@ Deno.test("deno serve --parallel: every worker writes its own journal shard, no 
 Deno.test("deno serve stops on SIGTERM while writes are in flight: each accepted write is answered 201 and durable, then exits 0", async () => {
   await using data = await tempData();
   const served = await denoServe({ workers: WORKERS, env: { STEMEDB_DATA: data.dir } });
-  await allShardsClaimed(served.url);
+  await everyWorkerAnswers(served.url, WORKERS);
   const accepted: string[] = [];
   const failures: string[] = [];
   let stopping = false;

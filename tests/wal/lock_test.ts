@@ -60,3 +60,40 @@ Deno.test("Journal.open() fails clearly for a second writer in another process",
     await writer.close();
   });
 });
+
+/** Hold `dir`'s lock outside any journal, as this process: what a child being spawned holds. */
+async function holdLockAsThisProcess(dir: string): Promise<Deno.FsFile> {
+  const file = await Deno.open(`${dir}/LOCK`, { read: true, write: true, create: true });
+  await file.lock(true);
+  await file.truncate(0);
+  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  return file;
+}
+
+Deno.test("Journal.open() waits out its own lock held a moment longer by another description (a child between fork and exec)", async () => {
+  await withTempDir(async (dir) => {
+    await (await Journal.open(dir)).close();
+    const held = await holdLockAsThisProcess(dir);
+    setTimeout(() => held.close(), 100);
+    const started = performance.now();
+    const journal = await Journal.open(dir);
+    assert.ok(performance.now() - started >= 90, "it waited for the release");
+    await journal.close();
+  });
+});
+
+Deno.test("Journal.open() refuses naming this process when its lock stays held by another description", async () => {
+  await withTempDir(async (dir) => {
+    await (await Journal.open(dir)).close();
+    const held = await holdLockAsThisProcess(dir);
+    try {
+      await assert.rejects(Journal.open(dir), (e: unknown) => {
+        assert.ok(e instanceof JournalLockedError, String(e));
+        assert.equal(e.holderPid, Deno.pid);
+        return true;
+      });
+    } finally {
+      held.close();
+    }
+  });
+});
