@@ -80,9 +80,14 @@ async function hasData(kv: Deno.Kv, keys: KeyLayout): Promise<boolean> {
  * were kept), or `null` for an empty store.
  */
 export async function readLayout(kv: Deno.Kv, keys: KeyLayout): Promise<number | null> {
-  const entry = await kv.get<number>(keys.layout(), { consistency: "strong" });
+  const version = () => kv.get<number>(keys.layout(), { consistency: "strong" });
+  const entry = await version();
   if (entry.value !== null) return entry.value;
-  return await hasData(kv, keys) ? 1 : null;
+  if (!(await hasData(kv, keys))) return null;
+  // Another writer's first commit may have landed between the two reads: it
+  // carries the version with its data, so a version read after seeing the
+  // data sees it too, unless the data predates versions.
+  return (await version()).value ?? 1;
 }
 
 /**

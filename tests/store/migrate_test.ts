@@ -202,3 +202,18 @@ Deno.test("migrateStore() of a migrated store changes nothing", async () => {
     store.close();
   });
 });
+
+Deno.test("KvStore.open() racing the first commit of another writer on an empty store opens, never mistaking it for layout 1", async () => {
+  // The version is read, then the data listed: a first commit landing between
+  // the two once made a fresh store look like one written before versions.
+  for (let round = 0; round < 20; round++) {
+    await withKv(async (kv) => {
+      const writer = await KvStore.open(kv);
+      const record = await assertionPayload({ object: `round-${round}` });
+      const opening = Array.from({ length: 8 }, () => KvStore.open(kv));
+      await ingest(writer, [record]);
+      for (const store of await Promise.all(opening)) store.close();
+      writer.close();
+    });
+  }
+});
