@@ -46,6 +46,10 @@ export const ENV = {
   cron: "STEMEDB_CRON",
   /** Most records the ingestor may be behind before writes answer 429. */
   maxLag: "STEMEDB_MAX_LAG",
+  /** Longest a request body may take to arrive, in milliseconds, else 408. */
+  bodyTimeout: "STEMEDB_BODY_TIMEOUT_MS",
+  /** Most write requests in flight at once, more answer 429. */
+  maxInflightWrites: "STEMEDB_MAX_INFLIGHT_WRITES",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -167,16 +171,7 @@ export function sizeEnv(
   name: typeof ENV.maxBody | typeof ENV.segmentBytes,
   env: Environment = Deno.env,
 ): number | undefined {
-  const text = read(env, name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(
-      name,
-      `Invalid ${name} "${text}" in the environment: expected bytes >= 1`,
-    );
-  }
-  return value;
+  return positiveInt(env, name, "bytes");
 }
 
 /** The schedule `STEMEDB_CRON` names, `undefined` when unset. */
@@ -190,14 +185,36 @@ export function cronEnv(env: Environment = Deno.env): string | undefined {
  * @throws {ConfigError} If it is not an integer of at least 1.
  */
 export function maxLagEnv(env: Environment = Deno.env): number | undefined {
-  const text = read(env, ENV.maxLag);
+  return positiveInt(env, ENV.maxLag, "a number of records");
+}
+
+/**
+ * The body timeout `STEMEDB_BODY_TIMEOUT_MS` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function bodyTimeoutEnv(env: Environment = Deno.env): number | undefined {
+  return positiveInt(env, ENV.bodyTimeout, "milliseconds");
+}
+
+/**
+ * The cap `STEMEDB_MAX_INFLIGHT_WRITES` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function maxInflightWritesEnv(env: Environment = Deno.env): number | undefined {
+  return positiveInt(env, ENV.maxInflightWrites, "a number of requests");
+}
+
+function positiveInt(env: Environment, name: string, what: string): number | undefined {
+  const text = read(env, name);
   if (text === undefined) return undefined;
-  const records = Number(text);
-  if (!Number.isSafeInteger(records) || records < 1) {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) {
     throw new ConfigError(
-      ENV.maxLag,
-      `Invalid ${ENV.maxLag} "${text}" in the environment: expected a number of records >= 1`,
+      name,
+      `Invalid ${name} "${text}" in the environment: expected ${what} >= 1`,
     );
   }
-  return records;
+  return value;
 }
