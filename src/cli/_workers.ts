@@ -12,7 +12,8 @@
 import type { DataConfig } from "../config/data_dir.ts";
 import { serviceEnvVars } from "../config/service_env.ts";
 import type { CommandInput } from "./_command.ts";
-import { emit, printErr } from "./_output.ts";
+import { EXIT_DEADLINE_LINE } from "../http/_exit_deadline.ts";
+import { emit, EXIT_OK, printErr } from "./_output.ts";
 import { banner, type ServeSettings, startReport, urlOf } from "./_serve_report.ts";
 import { onStopSignal } from "./_signals.ts";
 
@@ -33,7 +34,12 @@ export interface WorkerLaunch {
  * as the environment variables the entry reads (`serviceEnvVars()`).
  */
 export function workerLaunch(settings: ServeSettings, config: DataConfig): WorkerLaunch {
-  const permissions = ["--allow-read", "--allow-env", "--allow-net"];
+  // --allow-run (and --allow-ffi when this process has it): the entry's exit deadline ends a
+  // process stuck in the telemetry flush (see http/_exit_deadline.ts).
+  const permissions = ["--allow-read", "--allow-env", "--allow-net", "--allow-run"];
+  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
+    permissions.push("--allow-ffi");
+  }
   if (!settings.readOnly) permissions.push("--allow-write");
   const configFlag = ENTRY.protocol === "file:" ? ["--config", CONFIG.pathname] : [];
   return {
@@ -79,15 +85,23 @@ export async function serveWorkers(
   const stop = onStopSignal();
   stop.signal.addEventListener("abort", () => child.kill("SIGTERM"), { once: true });
   try {
-    await relayStderr(child.stderr, (addr) => {
-      const url = urlOf(addr);
-      emit(
-        input.json,
-        startReport(addr, input, settings, null),
-        () => banner(url, input, { ...settings, journal: null }, explain),
-      );
-    });
-    return (await child.status).code;
+    let deadlinePassed = false;
+    await relayStderr(
+      child.stderr,
+      (line) => deadlinePassed ||= line === EXIT_DEADLINE_LINE,
+      (addr) => {
+        const url = urlOf(addr);
+        emit(
+          input.json,
+          startReport(addr, input, settings, null),
+          () => banner(url, input, { ...settings, journal: null }, explain),
+        );
+      },
+    );
+    const status = await child.status;
+    // The entry stopped cleanly and ended itself past the exporter's flush: a clean stop.
+    if (status.signal === "SIGKILL" && deadlinePassed) return EXIT_OK;
+    return status.code;
   } finally {
     stop.dispose();
   }
@@ -96,6 +110,7 @@ export async function serveWorkers(
 /** Pass the child's stderr on, calling `onListen` once it says where it listens. */
 async function relayStderr(
   stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
   onListen: (addr: Deno.NetAddr) => void,
 ): Promise<void> {
   let listening = false;
@@ -110,7 +125,10 @@ async function relayStderr(
         listening = true;
         const hostname = match[1].replace(/^\[|\]$/g, "");
         onListen({ transport: "tcp", hostname, port: Number(match[2]) });
-      } else printErr(line);
+      } else {
+        onLine(line);
+        printErr(line);
+      }
     }
   }
   if (pending !== "") printErr(pending);

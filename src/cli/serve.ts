@@ -16,6 +16,7 @@ import {
   DEFAULT_MAX_INFLIGHT_WRITES,
 } from "../http/mod.ts";
 import { openServed } from "../http/served.ts";
+import { exitWithinDeadline } from "../http/_exit_deadline.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -210,7 +211,9 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     );
   }
   const access = accessNotice({ token, protectReads });
-  if (settings.workers > 1) return await serveWorkers(input, { ...settings, access }, explain);
+  if (settings.workers > 1) {
+    exitWithinDeadline(await serveWorkers(input, { ...settings, access }, explain));
+  }
   const { app, journal, close } = await openServed(input.config, settings);
   const stop = onStopSignal();
   try {
@@ -248,5 +251,6 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     await close();
   }
   if (!input.json) printOut("Stopped");
-  return EXIT_OK;
+  // This command owns the process: its end is bounded even if the telemetry flush blocks.
+  exitWithinDeadline(EXIT_OK);
 }

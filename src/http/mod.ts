@@ -51,6 +51,7 @@ import { serviceEnv } from "../config/service_env.ts";
 import { accessNotice, type App, type AppOptions, type ConnectionInfo, createApp } from "./app.ts";
 import { errorResponse, HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from "./errors.ts";
 import { openServed, type Served } from "./served.ts";
+import { exitWithinDeadline } from "./_exit_deadline.ts";
 
 export {
   accessNotice,
@@ -185,7 +186,13 @@ if (import.meta.main) {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const stop = () => {
     for (const s of signals) Deno.removeSignalListener(s, stop);
-    close().catch((error) => console.error(error));
+    close().then(() => {
+      // Once deno serve's server has finished too, nothing is left but the runtime's own exit.
+      globalThis.addEventListener("beforeunload", () => exitWithinDeadline(0), { once: true });
+    }, (error) => {
+      console.error(error);
+      exitWithinDeadline(1);
+    });
   };
   for (const s of signals) Deno.addSignalListener(s, stop);
 }
