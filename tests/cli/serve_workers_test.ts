@@ -8,7 +8,7 @@ import { workerLaunch } from "../../src/cli/_workers.ts";
 import type { ServeSettings } from "../../src/cli/_serve_report.ts";
 import { serviceEnv } from "../../src/config/service_env.ts";
 import { postHead, rawSend, readUntilClosed } from "../http/_raw.ts";
-import { assertionJson, isJson, ndjson, spawnStemedb, tempData } from "./_cli.ts";
+import { assertionJson, isJson, json, ndjson, spawnStemedb, stemedb, tempData } from "./_cli.ts";
 
 Deno.test("workerLaunch() hands the workers every service setting and the listener as deno serve flags", () => {
   const settings: ServeSettings = {
@@ -107,10 +107,10 @@ async function connectionsPerWorker(url: string, workers: number, perWorker: num
   }
   for (const conn of spare) conn.close();
   assert.equal(byJournal.size, workers, "connections reached every worker");
-  return [...byJournal.values()];
+  return { conns: [...byJournal.values()], journals: [...byJournal.keys()] };
 }
 
-Deno.test("serve --workers 2: every worker applies --body-timeout, --max-inflight-writes, --max-body, --protect-reads and --max-lag", async () => {
+Deno.test("serve --workers 2: every worker applies --body-timeout, --max-inflight-writes, --max-body, --protect-reads and --max-lag; deno task status reports both shards", async () => {
   await using data = await tempData();
   const server = spawnStemedb([
     "serve",
@@ -132,10 +132,12 @@ Deno.test("serve --workers 2: every worker applies --body-timeout, --max-infligh
     "1",
   ], { STEMEDB_TOKEN: TOKEN });
   const opened: WorkerConn[] = [];
+  const journals = new Set<string>();
   try {
     const info = JSON.parse(await server.waitFor(isJson));
     assert.equal(info.workers, 2);
-    const workers = await connectionsPerWorker(info.url, 2, 4);
+    const { conns: workers, journals: ids } = await connectionsPerWorker(info.url, 2, 4);
+    for (const id of ids) journals.add(id);
     opened.push(...workers.flat());
     const record = JSON.stringify(assertionJson("Workers", "apply", "limits"));
     // Each answer that refuses a body may close its connection: one connection per check.
@@ -193,4 +195,11 @@ Deno.test("serve --workers 2: every worker applies --body-timeout, --max-infligh
     const run = await server.finish("SIGTERM");
     assert.equal(run.code, 0, run.stderr);
   }
+  // deno task status reports every shard the workers wrote, by the journal ids they answered with.
+  const status = await stemedb(["status", "--data", data.dir, "--json"]);
+  assert.equal(status.code, 0, status.stderr);
+  const ids = json(status).shards.map((s: { journal: { id: string } }) => s.journal.id);
+  assert.deepEqual(new Set(ids), journals);
+  const human = await stemedb(["status", "--data", data.dir]);
+  for (const id of journals) assert.ok(human.stdout.includes(id), human.stdout);
 });
