@@ -150,7 +150,9 @@ for (const r of rows) {
   console.log(
     `${r.name.padEnd(38)} RSS ${(r.idleKiB / 1024).toFixed(1)} MiB idle, ${
       (r.heldKiB / 1024).toFixed(1)
-    } MiB holding them: ${perConn.toFixed(1)} KiB each; closed by the server: ${r.closedByServer}; ` +
+    } MiB holding them: ${
+      perConn.toFixed(1)
+    } KiB each; closed by the server: ${r.closedByServer}; ` +
       `still answers: ${r.answers}; open-file limit ${r.limit}`,
   );
 }
