@@ -12,7 +12,7 @@
 import type { DataConfig } from "../config/data_dir.ts";
 import { serviceEnvVars } from "../config/service_env.ts";
 import type { CommandInput } from "./_command.ts";
-import { EXIT_DEADLINE_LINE } from "../http/_exit_deadline.ts";
+import { EXIT_DEADLINE_LINE } from "../telemetry/_exit_deadline.ts";
 import { emit, EXIT_OK, printErr } from "./_output.ts";
 import { banner, type ServeSettings, startReport, urlOf } from "./_serve_report.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -35,7 +35,7 @@ export interface WorkerLaunch {
  */
 export function workerLaunch(settings: ServeSettings, config: DataConfig): WorkerLaunch {
   // --allow-run (and --allow-ffi when this process has it): the entry's exit deadline ends a
-  // process stuck in the telemetry flush (see http/_exit_deadline.ts).
+  // process stuck in the telemetry flush (see telemetry/_exit_deadline.ts).
   const permissions = ["--allow-read", "--allow-env", "--allow-net", "--allow-run"];
   if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
     permissions.push("--allow-ffi");

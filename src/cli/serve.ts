@@ -16,7 +16,7 @@ import {
   DEFAULT_MAX_INFLIGHT_WRITES,
 } from "../http/mod.ts";
 import { openServed } from "../http/served.ts";
-import { exitWithinDeadline } from "../http/_exit_deadline.ts";
+import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";

@@ -51,7 +51,7 @@ import { serviceEnv } from "../config/service_env.ts";
 import { accessNotice, type App, type AppOptions, type ConnectionInfo, createApp } from "./app.ts";
 import { errorResponse, HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from "./errors.ts";
 import { openServed, type Served } from "./served.ts";
-import { exitWithinDeadline } from "./_exit_deadline.ts";
+import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
 
 export {
   accessNotice,

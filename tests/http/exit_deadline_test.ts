@@ -4,7 +4,7 @@
  * connection and never answers holds Deno's exit for 30 s or more.
  */
 import assert from "node:assert/strict";
-import { EXIT_DEADLINE_LINE, EXIT_DEADLINE_MS } from "../../src/http/_exit_deadline.ts";
+import { EXIT_DEADLINE_LINE, EXIT_DEADLINE_MS } from "../../src/telemetry/_exit_deadline.ts";
 import { isJson, spawnStemedb, tempData } from "../cli/_cli.ts";
 import { denoServe } from "./_deno_serve.ts";
 
