@@ -6,37 +6,36 @@
  */
 
 import { describeRetention } from "../config/retention.ts";
+import type { ServiceEnvSettings } from "../config/service_env.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
 import type { CommandInput } from "./_command.ts";
 
-/** Everything `serve` was asked for, flags over environment over defaults. */
-export interface ServeSettings {
-  /** `--port`, `STEMEDB_PORT`, `PORT`; 0 picks a free one. */
+/**
+ * Everything `serve` was asked for, flags over environment over defaults:
+ * the service's settings, every one of which a worker is given through the
+ * environment (`serviceEnvVars()`), and the listener's, which `deno serve`
+ * takes as flags. A new setting goes in `ServiceEnvSettings` (and so reaches
+ * every worker) unless it is about the listener.
+ */
+export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | "kvTimeoutMs"> {
+  /** `--port`, `STEMEDB_PORT`, `PORT`; 0 picks a free one. Workers: `deno serve --port`. */
   port: number;
-  /** `--hostname`, `STEMEDB_HOSTNAME`. */
+  /** `--hostname`, `STEMEDB_HOSTNAME`. Workers: `deno serve --host`. */
   hostname: string;
+  /** `--workers`: `deno serve --parallel` workers (`DENO_JOBS`), one journal shard each. */
+  workers: number;
+  /** `--insecure`: listen on a non-loopback address without a token (checked before listening). */
+  insecure: boolean;
   /** `STEMEDB_TOKEN`: bearer token for writes, `undefined` for no auth. */
   token: string | undefined;
-  /** `--protect-reads`, `STEMEDB_PROTECT_READS`. */
-  protectReads: boolean;
-  /** `--max-body`, `STEMEDB_MAX_BODY`. */
-  maxBodyBytes: number;
-  /** `--workers`: `deno serve --parallel` workers, one journal shard each. */
-  workers: number;
-  /** `--read-only`, `STEMEDB_READ_ONLY`: the KV alone, no journal. */
-  readOnly: boolean;
   /** `--retention`, `STEMEDB_RETENTION`: what cleanup keeps of the read journal. */
   retention: CleanupOptions;
-  /** `--segment-bytes`, `STEMEDB_SEGMENT_BYTES`; `undefined` for the journal's default. */
-  segmentBytes: number | undefined;
-  /** `--max-lag`, `STEMEDB_MAX_LAG`: records behind past which writes answer 429. */
-  maxLagRecords: number | undefined;
-  /** `--body-timeout`: longest a request body may take to arrive, in milliseconds. */
+  /** `--max-body`, `STEMEDB_MAX_BODY`. */
+  maxBodyBytes: number;
+  /** `--body-timeout`, `STEMEDB_BODY_TIMEOUT_MS`: longest a body may take to arrive, in ms. */
   bodyTimeoutMs: number;
-  /** `--max-inflight-writes`: write requests answered at once, more get 429. */
+  /** `--max-inflight-writes`, `STEMEDB_MAX_INFLIGHT_WRITES`: writes answered at once. */
   maxInflightWrites: number;
-  /** `--insecure`: listen on a non-loopback address without a token. */
-  insecure: boolean;
 }
 
 /** The URL a listening address is reached at. */
@@ -54,12 +53,42 @@ export function authOf(settings: ServeSettings): string {
     : "writes";
 }
 
+/** Where this process writes: its journal shard, or `null` (read-only, or one shard per worker). */
+export type ServedJournal = { dir: string; id: string; shard: number } | null;
+
+/** The JSON startup report of `serve`/`start`, in one process or as `--workers N`. */
+export function startReport(
+  addr: Deno.NetAddr,
+  input: CommandInput,
+  settings: ServeSettings,
+  journal: ServedJournal,
+): Record<string, unknown> {
+  const writer = !settings.readOnly;
+  return {
+    url: urlOf(addr),
+    hostname: addr.hostname,
+    port: addr.port,
+    workers: settings.workers,
+    readOnly: settings.readOnly,
+    journal,
+    kv: input.config.kv,
+    ingestor: !writer ? "none" : settings.workers > 1 ? "running in each worker" : "running",
+    retention: writer ? describeRetention(settings.retention) : null,
+    auth: authOf(settings),
+    writes: !writer ? "none" : settings.token === undefined ? "loopback" : "token",
+    maxLag: settings.maxLagRecords ?? null,
+    maxBody: settings.maxBodyBytes,
+    bodyTimeoutMs: settings.bodyTimeoutMs,
+    maxInflightWrites: settings.maxInflightWrites,
+  };
+}
+
 /** The human startup report of `serve`/`start`. */
 export function banner(
   url: string,
   input: CommandInput,
   shown: ServeSettings & {
-    journal: { dir: string; id: string; shard: number } | null;
+    journal: ServedJournal;
     /** Who may write, as the HTTP layer's `accessNotice()` says it. */
     access: string;
   },

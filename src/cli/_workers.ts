@@ -9,43 +9,44 @@
  * @module
  */
 
-import { ENV } from "../config/env.ts";
-import { describeRetention } from "../config/retention.ts";
+import type { DataConfig } from "../config/data_dir.ts";
+import { serviceEnvVars } from "../config/service_env.ts";
 import type { CommandInput } from "./_command.ts";
-import { emit, printErr } from "./_output.ts";
-import { authOf, banner, type ServeSettings, urlOf } from "./_serve_report.ts";
+import { EXIT_DEADLINE_LINE } from "../telemetry/_exit_deadline.ts";
+import { emit, EXIT_OK, printErr } from "./_output.ts";
+import { banner, type ServeSettings, startReport, urlOf } from "./_serve_report.ts";
 import { onStopSignal } from "./_signals.ts";
 
 const ENTRY = new URL("../http/mod.ts", import.meta.url);
 const CONFIG = new URL("../../deno.json", import.meta.url);
 
-/** Run `deno serve --parallel` with `settings.workers` workers until it exits; resolves to its exit code. */
-export async function serveWorkers(
-  input: CommandInput,
-  settings: ServeSettings & { access: string },
-  explain: boolean,
-): Promise<number> {
-  const permissions = ["--allow-read", "--allow-env", "--allow-net"];
+/** How `deno serve --parallel` is started: its arguments and environment. */
+export interface WorkerLaunch {
+  /** Arguments of `deno` (`serve --parallel ...`). */
+  args: string[];
+  /** Environment added to this process's: `DENO_JOBS` and every service setting. */
+  env: Record<string, string>;
+}
+
+/**
+ * The one place `serve` settings become the workers' launch: the listener as
+ * `deno serve` flags, `DENO_JOBS` for the workers, and every other setting
+ * as the environment variables the entry reads (`serviceEnvVars()`).
+ */
+export function workerLaunch(settings: ServeSettings, config: DataConfig): WorkerLaunch {
+  // --allow-run (and --allow-ffi when this process has it): the entry's exit deadline ends a
+  // process stuck in the telemetry flush (see telemetry/_exit_deadline.ts).
+  const permissions = ["--allow-read", "--allow-env", "--allow-net", "--allow-run"];
+  if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
+    permissions.push("--allow-ffi");
+  }
   if (!settings.readOnly) permissions.push("--allow-write");
-  const config = ENTRY.protocol === "file:" ? ["--config", CONFIG.pathname] : [];
-  const env: Record<string, string> = {
-    DENO_JOBS: String(settings.workers),
-    NO_COLOR: "1",
-    [ENV.data]: input.config.dataDir,
-    [ENV.kv]: input.config.kv,
-    [ENV.token]: settings.token ?? "",
-    [ENV.protectReads]: settings.protectReads ? "1" : "",
-    [ENV.readOnly]: settings.readOnly ? "1" : "",
-    [ENV.retention]: describeRetention(settings.retention).replace(/ bytes$/, ""),
-    [ENV.maxBody]: String(settings.maxBodyBytes),
-    [ENV.segmentBytes]: settings.segmentBytes === undefined ? "" : String(settings.segmentBytes),
-    [ENV.maxLag]: settings.maxLagRecords === undefined ? "" : String(settings.maxLagRecords),
-  };
-  const child = new Deno.Command(Deno.execPath(), {
+  const configFlag = ENTRY.protocol === "file:" ? ["--config", CONFIG.pathname] : [];
+  return {
     args: [
       "serve",
       "--parallel",
-      ...config,
+      ...configFlag,
       ...permissions,
       "--unstable-kv",
       "--port",
@@ -54,6 +55,28 @@ export async function serveWorkers(
       settings.hostname,
       ENTRY.href,
     ],
+    env: {
+      DENO_JOBS: String(settings.workers),
+      NO_COLOR: "1",
+      ...serviceEnvVars({
+        ...settings,
+        data: config.dataDir,
+        kv: config.kv,
+        kvTimeoutMs: config.kvTimeoutMs,
+      }),
+    },
+  };
+}
+
+/** Run `deno serve --parallel` with `settings.workers` workers until it exits; resolves to its exit code. */
+export async function serveWorkers(
+  input: CommandInput,
+  settings: ServeSettings & { access: string },
+  explain: boolean,
+): Promise<number> {
+  const { args, env } = workerLaunch(settings, input.config);
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
     env,
     stdin: "null",
     stdout: "inherit",
@@ -62,22 +85,23 @@ export async function serveWorkers(
   const stop = onStopSignal();
   stop.signal.addEventListener("abort", () => child.kill("SIGTERM"), { once: true });
   try {
-    await relayStderr(child.stderr, (addr) => {
-      const url = urlOf(addr);
-      emit(input.json, {
-        url,
-        hostname: addr.hostname,
-        port: addr.port,
-        workers: settings.workers,
-        readOnly: settings.readOnly,
-        journal: null,
-        kv: input.config.kv,
-        ingestor: settings.readOnly ? "none" : "running in each worker",
-        retention: settings.readOnly ? null : describeRetention(settings.retention),
-        auth: authOf(settings),
-      }, () => banner(url, input, { ...settings, journal: null }, explain));
-    });
-    return (await child.status).code;
+    let deadlinePassed = false;
+    await relayStderr(
+      child.stderr,
+      (line) => deadlinePassed ||= line === EXIT_DEADLINE_LINE,
+      (addr) => {
+        const url = urlOf(addr);
+        emit(
+          input.json,
+          startReport(addr, input, settings, null),
+          () => banner(url, input, { ...settings, journal: null }, explain),
+        );
+      },
+    );
+    const status = await child.status;
+    // The entry stopped cleanly and ended itself past the exporter's flush: a clean stop.
+    if (status.signal === "SIGKILL" && deadlinePassed) return EXIT_OK;
+    return status.code;
   } finally {
     stop.dispose();
   }
@@ -86,6 +110,7 @@ export async function serveWorkers(
 /** Pass the child's stderr on, calling `onListen` once it says where it listens. */
 async function relayStderr(
   stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
   onListen: (addr: Deno.NetAddr) => void,
 ): Promise<void> {
   let listening = false;
@@ -100,7 +125,10 @@ async function relayStderr(
         listening = true;
         const hostname = match[1].replace(/^\[|\]$/g, "");
         onListen({ transport: "tcp", hostname, port: Number(match[2]) });
-      } else printErr(line);
+      } else {
+        onLine(line);
+        printErr(line);
+      }
     }
   }
   if (pending !== "") printErr(pending);

@@ -5,32 +5,22 @@
  * @module
  */
 
-import {
-  accessEnv,
-  ConfigError,
-  ENV,
-  hostnameEnv,
-  maxLagEnv,
-  portEnv,
-  readOnlyEnv,
-  retentionEnv,
-  sizeEnv,
-} from "../config/env.ts";
-import { describeRetention, parseRetention } from "../config/retention.ts";
-import { openReaderService, openService } from "../config/service.ts";
+import { ConfigError, hostnameEnv, portEnv } from "../config/env.ts";
+import { parseRetention } from "../config/retention.ts";
+import { serviceEnv, type ServiceEnvSettings } from "../config/service_env.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
 import {
   accessNotice,
-  type App,
-  createApp,
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_INFLIGHT_WRITES,
 } from "../http/mod.ts";
+import { openServed } from "../http/served.ts";
+import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
-import { authOf, banner, type ServeSettings, urlOf } from "./_serve_report.ts";
+import { banner, type ServeSettings, startReport, urlOf } from "./_serve_report.ts";
 import { serveWorkers } from "./_workers.ts";
 
 /** Default listening port. */
@@ -86,13 +76,13 @@ const serveOptions: Command["options"] = {
     type: "string",
     value: "ms",
     description:
-      `Longest a request body may take to arrive, else 408 (default ${DEFAULT_BODY_TIMEOUT_MS})`,
+      `Longest a request body may take to arrive, else 408 (env STEMEDB_BODY_TIMEOUT_MS; default ${DEFAULT_BODY_TIMEOUT_MS})`,
   },
   "max-inflight-writes": {
     type: "string",
     value: "n",
     description:
-      `Write requests in flight at once, more answer 429 (default ${DEFAULT_MAX_INFLIGHT_WRITES})`,
+      `Write requests in flight at once, more answer 429 (env STEMEDB_MAX_INFLIGHT_WRITES; default ${DEFAULT_MAX_INFLIGHT_WRITES})`,
   },
   "max-lag": {
     type: "string",
@@ -154,24 +144,28 @@ function isLoopbackHost(hostname: string): boolean {
     hostname.toLowerCase() === "localhost";
 }
 
-/** `--max-lag`, else `STEMEDB_MAX_LAG`, else no limit. */
-function maxLagOf(input: CommandInput): number | undefined {
-  if (input.values["max-lag"] !== undefined) return intOption(input, "max-lag", 0);
+function portOf(input: CommandInput): number {
+  if (input.values.port !== undefined) return intOption(input, "port", DEFAULT_PORT, 0);
+  return fromEnv(portEnv) ?? DEFAULT_PORT;
+}
+
+/** Read the environment; a bad variable is a mistake in how the command was called, like a bad flag. */
+function fromEnv<T>(read: () => T): T {
   try {
-    return maxLagEnv();
+    return read();
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
 }
 
-function portOf(input: CommandInput): number {
-  if (input.values.port !== undefined) return intOption(input, "port", DEFAULT_PORT, 0);
+function retentionOf(input: CommandInput, env: ServiceEnvSettings): CleanupOptions {
+  const flag = stringOption(input, "retention");
+  if (flag === undefined) return env.retention ?? {};
   try {
-    return portEnv() ?? DEFAULT_PORT;
+    return parseRetention(flag);
   } catch (error) {
-    // A bad variable is a mistake in how the command was called, like a bad flag.
-    if (error instanceof ConfigError) throw new UsageError(error.message);
+    if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -179,50 +173,32 @@ function portOf(input: CommandInput): number {
 function settingsOf(input: CommandInput): ServeSettings {
   const port = portOf(input);
   if (port > 65535) throw new UsageError(`Invalid value for option "--port": ${port}`);
-  const access = accessEnv();
-  const retentionFlag = stringOption(input, "retention");
-  let retention: CleanupOptions;
-  try {
-    retention = retentionFlag === undefined ? retentionEnv() ?? {} : parseRetention(retentionFlag);
-  } catch (error) {
-    // A bad value, flag or variable, is a mistake in how the command was called.
-    if (error instanceof RangeError || error instanceof ConfigError) {
-      throw new UsageError(error.message);
-    }
-    throw error;
-  }
+  const env = fromEnv(serviceEnv);
+  const has = (name: string) => input.values[name] !== undefined;
   return {
     port,
-    hostname: stringOption(input, "hostname") ?? hostnameEnv() ?? DEFAULT_HOSTNAME,
-    token: access.token,
-    protectReads: input.values["protect-reads"] === true || access.protectReads,
-    maxBodyBytes: intOption(input, "max-body", envSize(ENV.maxBody) ?? DEFAULT_MAX_BODY_BYTES),
+    hostname: stringOption(input, "hostname") ?? fromEnv(hostnameEnv) ?? DEFAULT_HOSTNAME,
     workers: intOption(input, "workers", 1),
-    readOnly: input.values["read-only"] === true || readOnlyEnv(),
-    retention,
-    segmentBytes: input.values["segment-bytes"] === undefined
-      ? envSize(ENV.segmentBytes)
-      : intOption(input, "segment-bytes", 0),
-    maxLagRecords: maxLagOf(input),
-    bodyTimeoutMs: intOption(input, "body-timeout", DEFAULT_BODY_TIMEOUT_MS),
-    maxInflightWrites: intOption(input, "max-inflight-writes", DEFAULT_MAX_INFLIGHT_WRITES),
     insecure: input.values.insecure === true,
+    token: env.token,
+    protectReads: input.values["protect-reads"] === true || env.protectReads,
+    readOnly: input.values["read-only"] === true || env.readOnly,
+    retention: retentionOf(input, env),
+    segmentBytes: has("segment-bytes") ? intOption(input, "segment-bytes", 0) : env.segmentBytes,
+    maxBodyBytes: intOption(input, "max-body", env.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+    bodyTimeoutMs: intOption(input, "body-timeout", env.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS),
+    maxInflightWrites: intOption(
+      input,
+      "max-inflight-writes",
+      env.maxInflightWrites ?? DEFAULT_MAX_INFLIGHT_WRITES,
+    ),
+    maxLagRecords: has("max-lag") ? intOption(input, "max-lag", 0) : env.maxLagRecords,
   };
-}
-
-function envSize(name: typeof ENV.maxBody | typeof ENV.segmentBytes): number | undefined {
-  try {
-    return sizeEnv(name);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 async function runServe(input: CommandInput, explain: boolean): Promise<number> {
   const settings = settingsOf(input);
-  const { token, protectReads, maxBodyBytes, maxLagRecords, bodyTimeoutMs, maxInflightWrites } =
-    settings;
+  const { token, protectReads } = settings;
   // A reader takes no writes, so an edge reader may face the network without a token.
   if (
     token === undefined && !settings.readOnly && !isLoopbackHost(settings.hostname) &&
@@ -235,35 +211,10 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     );
   }
   const access = accessNotice({ token, protectReads });
-  if (settings.workers > 1) return await serveWorkers(input, { ...settings, access }, explain);
-  const limits = { maxBodyBytes, bodyTimeoutMs, maxInflightWrites };
-  let app: App;
-  let close: () => Promise<void>;
-  let journal: { dir: string; id: string; shard: number } | null = null;
-  if (settings.readOnly) {
-    const reader = await openReaderService(input.config);
-    app = createApp({ store: reader.store, token, protectReads, ...limits });
-    close = reader.close;
-  } else {
-    const service = await openService(input.config, {
-      retention: settings.retention,
-      journal: settings.segmentBytes === undefined ? {} : { segmentBytes: settings.segmentBytes },
-    });
-    const { store, ingestor, journals, lag } = service;
-    app = createApp({
-      journal: service.journal,
-      journals,
-      store,
-      ingestor,
-      lag,
-      token,
-      protectReads,
-      maxLagRecords,
-      ...limits,
-    });
-    close = service.close;
-    journal = { dir: service.journal.dir, id: service.journal.id, shard: service.shard };
+  if (settings.workers > 1) {
+    exitWithinDeadline(await serveWorkers(input, { ...settings, access }, explain));
   }
+  const { app, journal, close } = await openServed(input.config, settings);
   const stop = onStopSignal();
   try {
     const listening = Promise.withResolvers<Deno.NetAddr>();
@@ -288,20 +239,11 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     }
     const addr = await listening.promise;
     const url = urlOf(addr);
-    emit(input.json, {
-      url,
-      hostname: addr.hostname,
-      port: addr.port,
-      workers: 1,
-      readOnly: settings.readOnly,
-      journal,
-      kv: input.config.kv,
-      ingestor: settings.readOnly ? "none" : "running",
-      retention: settings.readOnly ? null : describeRetention(settings.retention),
-      auth: authOf(settings),
-      writes: settings.readOnly ? "none" : token === undefined ? "loopback" : "token",
-      maxLag: maxLagRecords ?? null,
-    }, () => banner(url, input, { ...settings, journal, access }, explain));
+    emit(
+      input.json,
+      startReport(addr, input, settings, journal),
+      () => banner(url, input, { ...settings, journal, access }, explain),
+    );
     // Deno.serve's signal stops accepting; `finished` waits for in-flight requests.
     await server.finished;
   } finally {
@@ -309,5 +251,6 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     await close();
   }
   if (!input.json) printOut("Stopped");
-  return EXIT_OK;
+  // This command owns the process: its end is bounded even if the telemetry flush blocks.
+  exitWithinDeadline(EXIT_OK);
 }

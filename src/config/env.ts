@@ -48,6 +48,10 @@ export const ENV = {
   maxLag: "STEMEDB_MAX_LAG",
   /** Least time between two redraws of a progress bar, in milliseconds (default 100). */
   progressMs: "STEMEDB_PROGRESS_MS",
+  /** Longest a request body may take to arrive, in milliseconds, else 408. */
+  bodyTimeout: "STEMEDB_BODY_TIMEOUT_MS",
+  /** Most write requests in flight at once, more answer 429. */
+  maxInflightWrites: "STEMEDB_MAX_INFLIGHT_WRITES",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -203,4 +207,22 @@ export function maxLagEnv(env: Environment = Deno.env): number | undefined {
  */
 export function progressMsEnv(env: Environment = Deno.env): number | undefined {
   return integerEnv(env, ENV.progressMs, { min: 0, unit: "milliseconds" });
+}
+
+/**
+ * The body timeout `STEMEDB_BODY_TIMEOUT_MS` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function bodyTimeoutEnv(env: Environment = Deno.env): number | undefined {
+  return integerEnv(env, ENV.bodyTimeout, { min: 1, unit: "milliseconds" });
+}
+
+/**
+ * The cap `STEMEDB_MAX_INFLIGHT_WRITES` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function maxInflightWritesEnv(env: Environment = Deno.env): number | undefined {
+  return integerEnv(env, ENV.maxInflightWrites, { min: 1, unit: "a number of requests" });
 }

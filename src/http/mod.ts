@@ -46,10 +46,12 @@
  */
 
 import { resolveConfig } from "../config/data_dir.ts";
-import { accessEnv, ENV, maxLagEnv, readOnlyEnv, retentionEnv, sizeEnv } from "../config/env.ts";
-import { openReaderService, openService } from "../config/service.ts";
+import { accessEnv } from "../config/env.ts";
+import { serviceEnv } from "../config/service_env.ts";
 import { accessNotice, type App, type AppOptions, type ConnectionInfo, createApp } from "./app.ts";
 import { errorResponse, HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from "./errors.ts";
+import { openServed, type Served } from "./served.ts";
+import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
 
 export {
   accessNotice,
@@ -79,52 +81,20 @@ export type {
 /** Longest `close()` waits for in-flight requests before closing the journal under them. */
 const DRAIN_MS = 10_000;
 
-/** The app and how to close what it serves, as the `deno serve` entry runs them. */
-interface Served {
-  app: App;
-  close(): Promise<void>;
-}
-
 let served: Promise<Served> | null = null;
 let closing: Promise<void> | null = null;
 let inFlight = 0;
 let drained: (() => void) | null = null;
 
 /** Open the service (or the read-only reader) the environment describes. */
-async function openServed(): Promise<Served> {
+function openFromEnv(): Promise<Served> {
   // Settings first: a bad variable must fail before the journal is locked.
   const config = resolveConfig({});
-  const access = accessEnv();
-  const maxBodyBytes = sizeEnv(ENV.maxBody);
-  const maxLagRecords = maxLagEnv();
-  if (readOnlyEnv()) {
-    const reader = await openReaderService(config);
-    return {
-      app: createApp({ store: reader.store, maxBodyBytes, ...access }),
-      close: reader.close,
-    };
-  }
-  const segmentBytes = sizeEnv(ENV.segmentBytes);
-  const service = await openService(config, {
-    retention: retentionEnv() ?? {},
-    journal: segmentBytes === undefined ? {} : { segmentBytes },
-  });
-  const { journal, store, ingestor, journals, lag } = service;
-  const app = createApp({
-    journal,
-    journals,
-    store,
-    ingestor,
-    lag,
-    maxBodyBytes,
-    maxLagRecords,
-    ...access,
-  });
-  return { app, close: service.close };
+  return openServed(config, serviceEnv());
 }
 
 function lazyService(): Promise<Served> {
-  served ??= openServed().catch((error) => {
+  served ??= openFromEnv().catch((error) => {
     served = null;
     throw error;
   });
@@ -216,7 +186,13 @@ if (import.meta.main) {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const stop = () => {
     for (const s of signals) Deno.removeSignalListener(s, stop);
-    close().catch((error) => console.error(error));
+    close().then(() => {
+      // Once deno serve's server has finished too, nothing is left but the runtime's own exit.
+      globalThis.addEventListener("beforeunload", () => exitWithinDeadline(0), { once: true });
+    }, (error) => {
+      console.error(error);
+      exitWithinDeadline(1);
+    });
   };
   for (const s of signals) Deno.addSignalListener(s, stop);
 }

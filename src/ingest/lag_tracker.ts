@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { clearImmediate, setImmediate } from "node:timers";
 import { telemetry } from "../telemetry/mod.ts";
 import { retrying } from "./retry.ts";
 
@@ -100,6 +101,11 @@ interface Pending {
 /** Groups kept after they were counted, for requests that ask about theirs late. */
 const RECENT_GROUPS = 1024;
 
+/** End of the last record of an observed append. */
+function lastEnd(results: readonly { next: number }[]): number {
+  return results[results.length - 1].next;
+}
+
 /**
  * Tracks a journal's lag against its committed cursor exactly, in memory.
  *
@@ -139,14 +145,21 @@ export class LagTracker {
   #startWall = Date.now();
   /** Durable-end moves not yet indexed, then kept a while for `group()`. */
   #pending: Pending[] = [];
+  /** The last RECENT_GROUPS groups counted, ascending by end: a ring from `#recentHead`. */
   #recent: GroupCommit[] = [];
-  #waiters = new Map<number, ((group: GroupCommit | undefined) => void)[]>();
+  #recentHead = 0;
+  /** Requests waiting for the group of the record ending at `next`, ascending by `next`. */
+  #waiters: { next: number; resolve: (group: GroupCommit | undefined) => void }[] = [];
   /** Wall times of the groups past the cursor, for the age of the oldest record. */
   #ages: { end: number; wall: number }[] = [];
   #scan: Promise<void> | null = null;
-  #scheduled: ReturnType<typeof setTimeout> | undefined;
-  /** Observed appends not yet indexed, ascending: each one's first offset and record ends. */
-  #observed: { offset: number; ends: number[] }[] = [];
+  #scheduled: ReturnType<typeof setImmediate> | undefined;
+  /**
+   * Observed appends not yet indexed, ascending, live from `#observedHead`:
+   * the results as handed over (each record's end is its `next`), not copied.
+   */
+  #observed: (readonly { offset: number; next: number }[])[] = [];
+  #observedHead = 0;
   #rate = 0;
   #rateSample: { at: number; records: number } | null = null;
   #appliedTotal = 0;
@@ -236,17 +249,31 @@ export class LagTracker {
    * tracker has counted it; `undefined` if it is no longer known.
    */
   group(next: number): Promise<GroupCommit | undefined> {
-    const known = this.#recent.find((g) => g.from < next && next <= g.end);
-    if (known !== undefined) return Promise.resolve(known);
-    // Counted long ago (no longer recent) or never to be counted: unknown.
-    if (this.#closed || next <= this.#scanned || this.#failure !== null) {
-      return Promise.resolve(undefined);
-    }
+    if (next <= this.#scanned) return Promise.resolve(this.#recentGroup(next));
+    // Never to be counted: unknown.
+    if (this.#closed || this.#failure !== null) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const list = this.#waiters.get(next) ?? [];
-      list.push(resolve);
-      this.#waiters.set(next, list);
+      const waiters = this.#waiters;
+      // Appends resolve in offset order, so a waiter almost always goes last.
+      let at = waiters.length;
+      while (at > 0 && waiters[at - 1].next > next) at--;
+      waiters.splice(at, 0, { next, resolve });
     });
+  }
+
+  /** The recent group holding the record ending at `next`, by binary search of the ring. */
+  #recentGroup(next: number): GroupCommit | undefined {
+    const recent = this.#recent;
+    const n = recent.length;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (recent[(this.#recentHead + mid) % n].end < next) lo = mid + 1;
+      else hi = mid;
+    }
+    const group = lo < n ? recent[(this.#recentHead + lo) % n] : undefined;
+    return group !== undefined && group.from < next ? group : undefined;
   }
 
   /**
@@ -255,11 +282,11 @@ export class LagTracker {
    */
   observe(results: readonly { offset: number; next: number }[]): void {
     if (results.length === 0 || this.#closed || this.#failure !== null) return;
-    const last = this.#observed[this.#observed.length - 1];
-    const offset = results[0].offset;
+    const observed = this.#observed;
+    const last = observed.length > this.#observedHead ? observed[observed.length - 1] : undefined;
     // Out of order (should not happen): drop it, the journal read covers the stretch.
-    if (last !== undefined && offset < last.ends[last.ends.length - 1]) return;
-    this.#observed.push({ offset, ends: results.map((r) => r.next) });
+    if (last !== undefined && results[0].offset < last[last.length - 1].next) return;
+    observed.push(results);
   }
 
   /** Resolves once everything durable so far is indexed and the cursor re-read. */
@@ -277,7 +304,7 @@ export class LagTracker {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
-    clearTimeout(this.#scheduled);
+    clearImmediate(this.#scheduled);
     this.#scheduled = undefined;
     this.#unsubscribe();
     for (const stop of this.#unobserve) stop();
@@ -288,8 +315,8 @@ export class LagTracker {
 
   /** No group will be counted any more (closed or failed): nobody waits for one. */
   #resolveWaiters(): void {
-    for (const list of this.#waiters.values()) for (const resolve of list) resolve(undefined);
-    this.#waiters.clear();
+    for (const { resolve } of this.#waiters) resolve(undefined);
+    this.#waiters = [];
   }
 
   #moved(end: number): void {
@@ -306,21 +333,25 @@ export class LagTracker {
   /**
    * Index soon: after the current task, by when the appends a durable move
    * resolved have been observed (they resolve right after it is published).
+   * `setImmediate`, not `setTimeout(0)`: one per group commit, and the timer
+   * costs a millisecond or more of the event loop's time (see the writer's
+   * flush schedule).
    */
   #kick(): void {
     if (this.#scan !== null || this.#scheduled !== undefined || this.#closed) return;
-    this.#scheduled = setTimeout(() => {
+    this.#scheduled = setImmediate(() => {
       this.#scheduled = undefined;
       this.#scan = this.#index().catch((error) => {
         // A read failure leaves the count unknown: say so rather than report a wrong one.
         this.#failure = error;
         this.#observed = [];
+        this.#observedHead = 0;
         this.#resolveWaiters();
       }).finally(() => {
         this.#scan = null;
         if (this.#scanned < this.#durable && this.#failure === null) this.#kick();
       });
-    }, 0);
+    });
   }
 
   /** Index the records between the end indexed and the durable end. */
@@ -330,24 +361,25 @@ export class LagTracker {
       if (this.#cursor > this.#scanned) this.#skipTo(this.#cursor);
       const observed = this.#observed;
       while (
-        observed.length > 0 && observed[0].ends[observed[0].ends.length - 1] <= this.#scanned
+        this.#observedHead < observed.length &&
+        lastEnd(observed[this.#observedHead]) <= this.#scanned
       ) {
-        observed.shift();
+        this.#observedHead++;
       }
-      const next = observed[0];
-      if (next !== undefined && next.offset <= this.#scanned) {
+      const next = observed[this.#observedHead];
+      if (next !== undefined && next[0].offset <= this.#scanned) {
         // An observed append covers the stretch: its ends, no read.
         let i = 0;
-        while (i < next.ends.length && next.ends[i] <= this.#scanned) i++;
-        for (; i < next.ends.length && next.ends[i] <= durable; i++) {
-          this.#push(next.ends[i]);
-          this.#scanned = next.ends[i];
+        while (i < next.length && next[i].next <= this.#scanned) i++;
+        for (; i < next.length && next[i].next <= durable; i++) {
+          this.#push(next[i].next);
+          this.#scanned = next[i].next;
         }
-        if (i === next.ends.length) observed.shift();
+        if (i === next.length) this.#observedHead++;
         else break; // the rest is not durable yet (durability "interval")
       } else {
         const from = this.#scanned;
-        const end = next === undefined ? durable : Math.min(next.offset, durable);
+        const end = next === undefined ? durable : Math.min(next[0].offset, durable);
         for await (const record of this.#journal.readFrom(from, { end })) this.#push(record.next);
         // The cursor may have jumped past `end` meanwhile (#skipTo): never move back.
         this.#scanned = Math.max(this.#scanned, end);
@@ -355,6 +387,11 @@ export class LagTracker {
       this.#countGroups();
     }
     this.#countGroups();
+    // Drop the consumed head of the queue now and then, not one shift per append.
+    if (this.#observedHead > 1024 || this.#observedHead === this.#observed.length) {
+      this.#observed = this.#observed.slice(this.#observedHead);
+      this.#observedHead = 0;
+    }
   }
 
   /** The cursor moved past the end indexed: nothing below it needs indexing. */
@@ -406,14 +443,19 @@ export class LagTracker {
       };
       telemetry.groupRecords.record(records);
       telemetry.groupBytes.record(p.end - p.from);
-      this.#recent.push(group);
-      if (this.#recent.length > RECENT_GROUPS) this.#recent.shift();
-      for (const [next, list] of this.#waiters) {
-        if (p.from < next && next <= p.end) {
-          this.#waiters.delete(next);
-          for (const resolve of list) resolve(group);
-        }
+      if (this.#recent.length < RECENT_GROUPS) this.#recent.push(group);
+      else {
+        this.#recent[this.#recentHead] = group;
+        this.#recentHead = (this.#recentHead + 1) % RECENT_GROUPS;
       }
+      // Waiters are ascending: those of this group are at the front, behind any of earlier ones.
+      const waiters = this.#waiters;
+      let done = 0;
+      while (done < waiters.length && waiters[done].next <= p.end) {
+        const { next, resolve } = waiters[done++];
+        resolve(p.from < next ? group : undefined);
+      }
+      if (done > 0) waiters.splice(0, done);
     }
   }
 

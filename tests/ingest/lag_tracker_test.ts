@@ -138,3 +138,38 @@ Deno.test("LagTracker counts exactly across appends it was handed and appends it
     await tracker.close();
   }
 });
+
+Deno.test("LagTracker.group() answers every one of many concurrent appends, asked before and after its group is counted, past the recent-group ring", async () => {
+  await using f = await fixture();
+  const tracker = await LagTracker.start(f.journal, f.store);
+  try {
+    const asked: Promise<unknown>[] = [];
+    const late: { next: number; offset: number }[] = [];
+    let i = 0;
+    // Two appenders: groups of one or two records, more than the ring keeps (1024).
+    await Promise.all(Array.from({ length: 2 }, async () => {
+      while (i < 2400) {
+        const result = await f.journal.append(votes(1, i++)[0]);
+        tracker.observe([result]);
+        asked.push(
+          tracker.group(result.next).then((group) => {
+            assert.ok(group !== undefined, `group of the record ending at ${result.next}`);
+            assert.ok(group.from < result.next && result.next <= group.end);
+          }),
+        );
+        if (late.length < 8) late.push(result);
+      }
+    }));
+    await Promise.all(asked);
+    await tracker.settled();
+    // Asked once long counted: those groups have left the ring.
+    for (const result of late) assert.equal(await tracker.group(result.next), undefined);
+    const last = await f.journal.append(votes(1, 9999)[0]);
+    tracker.observe([last]);
+    const group = await tracker.group(last.next);
+    await tracker.settled();
+    assert.deepEqual(await tracker.group(last.next), group, "asked again once counted");
+  } finally {
+    await tracker.close();
+  }
+});
