@@ -46,6 +46,7 @@ import {
   writeStraight,
 } from "./_ingest_common.ts";
 import { memory } from "./ingest_memory_bench.ts";
+import { reportTargets, type TargetRow } from "./_targets.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -71,7 +72,7 @@ const MEMORY_LOG_BYTES = flags["log-mib"] !== undefined
 const TARGET = { throughput: 0.9, e2e: 0.8 } as const;
 
 const root = await Deno.makeTempDir({ prefix: "stemedb-ingest-bench-" });
-const results: { name: string; pass: boolean; detail: string }[] = [];
+const results: TargetRow[] = [];
 
 /** Milliseconds `fn` takes. */
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -182,9 +183,14 @@ async function throughput(): Promise<void> {
       `current layout's speed`,
   );
   results.push({
-    name: `ingest ≥ ${TARGET.throughput}× the same mutations straight into KV (corpus)`,
-    pass: r >= TARGET.throughput,
-    detail: `${r.toFixed(2)}×`,
+    key: "ingest-corpus",
+    path: `ingest of ${n.toLocaleString("en-US")} corpus records vs the same mutations straight ` +
+      "into KV",
+    figure: rate(n, ingestMs),
+    peer: `the same mutations straight into KV, packed to its limits: ${rate(n, straightMs)}`,
+    ratio: r,
+    compare: ">=",
+    target: TARGET.throughput,
   });
 }
 
@@ -339,9 +345,14 @@ async function endToEnd(): Promise<void> {
       `latency ${(median(latQueue) / median(latIngest)).toFixed(1)}× lower`,
   );
   results.push({
-    name: `append until queryable ≥ ${TARGET.e2e}× the same keys straight into a fresh KV`,
-    pass: r >= TARGET.e2e,
-    detail: `${r.toFixed(2)}×`,
+    key: "append-until-queryable",
+    path: `append until queryable, ${n.toLocaleString("en-US")} assertions, ${E2E_IN_FLIGHT} ` +
+      "in flight, vs the same keys straight into a fresh KV",
+    figure: rate(n, ingestMs),
+    peer: `the same keys straight into a fresh KV: ${rate(n, straightMs)}`,
+    ratio: r,
+    compare: ">=",
+    target: TARGET.e2e,
   });
 }
 
@@ -355,8 +366,7 @@ try {
   if (only === undefined || only === "throughput") await throughput();
   if (only === undefined || only === "e2e") await endToEnd();
   if (only === undefined || only === "memory") results.push(await memory(root, MEMORY_LOG_BYTES));
-  console.log("\nTargets:");
-  for (const r of results) console.log(`   ${r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
+  await reportTargets(results);
 } finally {
   await Deno.remove(root, { recursive: true });
 }
