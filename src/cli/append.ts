@@ -10,7 +10,10 @@
 
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
-import { readLines } from "./_lines.ts";
+import { readLineBatches } from "./_lines.ts";
+import { openSource, type Source } from "./_append_source.ts";
+import { parseInput, ParsePool } from "./_parse_pool.ts";
+import type { LineOutcome } from "./_parse_texts.ts";
 import {
   emit,
   EXIT_FAILURE,
@@ -24,7 +27,7 @@ import {
 } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
 import { openReferenceGate, REFERENCE_OPTIONS, type ReferenceGate } from "./_references.ts";
-import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
+import { MAX_PAYLOAD_BYTES } from "../records/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -149,6 +152,8 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
   const source = await openSource(input.positionals[0], { once: skipInvalid });
   const progress = progressWanted(input.json);
   using refs = await openReferenceGate(input);
+  // Lines are parsed on worker threads while this one checks, holds and appends them.
+  using pool = new ParsePool();
   const started = performance.now();
   const totals: Totals = {
     records: 0,
@@ -174,18 +179,20 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
       total: source.size,
       enabled: progress,
     });
-    for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
-      if (line.number < fromLine) continue;
-      const parsed = "problem" in line
-        ? problemReject(line)
-        : await parseLine(line.number, line.text, refs);
-      if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
-      // Once a line is bad nothing is appended: holding more payloads is no use.
-      else if (totals.rejects.length === 0) {
-        if (parsed === null) spool.offered(line.number);
-        else spool.add(parsed, line);
+    const lines = readLineBatches(source.open(), { maxLineBytes: MAX_LINE_BYTES });
+    for await (const batch of parseInput(lines, { pool, fromLine })) {
+      for (const { line, outcome } of batch) {
+        const parsed = "problem" in line
+          ? problemReject(line)
+          : await checkLine(line.number, line.text, outcome, refs);
+        if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
+        // Once a line is bad nothing is appended: holding more payloads is no use.
+        else if (totals.rejects.length === 0) {
+          if (parsed === null) spool.offered(line.number);
+          else spool.add(parsed, line);
+        }
       }
-      phase.update(line.bytesRead);
+      phase.update(batch.at(-1)!.line.bytesRead);
     }
     phase.finish();
     if (totals.rejects.length > 0) {
@@ -212,6 +219,7 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
         // All or nothing checked every line's references in the first pass already.
         refs: skipInvalid ? refs : null,
         spool,
+        pool,
       });
     } catch (error) {
       failure = error;
@@ -241,22 +249,22 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
   return finish(input, totals, started, EXIT_OK);
 }
 
-/** A line's payload, or why it is rejected, or `null` for a blank line. */
-async function parseLine(
+/** A parsed line's payload once its references pass, or why it is rejected, or `null` when blank. */
+async function checkLine(
   line: number,
   text: string,
+  outcome: LineOutcome,
   refs: ReferenceGate | null,
 ): Promise<Uint8Array | Reject | null> {
-  if (text.trim() === "") return null;
-  const result = parseRecordLine(text);
-  if (result.ok) {
-    const refused = refs === null ? null : await refs.refuse(result);
-    return refused === null ? result.payload : { line, ...refused, text };
+  if (outcome === null) return null;
+  if (outcome.ok) {
+    const refused = refs === null ? null : await refs.refuse(outcome);
+    return refused === null ? outcome.payload : { line, ...refused, text };
   }
   return {
     line,
-    reason: result.reason,
-    ...(result.field ? { field: result.field } : {}),
+    reason: outcome.reason,
+    ...(outcome.field ? { field: outcome.field } : {}),
     text,
   };
 }
@@ -276,6 +284,8 @@ interface AppendOptions {
   refs: ReferenceGate | null;
   /** The payloads the validation pass held: appended as they are, not parsed again. */
   spool: PayloadSpool | null;
+  /** Parses the lines the spool does not hold. */
+  pool: ParsePool;
 }
 
 async function appendLines(
@@ -351,27 +361,33 @@ async function parseAndAppend(
   const { limits, phase } = options;
   let batch: SpoolBatch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
   let lastLine = totals.doneThroughLine;
-  const lines = readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES, signal: options.signal });
-  for await (const line of lines) {
-    if (line.number < options.fromLine) continue;
-    lastLine = line.number;
-    if (source.size === undefined) totals.inputBytes = line.bytesRead;
-    phase.update(line.bytesRead, { detail: `${totals.records + batch.payloads.length} records` });
-    const parsed = "problem" in line
-      ? problemReject(line)
-      : await parseLine(line.number, line.text, options.refs);
-    if (parsed === null) continue;
-    if ("reason" in parsed) {
-      totals.rejects.push(parsed);
-      continue;
+  const lines = readLineBatches(source.open(), {
+    maxLineBytes: MAX_LINE_BYTES,
+    signal: options.signal,
+  });
+  const { pool, fromLine } = options;
+  for await (const parsedLines of parseInput(lines, { pool, fromLine })) {
+    for (const { line, outcome } of parsedLines) {
+      lastLine = line.number;
+      if (source.size === undefined) totals.inputBytes = line.bytesRead;
+      const parsed = "problem" in line
+        ? problemReject(line)
+        : await checkLine(line.number, line.text, outcome, options.refs);
+      if (parsed === null) continue;
+      if ("reason" in parsed) {
+        totals.rejects.push(parsed);
+        continue;
+      }
+      batch.payloads.push(parsed);
+      batch.lines.push(line.number);
+      batch.bytes += parsed.byteLength;
+      if (batch.payloads.length >= limits.maxRecords || batch.bytes >= limits.maxBytes) {
+        await options.appendBatch(batch, lastLine);
+        batch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
+      }
     }
-    batch.payloads.push(parsed);
-    batch.lines.push(line.number);
-    batch.bytes += parsed.byteLength;
-    if (batch.payloads.length >= limits.maxRecords || batch.bytes >= limits.maxBytes) {
-      await options.appendBatch(batch, lastLine);
-      batch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
-    }
+    const last = parsedLines.at(-1)!.line;
+    phase.update(last.bytesRead, { detail: `${totals.records + batch.payloads.length} records` });
   }
   // Also when stopped by a signal: the lines in hand were read whole, so they go in.
   await options.appendBatch(batch, lastLine);
@@ -509,40 +525,4 @@ function reportStopped(
     }, () => "");
   }
   return EXIT_FAILURE;
-}
-
-interface Source {
-  /** Bytes of input, when known before reading (not for streamed stdin). */
-  size?: number;
-  open(): ReadableStream<Uint8Array>;
-}
-
-/**
- * A file can be read twice. Stdin is buffered so two passes see the same
- * bytes, unless `once`: then it streams, for inputs that never end.
- */
-async function openSource(path: string | undefined, options: { once: boolean }): Promise<Source> {
-  if (path === undefined || path === "-") {
-    if (Deno.stdin.isTerminal()) {
-      printErr("Reading NDJSON records from stdin; end with Ctrl-D (or pass a file)");
-    }
-    if (options.once) return { open: () => Deno.stdin.readable };
-    const bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
-    return { size: bytes.byteLength, open: () => ReadableStream.from([bytes]) };
-  }
-  let size: number;
-  try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new Error("it is a directory");
-    size = info.size;
-  } catch (error) {
-    throw new Error(`Cannot read input "${path}": ${(error as Error).message}`);
-  }
-  return {
-    size,
-    open: () => {
-      const file = Deno.openSync(path, { read: true });
-      return file.readable;
-    },
-  };
 }
