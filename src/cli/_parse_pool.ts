@@ -22,7 +22,7 @@ import { type LineOutcome, type PackedTexts, packTexts, unpackTexts } from "./_p
 export const BATCH_DEADLINE_MS = 30_000;
 
 /** Lines per batch sent to a worker: enough to amortize a message, small enough to keep order cheap. */
-const BATCH_LINES = 256;
+const BATCH_LINES = 1024;
 /** Text characters per batch, so a batch of long lines stays small. */
 const BATCH_CHARS = 1024 * 1024;
 
@@ -173,7 +173,7 @@ export async function* parseInput(
 ): AsyncGenerator<ParsedInputLine[]> {
   const { pool } = options;
   const fromLine = options.fromLine ?? 1;
-  const ahead = options.ahead ?? Math.max(1, 2 * pool.workers);
+  const ahead = options.ahead ?? Math.max(1, 8 * pool.workers);
   const queue: Promise<ParsedInputLine[]>[] = [];
   const send = (lines: Line[]) => {
     const texts: string[] = [];
