@@ -24,7 +24,8 @@
  *
  * Usage: `deno run -A bench/ingest_bench.ts [--quick] [--rounds N]` (quick:
  * 20,000 records, 500 end to end, 128 MiB log, 3 rounds). `--only
- * throughput|e2e|memory` runs one case; `--log-mib N` sizes the memory log.
+ * throughput|e2e|memory` runs one case; `--log-mib N` sizes the memory log;
+ * `--records N` the throughput case.
  *
  * @module
  */
@@ -55,10 +56,15 @@ const { values: flags } = parseArgs({
     "log-mib": { type: "string" },
     only: { type: "string" },
     rounds: { type: "string" },
+    records: { type: "string" },
   },
 });
 const quick = flags.quick ?? false;
-const THROUGHPUT_RECORDS = quick ? 20_000 : 100_000;
+const THROUGHPUT_RECORDS = flags.records !== undefined
+  ? Number(flags.records)
+  : quick
+  ? 20_000
+  : 100_000;
 const E2E_RECORDS = quick ? 500 : 2_000;
 const E2E_IN_FLIGHT = 64;
 const ROUNDS = flags.rounds !== undefined ? Number(flags.rounds) : quick ? 3 : 5;

@@ -9,10 +9,14 @@
  * since the figures mean little without them.
  *
  * ```sh
- * deno task bench                 # about 10 minutes on a loaded 2-core VM
- * deno task bench --quick         # about 4 minutes: smaller sizes, fewer rounds
+ * deno task bench                 # issue 15's benchmarks: under 10 minutes on a 2-core VM
+ * deno task bench --quick         # the same at smaller sizes, fewer rounds: about 4 minutes
+ * deno task bench --all           # also the tally, remote-KV and index-cost benchmarks
  * deno task bench --only=wal,http # some benchmarks only
  * ```
+ *
+ * Each file also runs alone (`deno run -A bench/wal_bench.ts`) at its own,
+ * usually larger, default sizes.
  *
  * The exit code is 0 whatever the figures are (they are figures, not tests);
  * a benchmark that fails to run makes it 1.
@@ -36,6 +40,8 @@ interface Bench {
   file: string;
   standard: string[];
   quick: string[];
+  /** Run only with `--all` (it holds none of issue 15's rows). */
+  extra?: boolean;
 }
 
 /** In run order: the issue 15 rows' benchmarks first. */
@@ -57,18 +63,31 @@ const BENCHES: Bench[] = [
   {
     name: "ingest",
     file: "ingest_bench.ts",
-    standard: ["--rounds=3", "--log-mib=256"],
+    standard: ["--rounds=3", "--records=50000", "--log-mib=256"],
     quick: ["--quick"],
   },
-  { name: "tally", file: "tally_bench.ts", standard: ["--quick"], quick: ["--quick"] },
+  { name: "lag-tracker", file: "lag_tracker_bench.ts", standard: [], quick: ["--quick"] },
+  {
+    name: "tally",
+    file: "tally_bench.ts",
+    standard: ["--quick"],
+    quick: ["--quick"],
+    extra: true,
+  },
   {
     name: "remote",
     file: "remote_ingest_bench.ts",
     standard: ["--quick"],
     quick: ["--quick"],
+    extra: true,
   },
-  { name: "index-cost", file: "index_cost_bench.ts", standard: [], quick: ["--rounds=1"] },
-  { name: "lag-tracker", file: "lag_tracker_bench.ts", standard: [], quick: ["--quick"] },
+  {
+    name: "index-cost",
+    file: "index_cost_bench.ts",
+    standard: [],
+    quick: ["--rounds=1"],
+    extra: true,
+  },
 ];
 
 /** The machine, as a figure's reader needs it. */
@@ -114,7 +133,11 @@ function markdown(rows: TargetRow[]): string {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean", default: false }, only: { type: "string" } },
+    options: {
+      quick: { type: "boolean", default: false },
+      all: { type: "boolean", default: false },
+      only: { type: "string" },
+    },
   });
   const only = values.only?.split(",").map((n) => n.trim());
   for (const name of only ?? []) {
@@ -124,7 +147,9 @@ async function main(): Promise<number> {
       );
     }
   }
-  const selected = BENCHES.filter((b) => only === undefined || only.includes(b.name));
+  const selected = BENCHES.filter((b) =>
+    only === undefined ? values.all || !b.extra : only.includes(b.name)
+  );
   const targetsFile = await Deno.makeTempFile({ prefix: "stemedb-bench-targets-" });
   const started = performance.now();
   const loadBefore = load();
