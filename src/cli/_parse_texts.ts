@@ -2,8 +2,8 @@
  * The parse of `append`'s lines as it crosses threads: `parseRecordLine` of
  * each text, the records as plain data (structured-cloned), and every
  * payload end to end in one buffer that is transferred, not copied. The
- * parse pool's workers and its fallback on the calling thread both go
- * through {@linkcode packTexts}, so a line parses the same wherever it does.
+ * parse pool's workers and the calling thread both go through
+ * {@linkcode parseTexts}, so a line parses the same wherever it does.
  *
  * @module
  */
@@ -23,33 +23,26 @@ export interface PackedTexts {
   ends: number[];
 }
 
-/** Parse each of `texts` (a blank one is `null`) and pack the outcomes. */
+/** The outcome of each of `texts`: `parseRecordLine`'s, or `null` for a blank one. */
+export function parseTexts(texts: readonly string[]): LineOutcome[] {
+  return texts.map((text) => isBlank(text) ? null : parseRecordLine(text));
+}
+
+/** {@linkcode parseTexts} of `texts`, packed to cross threads. */
 export function packTexts(texts: readonly string[]): PackedTexts {
   const outcomes: PackedTexts["outcomes"] = [];
-  const payloads: Uint8Array[] = [];
+  const parsed = parseTexts(texts);
   let total = 0;
-  for (const text of texts) {
-    if (isBlank(text)) {
-      outcomes.push(null);
-      payloads.push(EMPTY);
-      continue;
-    }
-    const result = parseRecordLine(text);
-    if (result.ok) {
-      outcomes.push({ ok: true, record: result.record });
-      payloads.push(result.payload);
-      total += result.payload.byteLength;
-    } else {
-      outcomes.push(result);
-      payloads.push(EMPTY);
-    }
-  }
+  for (const outcome of parsed) if (outcome?.ok) total += outcome.payload.byteLength;
   const bytes = new Uint8Array(total);
   const ends: number[] = [];
   let at = 0;
-  for (const payload of payloads) {
-    bytes.set(payload, at);
-    at += payload.byteLength;
+  for (const outcome of parsed) {
+    if (outcome?.ok) {
+      outcomes.push({ ok: true, record: outcome.record });
+      bytes.set(outcome.payload, at);
+      at += outcome.payload.byteLength;
+    } else outcomes.push(outcome);
     ends.push(at);
   }
   return { outcomes, bytes: bytes.buffer, ends };
@@ -77,5 +70,3 @@ export function isBlank(text: string): boolean {
 
 /** `\s` is the white space and line terminators `String.prototype.trim` removes. */
 const BLANK = /^\s*$/;
-
-const EMPTY = new Uint8Array(0);

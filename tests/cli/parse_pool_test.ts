@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Line, readLineBatches } from "../../src/cli/_lines.ts";
-import { parseInput, ParsePool } from "../../src/cli/_parse_pool.ts";
-import { isBlank, packTexts, unpackTexts } from "../../src/cli/_parse_texts.ts";
+import { defaultWorkers, parseInput, ParsePool } from "../../src/cli/_parse_pool.ts";
+import { isBlank, packTexts, parseTexts, unpackTexts } from "../../src/cli/_parse_texts.ts";
 
 const TEXTS = [
   JSON.stringify({
@@ -31,8 +31,8 @@ Deno.test("ParsePool gives every line the outcome a parse on the calling thread 
   using pool = new ParsePool({ workers: 2 });
   assert.equal(pool.workers, 2);
   const [a, b] = await Promise.all([pool.parse(TEXTS), pool.parse([...TEXTS].reverse())]);
-  assert.deepEqual(plain(a), plain(unpackTexts(packTexts(TEXTS))));
-  assert.deepEqual(plain(b), plain(unpackTexts(packTexts([...TEXTS].reverse()))));
+  assert.deepEqual(plain(a), plain(parseTexts(TEXTS)));
+  assert.deepEqual(plain(b), plain(parseTexts([...TEXTS].reverse())));
   assert.deepEqual(a.map((o) => o === null ? "blank" : o.ok ? "ok" : o.kind), [
     "ok",
     "blank",
@@ -47,7 +47,7 @@ Deno.test("ParsePool gives every line the outcome a parse on the calling thread 
 Deno.test("ParsePool parses on the calling thread, with the same outcomes, once a worker fails", async () => {
   using pool = new ParsePool({ workers: 1, workerUrl: worker("throws") });
   const outcomes = await pool.parse(TEXTS);
-  assert.deepEqual(plain(outcomes), plain(unpackTexts(packTexts(TEXTS))));
+  assert.deepEqual(plain(outcomes), plain(parseTexts(TEXTS)));
   assert.match(pool.fallback ?? "", /parse worker failed/);
   assert.equal(pool.workers, 0);
   assert.deepEqual(plain(await pool.parse(TEXTS)), plain(outcomes));
@@ -58,7 +58,7 @@ Deno.test("ParsePool parses a batch on the calling thread when its worker misses
   const started = performance.now();
   const outcomes = await pool.parse(TEXTS);
   assert.ok(performance.now() - started < 5_000);
-  assert.deepEqual(plain(outcomes), plain(unpackTexts(packTexts(TEXTS))));
+  assert.deepEqual(plain(outcomes), plain(parseTexts(TEXTS)));
   assert.match(pool.fallback ?? "", /did not answer within 50 ms/);
 });
 
@@ -109,4 +109,18 @@ Deno.test("isBlank() agrees with trim() on blank and non-blank lines", () => {
   for (const text of ["", " ", "\t\r", "\u00a0\u2003\ufeff", " {", "x", "\u2028a", " \u200b"]) {
     assert.equal(isBlank(text), text.trim() === "", JSON.stringify(text));
   }
+});
+
+Deno.test("defaultWorkers() starts one worker per idle core, at most 3, none on a saturated machine", () => {
+  assert.equal(defaultWorkers(2, 0.3), 1);
+  assert.equal(defaultWorkers(2, 1.2), 0);
+  assert.equal(defaultWorkers(2, 14), 0);
+  assert.equal(defaultWorkers(1, 0), 0);
+  assert.equal(defaultWorkers(8, 1.5), 3);
+  assert.equal(defaultWorkers(4, 2.5), 1);
+});
+
+Deno.test("packTexts() and unpackTexts() carry parseTexts()' outcomes across a thread boundary unchanged", () => {
+  const packed = structuredClone(packTexts(TEXTS));
+  assert.deepEqual(plain(unpackTexts(packed)), plain(parseTexts(TEXTS)));
 });
