@@ -60,10 +60,29 @@ export interface ParsePoolOptions {
  */
 export function defaultWorkers(
   cores: number = navigator.hardwareConcurrency ?? 1,
-  load: number = Deno.loadavg()[0],
+  load: number = loadAverage(),
 ): number {
   const idle = Math.floor(cores - load);
   return Math.min(3, Math.max(0, Math.min(cores - 1, idle)));
+}
+
+/**
+ * The one-minute load average: `Deno.loadavg()` where `--allow-sys` grants
+ * it, else Linux's `/proc/loadavg` (the `append` task may read files), else 0
+ * (unknown: the cores are taken as idle).
+ */
+function loadAverage(): number {
+  try {
+    if (Deno.permissions.querySync({ name: "sys", kind: "loadavg" }).state === "granted") {
+      return Deno.loadavg()[0];
+    }
+    if (Deno.permissions.querySync({ name: "read", path: "/proc/loadavg" }).state === "granted") {
+      return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]) || 0;
+    }
+  } catch {
+    // Not Linux, or no such file: unknown.
+  }
+  return 0;
 }
 
 /** Worker threads parsing batches of lines, with a fallback on the calling thread. */
