@@ -40,36 +40,9 @@ export async function openSource(
   }
   return {
     size,
-    open: () => readChunks(Deno.openSync(path, { read: true })),
+    open: () => {
+      const file = Deno.openSync(path, { read: true });
+      return file.readable;
+    },
   };
-}
-
-/**
- * Read size of a file input. `file.readable` reads 64 KiB at a time; larger
- * reads give the parse pool larger batches, so fewer hand-offs between
- * threads per line.
- */
-const READ_BYTES = 1024 * 1024;
-
-/** The bytes of `file` in chunks of up to READ_BYTES, each a new array; closes the file at the end. */
-function readChunks(file: Deno.FsFile): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const buf = new Uint8Array(READ_BYTES);
-      let n: number | null;
-      try {
-        n = await file.read(buf);
-      } catch (error) {
-        file.close();
-        throw error;
-      }
-      if (n === null) {
-        file.close();
-        controller.close();
-      } else controller.enqueue(buf.subarray(0, n));
-    },
-    cancel() {
-      file.close();
-    },
-  });
 }

@@ -67,22 +67,19 @@ export function defaultWorkers(
 }
 
 /**
- * The one-minute load average: `Deno.loadavg()` where `--allow-sys` grants
- * it, else Linux's `/proc/loadavg` (the `append` task may read files), else 0
- * (unknown: the cores are taken as idle).
+ * The one-minute load average where `--allow-sys` grants it (the `append`
+ * task gives `--allow-sys=loadavg`), else `Infinity`: unknown, so no worker
+ * is started (Deno reads `/proc/loadavg` only with `--allow-all`).
  */
 function loadAverage(): number {
   try {
     if (Deno.permissions.querySync({ name: "sys", kind: "loadavg" }).state === "granted") {
       return Deno.loadavg()[0];
     }
-    if (Deno.permissions.querySync({ name: "read", path: "/proc/loadavg" }).state === "granted") {
-      return Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]) || 0;
-    }
   } catch {
-    // Not Linux, or no such file: unknown.
+    // No such query on this runtime: unknown.
   }
-  return 0;
+  return Infinity;
 }
 
 /** Worker threads parsing batches of lines, with a fallback on the calling thread. */
