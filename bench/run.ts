@@ -57,16 +57,21 @@ const BENCHES: Bench[] = [
   {
     name: "wal",
     file: "wal_bench.ts",
-    standard: ["--scale=2", "--trials=5", "--open-mib=256"],
+    standard: ["--scale=4", "--trials=5", "--open-mib=256"],
     quick: ["--quick", "--trials=3"],
   },
   {
     name: "ingest",
     file: "ingest_bench.ts",
-    standard: ["--rounds=3", "--records=50000", "--log-mib=256"],
+    standard: ["--rounds=3", "--records=30000", "--log-mib=256"],
     quick: ["--quick"],
   },
-  { name: "lag-tracker", file: "lag_tracker_bench.ts", standard: [], quick: ["--quick"] },
+  {
+    name: "lag-tracker",
+    file: "lag_tracker_bench.ts",
+    standard: ["--quick", "--trials=5"],
+    quick: ["--quick", "--trials=3"],
+  },
   {
     name: "tally",
     file: "tally_bench.ts",
