@@ -80,8 +80,6 @@ try {
           "--allow-read",
           "--allow-write",
           "--allow-env",
-          // As the append task gives it: the parse pool reads the load average.
-          "--allow-sys=loadavg",
           CLI,
           "append",
           file,

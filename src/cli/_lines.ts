@@ -51,19 +51,6 @@ export async function* readLines(
   stream: ReadableStream<Uint8Array>,
   options: ReadLinesOptions,
 ): AsyncGenerator<Line> {
-  for await (const lines of readLineBatches(stream, options)) yield* lines;
-}
-
-/**
- * The lines of {@linkcode readLines}, in batches: the lines each chunk of
- * the stream completes, yielded as soon as the chunk is read (never held for
- * more input, so a stream that pauses has all its whole lines out), one
- * iteration per chunk instead of one per line.
- */
-export async function* readLineBatches(
-  stream: ReadableStream<Uint8Array>,
-  options: ReadLinesOptions,
-): AsyncGenerator<Line[]> {
   const { maxLineBytes, signal } = options;
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const reader = stream.getReader();
@@ -100,13 +87,8 @@ export async function* readLineBatches(
     bytesRead,
   });
 
-  let out: Line[] = [];
   try {
     while (true) {
-      if (out.length > 0) {
-        yield out;
-        out = [];
-      }
       const next = aborted === null ? reader.read() : Promise.race([reader.read(), aborted]);
       const result = await next;
       if (result === null || signal?.aborted) return;
@@ -124,7 +106,7 @@ export async function* readLineBatches(
           if (run !== null) {
             for (let k = 0; k < run.texts.length; k++) {
               number++;
-              out.push({ number, text: run.texts[k], bytesRead: chunkStart + run.ends[k] + 1 });
+              yield { number, text: run.texts[k], bytesRead: chunkStart + run.ends[k] + 1 };
             }
             start = run.ends.at(-1)! + 1;
             continue;
@@ -140,7 +122,7 @@ export async function* readLineBatches(
           parts = [];
           partsBytes = 0;
           number++;
-          out.push(tooLong());
+          yield tooLong();
           skipping = newline === -1;
         } else if (newline === -1) {
           // Copied: the stream may reuse its chunk buffers.
@@ -148,13 +130,12 @@ export async function* readLineBatches(
           partsBytes += chunk.byteLength - start;
           break;
         } else {
-          out.push(finish(chunk.subarray(start, newline), chunkStart + newline + 1));
+          yield finish(chunk.subarray(start, newline), chunkStart + newline + 1);
         }
         start = end + 1;
       }
     }
-    if (partsBytes > 0) out.push(finish(new Uint8Array(0), bytesRead));
-    if (out.length > 0) yield out;
+    if (partsBytes > 0) yield finish(new Uint8Array(0), bytesRead);
   } finally {
     if (signal?.aborted) await reader.cancel().catch(() => {});
     reader.releaseLock();

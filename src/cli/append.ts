@@ -10,24 +10,20 @@
 
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
-import { readLineBatches } from "./_lines.ts";
+import { readLines } from "./_lines.ts";
 import { openSource, type Source } from "./_append_source.ts";
-import { parseInput, ParsePool } from "./_parse_pool.ts";
-import type { LineOutcome } from "./_parse_texts.ts";
 import {
-  emit,
-  EXIT_FAILURE,
-  EXIT_OK,
-  formatBytes,
-  formatRate,
-  printErr,
-  rate,
-  table,
-  UsageError,
-} from "./_output.ts";
+  echoRejects,
+  finish,
+  type InFlight,
+  type Reject,
+  reportStopped,
+  type Totals,
+} from "./_append_report.ts";
+import { EXIT_FAILURE, EXIT_OK, printErr, UsageError } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
 import { openReferenceGate, REFERENCE_OPTIONS, type ReferenceGate } from "./_references.ts";
-import { MAX_PAYLOAD_BYTES } from "../records/mod.ts";
+import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -40,49 +36,12 @@ const BATCH_BYTES = 4 * 1024 * 1024;
  * and its append pass; the lines past it are parsed again in the append pass.
  */
 const SPOOL_BYTES = 256 * 1024 * 1024;
-/** Most rejects echoed on stderr (all of them go to `--rejects`). */
-const MAX_ECHOED_REJECTS = 20;
 /**
  * Longest input line: the JSON of the largest payload with every string byte
  * escaped (`\u00XX`, six bytes for one). Longer lines cannot hold a valid
  * record, so they are refused as soon as they pass this, without being held.
  */
 export const MAX_LINE_BYTES = 6 * MAX_PAYLOAD_BYTES;
-
-/** One rejected input line. */
-interface Reject {
-  line: number;
-  reason: string;
-  field?: string;
-  text?: string;
-}
-
-interface Totals {
-  records: number;
-  /** Valid records not appended because `--dedupe` found them stored. */
-  skipped: number;
-  payloadBytes: number;
-  inputBytes: number;
-  firstOffset: number | null;
-  lastOffset: number | null;
-  nextOffset: number | null;
-  /** Every line up to this one is appended, rejected or blank. */
-  doneThroughLine: number;
-  rejects: Reject[];
-  /** The batch being appended, until the journal acknowledges it. */
-  inFlight: InFlight | null;
-}
-
-/** An `appendBatch` in progress: if it fails, recovery decides how much of it stays. */
-interface InFlight {
-  /** Where its first record goes. */
-  start: number;
-  payloads: Uint8Array[];
-  /** Input line of each payload. */
-  lines: number[];
-  /** Last line read when the batch was sent (lines up to it are done once it is in). */
-  throughLine: number;
-}
 
 /** The `append` command. */
 export const appendCommand: Command = {
@@ -152,8 +111,6 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
   const source = await openSource(input.positionals[0], { once: skipInvalid });
   const progress = progressWanted(input.json);
   using refs = await openReferenceGate(input);
-  // Lines are parsed on worker threads while this one checks, holds and appends them.
-  using pool = new ParsePool();
   const started = performance.now();
   const totals: Totals = {
     records: 0,
@@ -179,20 +136,18 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
       total: source.size,
       enabled: progress,
     });
-    const lines = readLineBatches(source.open(), { maxLineBytes: MAX_LINE_BYTES });
-    for await (const batch of parseInput(lines, { pool, fromLine })) {
-      for (const { line, outcome } of batch) {
-        const parsed = "problem" in line
-          ? problemReject(line)
-          : await checkLine(line.number, line.text, outcome, refs);
-        if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
-        // Once a line is bad nothing is appended: holding more payloads is no use.
-        else if (totals.rejects.length === 0) {
-          if (parsed === null) spool.offered(line.number);
-          else spool.add(parsed, line);
-        }
+    for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
+      if (line.number < fromLine) continue;
+      const parsed = "problem" in line
+        ? problemReject(line)
+        : await parseLine(line.number, line.text, refs);
+      if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
+      // Once a line is bad nothing is appended: holding more payloads is no use.
+      else if (totals.rejects.length === 0) {
+        if (parsed === null) spool.offered(line.number);
+        else spool.add(parsed, line);
       }
-      phase.update(batch.at(-1)!.line.bytesRead);
+      phase.update(line.bytesRead);
     }
     phase.finish();
     if (totals.rejects.length > 0) {
@@ -219,7 +174,6 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
         // All or nothing checked every line's references in the first pass already.
         refs: skipInvalid ? refs : null,
         spool,
-        pool,
       });
     } catch (error) {
       failure = error;
@@ -249,22 +203,22 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
   return finish(input, totals, started, EXIT_OK);
 }
 
-/** A parsed line's payload once its references pass, or why it is rejected, or `null` when blank. */
-async function checkLine(
+/** A line's payload, or why it is rejected, or `null` for a blank line. */
+async function parseLine(
   line: number,
   text: string,
-  outcome: LineOutcome,
   refs: ReferenceGate | null,
 ): Promise<Uint8Array | Reject | null> {
-  if (outcome === null) return null;
-  if (outcome.ok) {
-    const refused = refs === null ? null : await refs.refuse(outcome);
-    return refused === null ? outcome.payload : { line, ...refused, text };
+  if (text.trim() === "") return null;
+  const result = parseRecordLine(text);
+  if (result.ok) {
+    const refused = refs === null ? null : await refs.refuse(result);
+    return refused === null ? result.payload : { line, ...refused, text };
   }
   return {
     line,
-    reason: outcome.reason,
-    ...(outcome.field ? { field: outcome.field } : {}),
+    reason: result.reason,
+    ...(result.field ? { field: result.field } : {}),
     text,
   };
 }
@@ -284,8 +238,6 @@ interface AppendOptions {
   refs: ReferenceGate | null;
   /** The payloads the validation pass held: appended as they are, not parsed again. */
   spool: PayloadSpool | null;
-  /** Parses the lines the spool does not hold. */
-  pool: ParsePool;
 }
 
 async function appendLines(
@@ -361,33 +313,27 @@ async function parseAndAppend(
   const { limits, phase } = options;
   let batch: SpoolBatch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
   let lastLine = totals.doneThroughLine;
-  const lines = readLineBatches(source.open(), {
-    maxLineBytes: MAX_LINE_BYTES,
-    signal: options.signal,
-  });
-  const { pool, fromLine } = options;
-  for await (const parsedLines of parseInput(lines, { pool, fromLine })) {
-    for (const { line, outcome } of parsedLines) {
-      lastLine = line.number;
-      if (source.size === undefined) totals.inputBytes = line.bytesRead;
-      const parsed = "problem" in line
-        ? problemReject(line)
-        : await checkLine(line.number, line.text, outcome, options.refs);
-      if (parsed === null) continue;
-      if ("reason" in parsed) {
-        totals.rejects.push(parsed);
-        continue;
-      }
-      batch.payloads.push(parsed);
-      batch.lines.push(line.number);
-      batch.bytes += parsed.byteLength;
-      if (batch.payloads.length >= limits.maxRecords || batch.bytes >= limits.maxBytes) {
-        await options.appendBatch(batch, lastLine);
-        batch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
-      }
+  const lines = readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES, signal: options.signal });
+  for await (const line of lines) {
+    if (line.number < options.fromLine) continue;
+    lastLine = line.number;
+    if (source.size === undefined) totals.inputBytes = line.bytesRead;
+    phase.update(line.bytesRead, { detail: `${totals.records + batch.payloads.length} records` });
+    const parsed = "problem" in line
+      ? problemReject(line)
+      : await parseLine(line.number, line.text, options.refs);
+    if (parsed === null) continue;
+    if ("reason" in parsed) {
+      totals.rejects.push(parsed);
+      continue;
     }
-    const last = parsedLines.at(-1)!.line;
-    phase.update(last.bytesRead, { detail: `${totals.records + batch.payloads.length} records` });
+    batch.payloads.push(parsed);
+    batch.lines.push(line.number);
+    batch.bytes += parsed.byteLength;
+    if (batch.payloads.length >= limits.maxRecords || batch.bytes >= limits.maxBytes) {
+      await options.appendBatch(batch, lastLine);
+      batch = { payloads: [], lines: [], bytes: 0, bytesRead: 0 };
+    }
   }
   // Also when stopped by a signal: the lines in hand were read whole, so they go in.
   await options.appendBatch(batch, lastLine);
@@ -447,82 +393,4 @@ async function settle(
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
-}
-
-function echoRejects(rejects: Reject[]): void {
-  for (const r of rejects.slice(0, MAX_ECHOED_REJECTS)) printErr(`line ${r.line}: ${r.reason}`);
-  if (rejects.length > MAX_ECHOED_REJECTS) {
-    printErr(`… and ${rejects.length - MAX_ECHOED_REJECTS} more invalid line(s)`);
-  }
-}
-
-function summary(totals: Totals, elapsedMs: number) {
-  return {
-    appended: totals.records,
-    skipped: totals.skipped,
-    rejected: totals.rejects.length,
-    rejects: totals.rejects.map(({ line, reason, field }) => ({ line, reason, field })),
-    payloadBytes: totals.payloadBytes,
-    inputBytes: totals.inputBytes,
-    firstOffset: totals.firstOffset,
-    lastOffset: totals.lastOffset,
-    nextOffset: totals.nextOffset,
-    elapsedMs: Math.round(elapsedMs),
-    recordsPerSecond: Math.round(rate(totals.records, elapsedMs)),
-  };
-}
-
-function finish(input: CommandInput, totals: Totals, started: number, code: number): number {
-  const elapsedMs = performance.now() - started;
-  const doc = { ok: code === EXIT_OK, ...summary(totals, elapsedMs) };
-  if (code === EXIT_OK || input.json) {
-    emit(input.json, doc, () =>
-      table([
-        ["appended", `${totals.records} records (${formatBytes(totals.payloadBytes)} of payload)`],
-        ...(input.values.dedupe === true
-          ? [["skipped", `${totals.skipped} already stored`] as [string, unknown]]
-          : []),
-        ["rejected", totals.rejects.length],
-        ["input", formatBytes(totals.inputBytes)],
-        ["offsets", `${totals.firstOffset ?? "-"} .. ${totals.nextOffset ?? "-"}`],
-        ["elapsed", `${(elapsedMs / 1000).toFixed(2)} s`],
-        ["rate", formatRate(totals.records, elapsedMs)],
-      ]));
-  }
-  return code;
-}
-
-/** A run that stopped part-way: what is durable, and how to append the rest. */
-function reportStopped(
-  input: CommandInput,
-  totals: Totals,
-  started: number,
-  why: { cause: unknown; uncertain: string | null },
-): number {
-  const { cause, uncertain } = why;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  const resumeFromLine = totals.doneThroughLine + 1;
-  const appended = totals.records === 0
-    ? "Appended nothing"
-    : `Appended ${totals.records} record(s), durable: offsets ${totals.firstOffset} .. ${totals.nextOffset} (last record at ${totals.lastOffset})`;
-  const file = input.positionals[0] ?? "-";
-  printErr(`stemedb append: ${message}`);
-  printErr(`${appended}; input lines up to ${totals.doneThroughLine} are done.`);
-  if (uncertain !== null) printErr(`${uncertain}; check with "stemedb status" before resuming`);
-  printErr(
-    `To append the rest without duplicates: stemedb append ${file} --from-line ${resumeFromLine}` +
-      " (with the same options)",
-  );
-  if (input.json) {
-    const elapsedMs = performance.now() - started;
-    emit(true, {
-      ok: false,
-      error: { code: "failure", message },
-      ...summary(totals, elapsedMs),
-      doneThroughLine: totals.doneThroughLine,
-      resumeFromLine,
-      ...(uncertain === null ? {} : { uncertain }),
-    }, () => "");
-  }
-  return EXIT_FAILURE;
 }
