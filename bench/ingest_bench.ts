@@ -24,7 +24,8 @@
  *
  * Usage: `deno run -A bench/ingest_bench.ts [--quick] [--rounds N]` (quick:
  * 20,000 records, 500 end to end, 128 MiB log, 3 rounds). `--only
- * throughput|e2e|memory` runs one case; `--log-mib N` sizes the memory log.
+ * throughput|e2e|memory` runs one case; `--log-mib N` sizes the memory log;
+ * `--records N` the throughput case.
  *
  * @module
  */
@@ -46,6 +47,7 @@ import {
   writeStraight,
 } from "./_ingest_common.ts";
 import { memory } from "./ingest_memory_bench.ts";
+import { reportTargets, type TargetRow } from "./_targets.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -54,10 +56,15 @@ const { values: flags } = parseArgs({
     "log-mib": { type: "string" },
     only: { type: "string" },
     rounds: { type: "string" },
+    records: { type: "string" },
   },
 });
 const quick = flags.quick ?? false;
-const THROUGHPUT_RECORDS = quick ? 20_000 : 100_000;
+const THROUGHPUT_RECORDS = flags.records !== undefined
+  ? Number(flags.records)
+  : quick
+  ? 20_000
+  : 100_000;
 const E2E_RECORDS = quick ? 500 : 2_000;
 const E2E_IN_FLIGHT = 64;
 const ROUNDS = flags.rounds !== undefined ? Number(flags.rounds) : quick ? 3 : 5;
@@ -71,7 +78,7 @@ const MEMORY_LOG_BYTES = flags["log-mib"] !== undefined
 const TARGET = { throughput: 0.9, e2e: 0.8 } as const;
 
 const root = await Deno.makeTempDir({ prefix: "stemedb-ingest-bench-" });
-const results: { name: string; pass: boolean; detail: string }[] = [];
+const results: TargetRow[] = [];
 
 /** Milliseconds `fn` takes. */
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -182,9 +189,14 @@ async function throughput(): Promise<void> {
       `current layout's speed`,
   );
   results.push({
-    name: `ingest ≥ ${TARGET.throughput}× the same mutations straight into KV (corpus)`,
-    pass: r >= TARGET.throughput,
-    detail: `${r.toFixed(2)}×`,
+    key: "ingest-corpus",
+    path: `ingest of ${n.toLocaleString("en-US")} corpus records vs the same mutations straight ` +
+      "into KV",
+    figure: rate(n, ingestMs),
+    peer: `the same mutations straight into KV, packed to its limits: ${rate(n, straightMs)}`,
+    ratio: r,
+    compare: ">=",
+    target: TARGET.throughput,
   });
 }
 
@@ -339,9 +351,14 @@ async function endToEnd(): Promise<void> {
       `latency ${(median(latQueue) / median(latIngest)).toFixed(1)}× lower`,
   );
   results.push({
-    name: `append until queryable ≥ ${TARGET.e2e}× the same keys straight into a fresh KV`,
-    pass: r >= TARGET.e2e,
-    detail: `${r.toFixed(2)}×`,
+    key: "append-until-queryable",
+    path: `append until queryable, ${n.toLocaleString("en-US")} assertions, ${E2E_IN_FLIGHT} ` +
+      "in flight, vs the same keys straight into a fresh KV",
+    figure: rate(n, ingestMs),
+    peer: `the same keys straight into a fresh KV: ${rate(n, straightMs)}`,
+    ratio: r,
+    compare: ">=",
+    target: TARGET.e2e,
   });
 }
 
@@ -355,8 +372,7 @@ try {
   if (only === undefined || only === "throughput") await throughput();
   if (only === undefined || only === "e2e") await endToEnd();
   if (only === undefined || only === "memory") results.push(await memory(root, MEMORY_LOG_BYTES));
-  console.log("\nTargets:");
-  for (const r of results) console.log(`   ${r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
+  await reportTargets(results);
 } finally {
   await Deno.remove(root, { recursive: true });
 }

@@ -10,8 +10,11 @@ import { Journal } from "../src/wal/mod.ts";
 import { type KvSet, KvStore } from "../src/store/mod.ts";
 import { Ingestor } from "../src/ingest/mod.ts";
 import { payloadOf, prepareJournal, rate } from "./_ingest_common.ts";
+import type { TargetRow } from "./_targets.ts";
 
 const MiB = 1024 ** 2;
+/** Most RSS growth allowed while the Ingestor works through the log. */
+const LIMIT_BYTES = 128 * MiB;
 
 /**
  * The measured side of the memory case, run in a child process so its RSS
@@ -117,18 +120,11 @@ interface MemoryRun {
   ms: number;
 }
 
-/** A target's verdict. */
-export interface MemoryResult {
-  name: string;
-  pass: boolean;
-  detail: string;
-}
-
 /**
  * Case 3 of the ingest benchmark: RSS while the Ingestor, in a fresh child
  * process, works through a log of `logBytes` written under `root`.
  */
-export async function memory(root: string, logBytes: number): Promise<MemoryResult> {
+export async function memory(root: string, logBytes: number): Promise<TargetRow> {
   const MEMORY_LOG_BYTES = logBytes;
   const big = "m".repeat(60_000);
   const sample = payloadOf(0, big);
@@ -185,11 +181,17 @@ export async function memory(root: string, logBytes: number): Promise<MemoryResu
   }
   const m = runs.ingestor;
   const growth = m.peak - m.start;
+  if (m.applied !== records) {
+    throw new Error(`Cannot trust the memory run: applied ${m.applied} of ${records}`);
+  }
   return {
-    name: "memory flat through the log",
-    pass: growth < 128 * MiB && m.applied === records,
-    detail: `peak − start ${mib(growth)} MiB over ${mib(MEMORY_LOG_BYTES)} MiB (limit 128 MiB; ` +
-      `baseline without the Ingestor ${mib(runs.raw.peak - runs.raw.start)} MiB)`,
+    key: "ingest-memory",
+    path: `RSS growth while the Ingestor works through a ${mib(MEMORY_LOG_BYTES)} MiB log`,
+    figure: `peak − start ${mib(growth)} MiB`,
+    peer: `the 128 MiB limit (without the Ingestor: ${mib(runs.raw.peak - runs.raw.start)} MiB)`,
+    ratio: growth / LIMIT_BYTES,
+    compare: "<=",
+    target: 1,
   };
 }
 

@@ -41,6 +41,7 @@ import { referenceDecodeBody, referenceEncode } from "../src/records/reference_c
 import { validateAssertion, validateEpoch, validateVote } from "../src/records/validate.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
+import { reportTargets, type TargetRow } from "./_targets.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -272,3 +273,25 @@ const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(
 console.log(line(head));
 for (const r of rows) console.log(line(r));
 if (sink === -1) console.log(sink);
+
+/** Issue 15's rows: `serializeAssertion`, and `decodeRecord` over the whole sample. */
+const ISSUE_ROWS: Record<string, { key: string; path: string }> = {
+  serializeAssertion: {
+    key: "codec-serialize",
+    path: "serializeAssertion vs JSON.stringify + encode of the same records",
+  },
+  "decodeRecord (whole sample)": {
+    key: "codec-decode",
+    path: "decodeRecord vs JSON.parse of the same records",
+  },
+};
+const targetRows: TargetRow[] = pairs.map((p) => ({
+  key: ISSUE_ROWS[p.label]?.key ?? `codec-${p.label}`,
+  path: ISSUE_ROWS[p.label]?.path ?? `${p.label} vs ${p.peer.name}`,
+  figure: `${median(samples.get(p.codec)!).toFixed(2)} µs a record`,
+  peer: `${p.peer.name}: ${median(samples.get(p.peer)!).toFixed(2)} µs`,
+  ratio: median(ratios.get(p)!),
+  compare: "<=",
+  target: TARGET[p.direction],
+}));
+await reportTargets(targetRows);

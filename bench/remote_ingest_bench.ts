@@ -18,6 +18,7 @@ import { Journal } from "../src/wal/mod.ts";
 import { serializeAssertion } from "../src/records/mod.ts";
 import { KvStore } from "../src/store/mod.ts";
 import { Ingestor } from "../src/ingest/mod.ts";
+import { reportTargets } from "./_targets.ts";
 import { startKvConnectServer } from "../tests/support/kv_connect/mod.ts";
 
 const { values: flags } = parseArgs({
@@ -132,8 +133,12 @@ for (const latency of LATENCIES_MS) {
   );
 }
 const at20 = perSecond(median(remoteMs.get(20)!)) / base;
-console.log(
-  `\n${at20 >= 0.8 ? "PASS" : "FAIL"} remote at 20 ms per call ≥ 0.8× remote at 0 ms: ${
-    at20.toFixed(2)
-  }×`,
-);
+await reportTargets([{
+  key: "remote-ingest-20ms",
+  path: "ingest through a remote KV at +20 ms per call vs at +0 ms",
+  figure: `${fmt(perSecond(median(remoteMs.get(20)!)))} rec/s`,
+  peer: `remote at +0 ms: ${fmt(base)} rec/s`,
+  ratio: at20,
+  compare: ">=",
+  target: 0.8,
+}]);

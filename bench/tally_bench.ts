@@ -23,6 +23,7 @@ import { Journal } from "../src/wal/mod.ts";
 import { serializeVote } from "../src/records/mod.ts";
 import { KvStore } from "../src/store/mod.ts";
 import { Ingestor } from "../src/ingest/mod.ts";
+import { reportTargets, type TargetRow } from "./_targets.ts";
 
 const { values: flags } = parseArgs({ args: Deno.args, options: { quick: { type: "boolean" } } });
 const quick = flags.quick ?? false;
@@ -37,7 +38,7 @@ const SINGLE = "cd".repeat(32);
 const spreadHash = (i: number) => i.toString(16).padStart(64, "0");
 
 const root = await Deno.makeTempDir({ prefix: "stemedb-tally-bench-" });
-const results: { name: string; pass: boolean; detail: string }[] = [];
+const results: TargetRow[] = [];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -177,9 +178,15 @@ console.log(
 );
 console.log(`   ratio: ${ratio.toFixed(2)}× the peer (target ≥ 0.80×)`);
 results.push({
-  name: "vote ingest ≥ 0.8× raw KV",
-  pass: ratio >= 0.8,
-  detail: `${ratio.toFixed(2)}×`,
+  key: "tally-ingest",
+  path: `vote ingest of ${
+    VOTES.toLocaleString("en-US")
+  } votes vs the same mutations straight into KV`,
+  figure: rate(VOTES + 1, ingestMs),
+  peer: `the same mutations in the same commits: ${rate(VOTES + 1, peerMs)}`,
+  ratio,
+  compare: ">=",
+  target: 0.8,
 });
 
 // ---------------------------------------------------------------- 2. tally read
@@ -213,13 +220,16 @@ results.push({
   console.log(`   1 vote: median ${(singleMs * 1000).toFixed(1)} µs`);
   console.log(`   ratio: ${readRatio.toFixed(2)} (target ≤ 1.25, the same within noise)`);
   results.push({
-    name: "tally read independent of votes",
-    pass: readRatio <= 1.25,
-    detail: `${readRatio.toFixed(2)}`,
+    key: "tally-read",
+    path: `tally() of ${(VOTES / 2).toLocaleString("en-US")} votes vs of 1 vote`,
+    figure: `${(hotMs * 1000).toFixed(1)} µs`,
+    peer: `tally() of 1 vote: ${(singleMs * 1000).toFixed(1)} µs`,
+    ratio: readRatio,
+    compare: "<=",
+    target: 1.25,
   });
 }
 
 await journal.close();
 await Deno.remove(root, { recursive: true });
-console.log("\nSummary:");
-for (const r of results) console.log(`   ${r.pass ? "PASS" : "FAIL"}  ${r.name}: ${r.detail}`);
+await reportTargets(results);

@@ -11,17 +11,16 @@
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { readLines } from "./_lines.ts";
+import { openSource, type Source } from "./_append_source.ts";
 import {
-  emit,
-  EXIT_FAILURE,
-  EXIT_OK,
-  formatBytes,
-  formatRate,
-  printErr,
-  rate,
-  table,
-  UsageError,
-} from "./_output.ts";
+  echoRejects,
+  finish,
+  type InFlight,
+  type Reject,
+  reportStopped,
+  type Totals,
+} from "./_append_report.ts";
+import { EXIT_FAILURE, EXIT_OK, printErr, UsageError } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
 import { openReferenceGate, REFERENCE_OPTIONS, type ReferenceGate } from "./_references.ts";
 import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
@@ -37,49 +36,12 @@ const BATCH_BYTES = 4 * 1024 * 1024;
  * and its append pass; the lines past it are parsed again in the append pass.
  */
 const SPOOL_BYTES = 256 * 1024 * 1024;
-/** Most rejects echoed on stderr (all of them go to `--rejects`). */
-const MAX_ECHOED_REJECTS = 20;
 /**
  * Longest input line: the JSON of the largest payload with every string byte
  * escaped (`\u00XX`, six bytes for one). Longer lines cannot hold a valid
  * record, so they are refused as soon as they pass this, without being held.
  */
 export const MAX_LINE_BYTES = 6 * MAX_PAYLOAD_BYTES;
-
-/** One rejected input line. */
-interface Reject {
-  line: number;
-  reason: string;
-  field?: string;
-  text?: string;
-}
-
-interface Totals {
-  records: number;
-  /** Valid records not appended because `--dedupe` found them stored. */
-  skipped: number;
-  payloadBytes: number;
-  inputBytes: number;
-  firstOffset: number | null;
-  lastOffset: number | null;
-  nextOffset: number | null;
-  /** Every line up to this one is appended, rejected or blank. */
-  doneThroughLine: number;
-  rejects: Reject[];
-  /** The batch being appended, until the journal acknowledges it. */
-  inFlight: InFlight | null;
-}
-
-/** An `appendBatch` in progress: if it fails, recovery decides how much of it stays. */
-interface InFlight {
-  /** Where its first record goes. */
-  start: number;
-  payloads: Uint8Array[];
-  /** Input line of each payload. */
-  lines: number[];
-  /** Last line read when the batch was sent (lines up to it are done once it is in). */
-  throughLine: number;
-}
 
 /** The `append` command. */
 export const appendCommand: Command = {
@@ -431,118 +393,4 @@ async function settle(
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
-}
-
-function echoRejects(rejects: Reject[]): void {
-  for (const r of rejects.slice(0, MAX_ECHOED_REJECTS)) printErr(`line ${r.line}: ${r.reason}`);
-  if (rejects.length > MAX_ECHOED_REJECTS) {
-    printErr(`… and ${rejects.length - MAX_ECHOED_REJECTS} more invalid line(s)`);
-  }
-}
-
-function summary(totals: Totals, elapsedMs: number) {
-  return {
-    appended: totals.records,
-    skipped: totals.skipped,
-    rejected: totals.rejects.length,
-    rejects: totals.rejects.map(({ line, reason, field }) => ({ line, reason, field })),
-    payloadBytes: totals.payloadBytes,
-    inputBytes: totals.inputBytes,
-    firstOffset: totals.firstOffset,
-    lastOffset: totals.lastOffset,
-    nextOffset: totals.nextOffset,
-    elapsedMs: Math.round(elapsedMs),
-    recordsPerSecond: Math.round(rate(totals.records, elapsedMs)),
-  };
-}
-
-function finish(input: CommandInput, totals: Totals, started: number, code: number): number {
-  const elapsedMs = performance.now() - started;
-  const doc = { ok: code === EXIT_OK, ...summary(totals, elapsedMs) };
-  if (code === EXIT_OK || input.json) {
-    emit(input.json, doc, () =>
-      table([
-        ["appended", `${totals.records} records (${formatBytes(totals.payloadBytes)} of payload)`],
-        ...(input.values.dedupe === true
-          ? [["skipped", `${totals.skipped} already stored`] as [string, unknown]]
-          : []),
-        ["rejected", totals.rejects.length],
-        ["input", formatBytes(totals.inputBytes)],
-        ["offsets", `${totals.firstOffset ?? "-"} .. ${totals.nextOffset ?? "-"}`],
-        ["elapsed", `${(elapsedMs / 1000).toFixed(2)} s`],
-        ["rate", formatRate(totals.records, elapsedMs)],
-      ]));
-  }
-  return code;
-}
-
-/** A run that stopped part-way: what is durable, and how to append the rest. */
-function reportStopped(
-  input: CommandInput,
-  totals: Totals,
-  started: number,
-  why: { cause: unknown; uncertain: string | null },
-): number {
-  const { cause, uncertain } = why;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  const resumeFromLine = totals.doneThroughLine + 1;
-  const appended = totals.records === 0
-    ? "Appended nothing"
-    : `Appended ${totals.records} record(s), durable: offsets ${totals.firstOffset} .. ${totals.nextOffset} (last record at ${totals.lastOffset})`;
-  const file = input.positionals[0] ?? "-";
-  printErr(`stemedb append: ${message}`);
-  printErr(`${appended}; input lines up to ${totals.doneThroughLine} are done.`);
-  if (uncertain !== null) printErr(`${uncertain}; check with "stemedb status" before resuming`);
-  printErr(
-    `To append the rest without duplicates: stemedb append ${file} --from-line ${resumeFromLine}` +
-      " (with the same options)",
-  );
-  if (input.json) {
-    const elapsedMs = performance.now() - started;
-    emit(true, {
-      ok: false,
-      error: { code: "failure", message },
-      ...summary(totals, elapsedMs),
-      doneThroughLine: totals.doneThroughLine,
-      resumeFromLine,
-      ...(uncertain === null ? {} : { uncertain }),
-    }, () => "");
-  }
-  return EXIT_FAILURE;
-}
-
-interface Source {
-  /** Bytes of input, when known before reading (not for streamed stdin). */
-  size?: number;
-  open(): ReadableStream<Uint8Array>;
-}
-
-/**
- * A file can be read twice. Stdin is buffered so two passes see the same
- * bytes, unless `once`: then it streams, for inputs that never end.
- */
-async function openSource(path: string | undefined, options: { once: boolean }): Promise<Source> {
-  if (path === undefined || path === "-") {
-    if (Deno.stdin.isTerminal()) {
-      printErr("Reading NDJSON records from stdin; end with Ctrl-D (or pass a file)");
-    }
-    if (options.once) return { open: () => Deno.stdin.readable };
-    const bytes = new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
-    return { size: bytes.byteLength, open: () => ReadableStream.from([bytes]) };
-  }
-  let size: number;
-  try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new Error("it is a directory");
-    size = info.size;
-  } catch (error) {
-    throw new Error(`Cannot read input "${path}": ${(error as Error).message}`);
-  }
-  return {
-    size,
-    open: () => {
-      const file = Deno.openSync(path, { read: true });
-      return file.readable;
-    },
-  };
 }
