@@ -52,6 +52,7 @@ import { accessNotice, type App, type AppOptions, type ConnectionInfo, createApp
 import { errorResponse, HTTP_ERROR_STATUS, HttpError, type HttpErrorCode } from "./errors.ts";
 import { openServed, type Served } from "./served.ts";
 import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
+import { joinSiblingWorkers } from "./_sibling_workers.ts";
 
 export {
   accessNotice,
@@ -80,6 +81,9 @@ export type {
 
 /** Longest `close()` waits for in-flight requests before closing the journal under them. */
 const DRAIN_MS = 10_000;
+
+/** Longest a closed worker waits for the other workers of its process to close. */
+const SIBLINGS_MS = 30_000;
 
 let served: Promise<Served> | null = null;
 let closing: Promise<void> | null = null;
@@ -183,10 +187,13 @@ export default handler;
 // Only as `deno serve`'s entry does this module own the process; imported, it owns nothing.
 if (import.meta.main) {
   lazyService().catch((error) => console.error(error));
+  const siblings = joinSiblingWorkers();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const stop = () => {
     for (const s of signals) Deno.removeSignalListener(s, stop);
-    close().then(() => {
+    close().then(async () => {
+      // Ending the process ends every worker of it: not before the others have closed.
+      await siblings.closedAndWait(SIBLINGS_MS);
       // Once deno serve's server has finished too, nothing is left but the runtime's own exit.
       globalThis.addEventListener("beforeunload", () => exitWithinDeadline(0), { once: true });
     }, (error) => {

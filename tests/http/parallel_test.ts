@@ -127,6 +127,40 @@ Deno.test("deno serve stops on SIGTERM while writes are in flight: each accepted
   }
 });
 
+Deno.test("deno serve --parallel stopped with one worker's journal far ahead of its ingestor applies all of it before the process exits", async () => {
+  // The other worker closes at once; ending the process then would end this
+  // one in the middle of its last ingest pass.
+  await using data = await tempData();
+  const served = await denoServe({ workers: WORKERS, env: { STEMEDB_DATA: data.dir } });
+  await everyWorkerAnswers(served.url, WORKERS);
+  using client = Deno.createHttpClient({}); // one connection: one worker takes every batch
+  const hashes: string[] = [];
+  for (let batch = 0; batch < 4; batch++) {
+    const lines = Array.from({ length: 4_000 }, (_unused, i) => {
+      const { type: _, ...body } = assertionJson(`Backlog${batch}`, "index", i);
+      return JSON.stringify(body);
+    });
+    const r = await fetch(`${served.url}/assertions`, {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: lines.join("\n") + "\n",
+      client,
+    });
+    assert.equal(r.status, 201, await r.clone().text());
+    for (const receipt of await r.json()) hashes.push(receipt.hash);
+  }
+  const status = await served.stop("SIGTERM");
+  assert.equal(status.code, 0, served.stderr());
+  const store = await KvStore.open(`${data.dir}/kv.sqlite`);
+  try {
+    let missing = 0;
+    for (const hash of hashes) if ((await store.getAssertion(hash)) === null) missing++;
+    assert.equal(missing, 0, `${missing} of ${hashes.length} acknowledged records not applied`);
+  } finally {
+    store.close();
+  }
+});
+
 Deno.test("deno serve with STEMEDB_READ_ONLY=1 and write permission denied serves every read from a remote KV and answers writes 405", async () => {
   await using kvServer = await startKvConnectServer();
   Deno.env.set("DENO_KV_ACCESS_TOKEN", kvServer.token);
