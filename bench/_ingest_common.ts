@@ -103,6 +103,68 @@ export async function writeStraight(kv: Deno.Kv, sets: readonly KvSet[]): Promis
   return commits;
 }
 
+/** One mutation of a recorded commit. */
+export type RecordedOp =
+  | { kind: "set"; key: Deno.KvKey; value: unknown }
+  | { kind: "sum"; key: Deno.KvKey; value: Deno.KvU64 };
+
+/**
+ * A view of `kv` that records the mutations of every successful commit,
+ * commit by commit, into `out`: what the ingestor committed, for the peer
+ * that writes the very same mutations straight into Deno KV (`replayCommits`).
+ */
+export function recordingKv(kv: Deno.Kv, out: RecordedOp[][]): Deno.Kv {
+  const atomic = () => {
+    const op = kv.atomic();
+    const ops: RecordedOp[] = [];
+    const proxy: Deno.AtomicOperation = new Proxy(op, {
+      get(o, p) {
+        if (p === "commit") {
+          return async () => {
+            const r = await o.commit();
+            if (r.ok) out.push(ops);
+            return r;
+          };
+        }
+        const v = Reflect.get(o, p, o);
+        if (typeof v !== "function") return v;
+        return (...args: unknown[]) => {
+          if (p === "set") ops.push({ kind: "set", key: args[0] as Deno.KvKey, value: args[1] });
+          if (p === "mutate") {
+            const m = args[0] as Deno.KvMutation & { value: Deno.KvU64 };
+            ops.push({ kind: "sum", key: m.key, value: m.value });
+          }
+          const r = v.apply(o, args);
+          return r === o ? proxy : r;
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "atomic") return atomic;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/**
+ * The peer of an ingest run: the recorded commits written straight into
+ * `kv`, commit for commit, with no reads and no checks.
+ */
+export async function replayCommits(kv: Deno.Kv, commits: readonly RecordedOp[][]): Promise<void> {
+  for (const group of commits) {
+    const op = kv.atomic();
+    for (const o of group) {
+      if (o.kind === "set") op.set(o.key, o.value);
+      else op.mutate({ type: "sum", key: o.key, value: o.value });
+    }
+    if (!(await op.commit()).ok) throw new Error("Cannot write peer commit: it failed");
+  }
+}
+
 /**
  * The same sets in a leaner layout, to measure what it would save: every
  * 64-hex hash in a key as its 32 bytes, and the subject index entries (whose

@@ -10,7 +10,8 @@
 import { addCost, commitCost } from "./commit.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
-import { type Applied, carryOver, readState, resolve, type ResolveState } from "./resolve.ts";
+import { type Applied, carryOver, resolve, type ResolveState } from "./resolve.ts";
+import { cacheOf, type WinnerCache } from "./_winner_cache.ts";
 import { withDeadline } from "./deadline.ts";
 import { tallyCost } from "./tally.ts";
 import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
@@ -162,6 +163,8 @@ export class CommitBuilder {
   #commits = 0;
   /** What this builder's last successful commit wrote, to bring a prefetched state up to date. */
   #applied: Applied | null = null;
+  /** Winners known in process, shared with the store's other builders. */
+  #cache: WinnerCache;
 
   /**
    * A builder of commits of `options.journalId`'s records into `store`.
@@ -172,6 +175,7 @@ export class CommitBuilder {
     this.#store = store;
     this.#journalId = options.journalId;
     this.#consumer = options.consumer;
+    this.#cache = cacheOf(store);
     const budget = store.batchBudget(options.journalId, { consumer: options.consumer });
     this.#packer = new BatchPacker(packLimits(budget, options.maxRecords));
   }
@@ -227,6 +231,16 @@ export class CommitBuilder {
    * journal changed a winner of the same shard), it resolves again and retries.
    */
   async commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
+    try {
+      return await this.#commit(planned, options);
+    } catch (error) {
+      // The commit may still land (a remote answer lost): what is cached may be stale.
+      this.#cache.clear();
+      throw error;
+    }
+  }
+
+  async #commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
     const store = this.#store;
     let state = await this.#prefetched(planned);
     while (true) {
@@ -247,6 +261,7 @@ export class CommitBuilder {
       if (result.ok) {
         this.#commits++;
         this.#applied = { ...applied, versionstamp: result.versionstamp! };
+        this.#cache.applied(this.#applied);
         return result;
       }
       // Without guards only the cursor's check can have failed: the caller settles it.
@@ -260,9 +275,15 @@ export class CommitBuilder {
         this.#commits++;
         // Which attempt's resolution landed is unknown: the next prefetch is read again.
         this.#applied = null;
+        this.#cache.clear();
         return { ok: true, versionstamp: cursor.versionstamp! };
       }
-      if (cursor.versionstamp !== options.expect) return { ok: false };
+      if (cursor.versionstamp !== options.expect) {
+        this.#cache.clear();
+        return { ok: false };
+      }
+      // A guard this commit checked moved: another writer changed its shard.
+      this.#cache.drop(applied.guards.keys());
       state = null;
     }
   }
@@ -270,7 +291,7 @@ export class CommitBuilder {
   /** Reads what `planned` resolves against, bounded by the store's deadline. */
   #readState(planned: PlannedCommit): Promise<ResolveState> {
     const store = this.#store;
-    return withDeadline(() => readState(store.kv, store.keys, planned.resolves), {
+    return withDeadline(() => this.#cache.readState(store.kv, store.keys, planned.resolves), {
       operation: "readResolveState",
       target: store.target,
       timeoutMs: store.timeoutMs,
