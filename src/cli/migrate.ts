@@ -29,41 +29,37 @@ export const migrateCommand: Command = {
 };
 
 async function runMigrate(input: CommandInput): Promise<number> {
-  const kv = await Deno.openKv(input.config.kv);
+  const started = performance.now();
+  // The votes to read are not counted up front (that would be a second full
+  // scan), so the bar shows the votes read and their rate, without an ETA.
+  const phase = startPhase({
+    label: "migrate",
+    unit: "records",
+    enabled: progressWanted(input.json),
+  });
+  let report;
   try {
-    const started = performance.now();
-    // The votes to read are not counted up front (that would be a second full
-    // scan), so the bar shows the votes read and their rate, without an ETA.
-    const phase = startPhase({
-      label: "migrate",
-      unit: "records",
-      enabled: progressWanted(input.json),
+    report = await migrateStore(input.config.kv, {
+      timeoutMs: input.config.kvTimeoutMs,
+      onProgress: (p) => phase.update(p.votes, { detail: `${p.assertions} assertions` }),
     });
-    let report;
-    try {
-      report = await migrateStore(kv, {
-        onProgress: (p) => phase.update(p.votes, { detail: `${p.assertions} assertions` }),
-      });
-    } finally {
-      phase.finish();
-    }
-    const elapsed = performance.now() - started;
-    emit(input.json, { kv: input.config.kv, ...report, elapsedMs: elapsed }, () =>
-      table([
-        ["kv", input.config.kv],
-        [
-          "layout",
-          report.from === null ? `empty, now ${report.to}` : `${report.from} -> ${report.to}`,
-        ],
-        [
-          "result",
-          report.migrated ? (report.resumed ? "migrated (resumed)" : "migrated") : "nothing to do",
-        ],
-        ["assertions", report.assertions],
-        ["votes", `${report.votes} (${formatRate(report.votes, elapsed)})`],
-      ]));
-    return EXIT_OK;
   } finally {
-    kv.close();
+    phase.finish();
   }
+  const elapsed = performance.now() - started;
+  emit(input.json, { kv: input.config.kv, ...report, elapsedMs: elapsed }, () =>
+    table([
+      ["kv", input.config.kv],
+      [
+        "layout",
+        report.from === null ? `empty, now ${report.to}` : `${report.from} -> ${report.to}`,
+      ],
+      [
+        "result",
+        report.migrated ? (report.resumed ? "migrated (resumed)" : "migrated") : "nothing to do",
+      ],
+      ["assertions", report.assertions],
+      ["votes", `${report.votes} (${formatRate(report.votes, elapsed)})`],
+    ]));
+  return EXIT_OK;
 }

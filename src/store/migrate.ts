@@ -13,6 +13,10 @@
 
 import { decodeRecord } from "../records/mod.ts";
 import { addCost, type CommitCost, commitCost } from "./commit.ts";
+import { type DeadlineOptions, DEFAULT_KV_TIMEOUT_MS, withDeadline } from "./deadline.ts";
+import { kvTarget } from "./kv_errors.ts";
+import { openKv } from "./open_kv.ts";
+import { requireUnstable } from "./unstable.ts";
 import { KeyLayout } from "./keys.ts";
 import { LAYOUT_VERSION, readLayout, StoreLayoutError } from "./layout.ts";
 import { MAX_COMMIT_BYTES, MAX_LIST_BATCH, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } from "./limits.ts";
@@ -70,6 +74,14 @@ export interface MigrateOptions {
   onProgress?: (progress: MigrationProgress) => void;
   /** Stops the migration between assertions (what is committed stays). @default {undefined} */
   signal?: AbortSignal;
+  /**
+   * Deadline of every call to the KV, opening included, in milliseconds, as
+   * for `KvStore.open`: a call past it rejects with `KvTimeoutError`, and the
+   * migration, resumable, can be run again. `Infinity` waits forever.
+   *
+   * @default {DEFAULT_KV_TIMEOUT_MS} (30 000)
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -109,17 +121,20 @@ export interface MigrateReport {
   votes: number;
 }
 
+/** Calls to the KV a migration makes, each bounded by the deadline. */
+type Call = <T>(operation: string, fn: (kv: Deno.Kv) => Promise<T>) => Promise<T>;
+
 /** Collects one assertion's mutations into commits that fit Deno KV's limits. */
 class MigrationWriter {
-  #kv: Deno.Kv;
+  #call: Call;
   #keys: KeyLayout;
   #sets: KvSet[] = [];
   #counters: KvSum[] = [];
   #used: CommitCost = { mutations: 0, bytes: 0, keyBytes: 0 };
   #limits: CommitCost;
 
-  constructor(kv: Deno.Kv, keys: KeyLayout, progressCost: CommitCost) {
-    this.#kv = kv;
+  constructor(call: Call, keys: KeyLayout, progressCost: CommitCost) {
+    this.#call = call;
     this.#keys = keys;
     // Room for the progress set that ends an assertion's last commit, and a margin.
     this.#limits = {
@@ -143,13 +158,15 @@ class MigrationWriter {
 
   /** Commits what is collected, with `progress` when given. */
   async flush(progress?: MigrationProgress): Promise<void> {
-    const op = this.#kv.atomic();
-    for (const s of this.#sets) op.set(s.key, s.value);
-    // Whole values, not sums: a rerun writes the same counters again.
-    for (const c of this.#counters) op.set(c.key, new Deno.KvU64(c.sum));
-    if (progress !== undefined) op.set(this.#keys.migration(), progress);
     if (this.#sets.length + this.#counters.length > 0 || progress !== undefined) {
-      const result = await op.commit();
+      const result = await this.#call("migrate", (kv) => {
+        const op = kv.atomic();
+        for (const s of this.#sets) op.set(s.key, s.value);
+        // Whole values, not sums: a rerun writes the same counters again.
+        for (const c of this.#counters) op.set(c.key, new Deno.KvU64(c.sum));
+        if (progress !== undefined) op.set(this.#keys.migration(), progress);
+        return op.commit();
+      });
       if (!result.ok) throw new Error("Cannot migrate store: a commit without checks failed");
     }
     this.#sets = [];
@@ -185,19 +202,53 @@ class Winners {
 }
 
 /**
- * Migrates the store under `options.prefix` in `kv` to `LAYOUT_VERSION`;
- * does nothing to a store already current or empty.
+ * Migrates the store under `options.prefix` to `LAYOUT_VERSION`; does
+ * nothing to a store already current or empty. A string is a local path or
+ * an http(s) URL, opened (and closed at the end) as `KvStore.open` opens it;
+ * an opened `Deno.Kv` is used as is and left open. Every call to the KV is
+ * bounded by `options.timeoutMs`.
  *
  * @throws {StoreLayoutError} If the store is newer than this code.
+ * @throws {KvTimeoutError} If a call to the KV, opening included, did not succeed within the deadline.
+ * @throws {KvAuthError} If the remote refuses the access token.
+ * @throws {RangeError} If the timeout is not positive.
  * @throws {DOMException} `signal.reason` when stopped; run it again to resume.
  */
 export async function migrateStore(
-  kv: Deno.Kv,
+  pathOrUrlOrKv: string | Deno.Kv,
   options: MigrateOptions = {},
 ): Promise<MigrateReport> {
   const keys = new KeyLayout(options.prefix ?? []);
-  const saved = await kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" });
-  const from = saved.value === null ? await readLayout(kv, keys) : 1;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_KV_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) {
+    throw new RangeError(`Cannot migrate store: timeoutMs must be > 0, got ${timeoutMs}`);
+  }
+  if (typeof pathOrUrlOrKv !== "string") {
+    return await migrate(pathOrUrlOrKv, keys, { ...options, target: "<Deno.Kv>", timeoutMs });
+  }
+  requireUnstable("kv", "Cannot migrate store");
+  if (pathOrUrlOrKv.length === 0) throw new TypeError("Cannot migrate store: path or URL is empty");
+  const target = kvTarget(pathOrUrlOrKv);
+  const kv = await openKv(pathOrUrlOrKv, { target, timeoutMs });
+  try {
+    return await migrate(kv, keys, { ...options, target, timeoutMs });
+  } finally {
+    kv.close();
+  }
+}
+
+async function migrate(
+  kv: Deno.Kv,
+  keys: KeyLayout,
+  options: MigrateOptions & Omit<DeadlineOptions, "operation">,
+): Promise<MigrateReport> {
+  const at = { target: options.target, timeoutMs: options.timeoutMs };
+  const call: Call = (operation, fn) => withDeadline(() => fn(kv), { ...at, operation });
+  const saved = await call(
+    "readLayout",
+    (kv) => kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" }),
+  );
+  const from = saved.value === null ? await call("readLayout", (kv) => readLayout(kv, keys)) : 1;
   if (from !== null && from > LAYOUT_VERSION) throw new StoreLayoutError("newer", from);
   const report: MigrateReport = {
     from,
@@ -214,7 +265,7 @@ export async function migrateStore(
   const progressCost = commitCost([
     kvSet(keys.migration(), { ...progress, after: "f".repeat(64), votes: Number.MAX_SAFE_INTEGER }),
   ]);
-  const writer = new MigrationWriter(kv, keys, progressCost);
+  const writer = new MigrationWriter(call, keys, progressCost);
   const finish = async (winners: Winners) => {
     await winners.write(writer, keys);
     progress.after = winners.assertion;
@@ -227,7 +278,12 @@ export async function migrateStore(
     ? { prefix: keys.allVotes() }
     : { prefix: keys.allVotes(), start: [...keys.allVotes(), `${progress.after}\0`] };
   let current = null as Winners | null;
-  for await (const entry of kv.list<Uint8Array>(selector, { batchSize: MAX_LIST_BATCH })) {
+  const votes = kv.list<Uint8Array>(selector, { batchSize: MAX_LIST_BATCH });
+  while (true) {
+    // Each step may fetch the next batch: bounded like any call.
+    const step = await call("listVotes", () => votes.next());
+    if (step.done) break;
+    const entry = step.value;
     const assertion = String(entry.key[entry.key.length - 2]);
     if (current?.assertion !== assertion) {
       if (current !== null) await finish(current);
@@ -247,8 +303,10 @@ export async function migrateStore(
     progress.votes++;
   }
   if (current !== null) await finish(current);
-  const done = await kv.atomic().set(keys.layout(), LAYOUT_VERSION).delete(keys.migration())
-    .commit();
+  const done = await call(
+    "migrate",
+    (kv) => kv.atomic().set(keys.layout(), LAYOUT_VERSION).delete(keys.migration()).commit(),
+  );
   if (!done.ok) throw new Error("Cannot migrate store: the final commit failed");
   return { ...report, migrated: true, assertions: progress.assertions, votes: progress.votes };
 }

@@ -18,12 +18,10 @@
  * @module
  */
 
-export {
-  type BatchBudgetOptions,
-  type DeadLetterListOptions,
-  KvStore,
-  type KvStoreOptions,
-} from "./kv_store.ts";
+export { KvStore } from "./kv_store.ts";
+export type { KvStoreOptions } from "./open_kv.ts";
+export type { BatchBudgetOptions } from "./batch_budget.ts";
+export type { DeadLetterListOptions } from "./ingest_state.ts";
 export type { CommitCost } from "./commit.ts";
 export {
   BACKOFF_BASE_MS,

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import {
   KeyLayout,
   KvStore,
+  KvTimeoutError,
   LAYOUT_VERSION,
   migrateStore,
   type MigrationProgress,
   StoreLayoutError,
 } from "../../src/store/mod.ts";
 import { assertTallyClose, referenceTallies } from "../support/consensus_reference.ts";
+import { startKvConnectServer } from "../support/kv_connect/mod.ts";
 import { assertionPayload, type Digested, ingest, votePayload, withKv } from "./_helpers.ts";
 
 interface Written {
@@ -174,4 +176,47 @@ Deno.test("migrateStore() of a migrated store changes nothing", async () => {
     );
     store.close();
   });
+});
+
+Deno.test("migrateStore(url) rejects with KvTimeoutError naming the call the remote stalls, and a rerun finishes", async () => {
+  await using server = await startKvConnectServer();
+  Deno.env.set("DENO_KV_ACCESS_TOKEN", server.token);
+  const written = await writeLayoutOne(server.kv, [], [30, 5]);
+  for (const [on, operation] of [["metadata", "open"], ["snapshot_read", "readLayout"]] as const) {
+    server.setFaults({ stall: { on: [on] } });
+    const error = await migrateStore(server.url, { timeoutMs: 300 }).then(
+      () => assert.fail("answered"),
+      (e) => e,
+    );
+    assert.ok(error instanceof KvTimeoutError, String(error));
+    assert.deepEqual([error.operation, error.timeoutMs], [operation, 300]);
+    server.setFaults({});
+    server.releaseStalls();
+  }
+  // Stall the first commit of progress: the migration stops there, nothing half written.
+  server.setFaults({ stall: { on: ["atomic_write"], times: 1 } });
+  const stalled = await migrateStore(server.url, { timeoutMs: 300 }).then(
+    () => assert.fail("answered"),
+    (e) => e,
+  );
+  assert.ok(stalled instanceof KvTimeoutError);
+  assert.equal(stalled.operation, "migrate");
+  server.setFaults({});
+  assert.equal(server.releaseStalls(), 1);
+  const report = await migrateStore(server.url, { timeoutMs: 10_000 });
+  assert.deepEqual([report.migrated, report.votes], [true, written.votes.length]);
+  const store = await KvStore.open(server.kv);
+  try {
+    const reference = referenceTallies(written.votes);
+    for (const t of written.targets) {
+      assertTallyClose(await store.tally(t.hash), reference.get(t.hash)!, t.hash);
+    }
+  } finally {
+    store.close();
+  }
+});
+
+Deno.test("migrateStore() refuses a timeout that is not positive", async () => {
+  await assert.rejects(migrateStore(":memory:", { timeoutMs: 0 }), RangeError);
+  await assert.rejects(migrateStore("", {}), TypeError);
 });
