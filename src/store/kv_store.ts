@@ -232,7 +232,8 @@ export class KvStore {
    * store: see `ReferenceCheck`. One check per request or input.
    */
   referenceCheck(options?: ReferenceCheckOptions): ReferenceCheck {
-    return new ReferenceCheck({ kv: this.#kv, keys: this.#keys }, options);
+    const deadline = { target: this.#target, timeoutMs: this.#timeoutMs };
+    return new ReferenceCheck({ kv: this.#kv, keys: this.#keys, deadline }, options);
   }
 
   /** Reads a journal's cursor and its versionstamp (strong consistency). */

@@ -54,8 +54,10 @@ export { KeyLayout } from "./keys.ts";
 export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
 export { type IndexedRecord, indexSets } from "./index_sets.ts";
 export {
+  type CheckedRecord,
   ReferenceCheck,
   type ReferenceCheckOptions,
+  type ReferenceCheckStore,
   type ReferenceProblem,
   type ReferenceProblemCode,
 } from "./reference_check.ts";
