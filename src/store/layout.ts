@@ -82,7 +82,11 @@ async function hasData(kv: Deno.Kv, keys: KeyLayout): Promise<boolean> {
 export async function readLayout(kv: Deno.Kv, keys: KeyLayout): Promise<number | null> {
   const entry = await kv.get<number>(keys.layout(), { consistency: "strong" });
   if (entry.value !== null) return entry.value;
-  return await hasData(kv, keys) ? 1 : null;
+  if (!await hasData(kv, keys)) return null;
+  // The data may be a first commit that landed after the read above: it wrote the layout key
+  // beside it, so read the key again before taking the store for one written without it.
+  const again = await kv.get<number>(keys.layout(), { consistency: "strong" });
+  return again.value ?? 1;
 }
 
 /**

@@ -98,7 +98,9 @@ export interface ReferenceCheckOptions {
  * import type { CheckedRecord } from "@stemedb/ingest/store";
  * import { parseRecordLine } from "@stemedb/ingest/records";
  *
- * const line = parseRecordLine(JSON.stringify({ type: "epoch", id: "0a", name: "a", startTime: 0 }));
+ * const line = parseRecordLine(
+ *   JSON.stringify({ type: "epoch", id: "0a", name: "a", description: "", startTime: 0 }),
+ * );
  * if (!line.ok) throw new Error(line.reason);
  * const item: CheckedRecord = { record: line.record, payload: line.payload };
  * console.log(item.record.type); // epoch

@@ -220,3 +220,35 @@ Deno.test("migrateStore() refuses a timeout that is not positive", async () => {
   await assert.rejects(migrateStore(":memory:", { timeoutMs: 0 }), RangeError);
   await assert.rejects(migrateStore("", {}), TypeError);
 });
+
+Deno.test("KvStore.open() opens a store whose first commit lands while it reads the layout", async () => {
+  await withKv(async (kv) => {
+    const first = await assertionPayload();
+    let landed = false;
+    // Another process's first commit (data and layout key together) lands right after this
+    // one has read the layout key as absent, before it looks for data.
+    const racing = new Proxy(kv, {
+      get(target, prop) {
+        if (prop === "get") {
+          return async (key: Deno.KvKey, options?: { consistency?: Deno.KvConsistencyLevel }) => {
+            const entry = await target.get(key, options);
+            if (!landed && key.at(-1) === "layout") {
+              landed = true;
+              const keys = new KeyLayout();
+              const commit = await target.atomic().set(keys.assertion(first.hash), first.payload)
+                .set(keys.layout(), LAYOUT_VERSION).commit();
+              assert.ok(commit.ok);
+            }
+            return entry;
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const store = await KvStore.open(racing);
+    assert.ok(landed, "the commit landed between the reads");
+    assert.equal((await store.getAssertion(first.hash))?.object, "sun");
+    store.close();
+  });
+});
