@@ -1,30 +1,27 @@
 /**
- * Migrating a store to `LAYOUT_VERSION`: from layout 1 (written before
- * versions were kept), build each voter's winner key and each assertion's
- * tally counters from the votes stored under `V`. Idempotent (every key it
- * writes is computed from the votes alone and written whole, never summed)
- * and resumable (its progress is committed with the keys of each assertion
- * it finishes, and a rerun starts after it). Stop every ingestor first: the
- * store refuses to open until the migration is done, but an ingestor of an
- * earlier version would not know to stop.
+ * Migrating a store to `LAYOUT_VERSION` (3): every key whose content hashes
+ * an earlier layout wrote as 64 hex characters moves to the same key with
+ * those parts as their 32 bytes (`_rekey.ts`); a store of layout 1 (written
+ * before versions were kept) then gets, built from its records alone, its
+ * index entries, winners and tallies (`_rebuild.ts`). Idempotent (every key
+ * written is a function of what is stored, counters written whole) and
+ * resumable (its progress is committed as it goes, and a rerun goes on from
+ * it). Stop every ingestor first: the store refuses to open until the
+ * migration is done, but an ingestor of an earlier version would not know to
+ * stop.
  *
  * @module
  */
 
-import { decodeRecord } from "../records/mod.ts";
-import { addCost, type CommitCost, commitCost } from "./commit.ts";
 import { type DeadlineOptions, DEFAULT_KV_TIMEOUT_MS, withDeadline } from "./deadline.ts";
 import { kvTarget } from "./kv_errors.ts";
 import { openKv } from "./open_kv.ts";
 import { requireUnstable } from "./unstable.ts";
 import { KeyLayout } from "./keys.ts";
 import { LAYOUT_VERSION, readLayout, StoreLayoutError } from "./layout.ts";
-import { MAX_COMMIT_BYTES, MAX_LIST_BATCH, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } from "./limits.ts";
-import { kvSet } from "./plan.ts";
-import { compareVersions } from "./precedence.ts";
-import { TallyDeltas } from "./tally.ts";
-import type { KvSet } from "./types.ts";
-import type { KvSum, WinnerValue } from "./consensus_types.ts";
+import { type MigrationCall, MigrationWriter } from "./_migration_writer.ts";
+import { rebuild, type RebuildProgress } from "./_rebuild.ts";
+import { rekey } from "./_rekey.ts";
 
 /**
  * Where a migration stands, as committed under `[...p, "_meta", "migration"]`
@@ -35,18 +32,39 @@ import type { KvSum, WinnerValue } from "./consensus_types.ts";
  * import type { MigrationProgress } from "@stemedb/ingest/store";
  *
  * const onProgress = (p: MigrationProgress) => console.log(`${p.assertions} assertions`);
- * onProgress({ to: 2, after: null, assertions: 0, votes: 0 });
+ * onProgress({ to: 3, from: 2, step: "rekey", after: null, assertions: 0, votes: 0, moved: 0 });
  * ```
  */
 export interface MigrationProgress {
   /** The layout version being migrated to. */
   to: number;
-  /** The last assertion whose winners and tally are written (`null`: none yet). */
+  /**
+   * The layout migrated from; a migration started by a version that kept
+   * none was from layout 1.
+   *
+   * @default {1}
+   */
+  from?: number;
+  /**
+   * What is being done: `rekey` (moving keys to byte hashes), then, from
+   * layout 1, `assertions` (their index entries) and `votes` (history,
+   * winners, tallies).
+   *
+   * @default {"rekey"}
+   */
+  step?: "rekey" | "assertions" | "votes";
+  /** The last assertion finished in the step (`null`: none yet). */
   after: string | null;
   /** Assertions done so far. */
   assertions: number;
   /** Votes read so far. */
   votes: number;
+  /**
+   * Keys moved to layout 3 so far.
+   *
+   * @default {0}
+   */
+  moved?: number;
 }
 
 /**
@@ -98,7 +116,7 @@ export interface MigrateOptions {
  * const payload = serializeVote({ assertion, voter: "ann", value: 1, timestamp: 0 });
  * await kv.set(["V", assertion, await contentHash(payload)], payload); // as layout 1 stored it
  * const report: MigrateReport = await migrateStore(kv);
- * assert.deepEqual([report.from, report.to, report.votes], [1, 2, 1]);
+ * assert.deepEqual([report.from, report.to, report.votes], [1, 3, 1]);
  * assert.equal((await migrateStore(kv)).migrated, false);
  * const store = await KvStore.open(kv);
  * assert.equal((await store.tally(assertion)).up, 1);
@@ -115,90 +133,12 @@ export interface MigrateReport {
   migrated: boolean;
   /** Whether a migration stopped earlier was resumed. */
   resumed: boolean;
-  /** Assertions whose winners and tallies were built. */
+  /** Assertions whose index entries, winners and tallies were built (from layout 1). */
   assertions: number;
-  /** Votes read. */
+  /** Votes read to build them. */
   votes: number;
-}
-
-/** Calls to the KV a migration makes, each bounded by the deadline. */
-type Call = <T>(operation: string, fn: (kv: Deno.Kv) => Promise<T>) => Promise<T>;
-
-/** Collects one assertion's mutations into commits that fit Deno KV's limits. */
-class MigrationWriter {
-  #call: Call;
-  #keys: KeyLayout;
-  #sets: KvSet[] = [];
-  #counters: KvSum[] = [];
-  #used: CommitCost = { mutations: 0, bytes: 0, keyBytes: 0 };
-  #limits: CommitCost;
-
-  constructor(call: Call, keys: KeyLayout, progressCost: CommitCost) {
-    this.#call = call;
-    this.#keys = keys;
-    // Room for the progress set that ends an assertion's last commit, and a margin.
-    this.#limits = {
-      mutations: MAX_MUTATIONS - progressCost.mutations,
-      bytes: Math.floor((MAX_COMMIT_BYTES - progressCost.bytes) * 0.98),
-      keyBytes: Math.floor((MAX_TOTAL_KEY_BYTES - progressCost.keyBytes) * 0.98),
-    };
-  }
-
-  async add(mutation: KvSet | KvSum): Promise<void> {
-    const cost = commitCost([mutation]);
-    const next = addCost(this.#used, cost);
-    const l = this.#limits;
-    if (next.mutations > l.mutations || next.bytes > l.bytes || next.keyBytes > l.keyBytes) {
-      await this.flush();
-    }
-    if ("sum" in mutation) this.#counters.push(mutation);
-    else this.#sets.push(mutation);
-    this.#used = addCost(this.#used, cost);
-  }
-
-  /** Commits what is collected, with `progress` when given. */
-  async flush(progress?: MigrationProgress): Promise<void> {
-    if (this.#sets.length + this.#counters.length > 0 || progress !== undefined) {
-      const result = await this.#call("migrate", (kv) => {
-        const op = kv.atomic();
-        for (const s of this.#sets) op.set(s.key, s.value);
-        // Whole values, not sums: a rerun writes the same counters again.
-        for (const c of this.#counters) op.set(c.key, new Deno.KvU64(c.sum));
-        if (progress !== undefined) op.set(this.#keys.migration(), progress);
-        return op.commit();
-      });
-      if (!result.ok) throw new Error("Cannot migrate store: a commit without checks failed");
-    }
-    this.#sets = [];
-    this.#counters = [];
-    this.#used = { mutations: 0, bytes: 0, keyBytes: 0 };
-  }
-}
-
-/** Each voter's winning vote among an assertion's stored votes. */
-class Winners {
-  readonly assertion: string;
-  #byVoter = new Map<string, WinnerValue>();
-
-  constructor(assertion: string) {
-    this.assertion = assertion;
-  }
-
-  add(voter: string, vote: WinnerValue): void {
-    const held = this.#byVoter.get(voter);
-    const beats = held === undefined ||
-      compareVersions({ time: vote.t, hash: vote.h }, { time: held.t, hash: held.h }) > 0;
-    if (beats) this.#byVoter.set(voter, vote);
-  }
-
-  async write(writer: MigrationWriter, keys: KeyLayout): Promise<void> {
-    const tally = new TallyDeltas();
-    for (const [voter, winner] of this.#byVoter) {
-      await writer.add(kvSet(keys.winner(this.assertion, voter), winner));
-      tally.add(this.assertion, winner.v, 1);
-    }
-    for (const counter of tally.totals(keys)) await writer.add(counter);
-  }
+  /** Keys moved to byte hashes (from layout 1 or 2). */
+  moved: number;
 }
 
 /**
@@ -243,12 +183,14 @@ async function migrate(
   options: MigrateOptions & Omit<DeadlineOptions, "operation">,
 ): Promise<MigrateReport> {
   const at = { target: options.target, timeoutMs: options.timeoutMs };
-  const call: Call = (operation, fn) => withDeadline(() => fn(kv), { ...at, operation });
+  const call: MigrationCall = (operation, fn) => withDeadline(() => fn(kv), { ...at, operation });
   const saved = await call(
     "readLayout",
     (kv) => kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" }),
   );
-  const from = saved.value === null ? await call("readLayout", (kv) => readLayout(kv, keys)) : 1;
+  const from = saved.value === null
+    ? await call("readLayout", (kv) => readLayout(kv, keys))
+    : saved.value.from ?? 1;
   if (from !== null && from > LAYOUT_VERSION) throw new StoreLayoutError("newer", from);
   const report: MigrateReport = {
     from,
@@ -257,56 +199,60 @@ async function migrate(
     resumed: saved.value !== null,
     assertions: 0,
     votes: 0,
+    moved: 0,
   };
   // An empty store needs nothing: its first commit records the layout.
   if (from === LAYOUT_VERSION || from === null) return report;
-  const progress: MigrationProgress = saved.value ??
-    { to: LAYOUT_VERSION, after: null, assertions: 0, votes: 0 };
-  const progressCost = commitCost([
-    kvSet(keys.migration(), { ...progress, after: "f".repeat(64), votes: Number.MAX_SAFE_INTEGER }),
-  ]);
-  const writer = new MigrationWriter(call, keys, progressCost);
-  const finish = async (winners: Winners) => {
-    await winners.write(writer, keys);
-    progress.after = winners.assertion;
-    progress.assertions++;
+  // A progress without a step is an earlier version's, which only built winners and tallies:
+  // everything it wrote is written again, whole, so it starts over.
+  const resumed = saved.value?.step === undefined ? null : saved.value;
+  const progress = {
+    from,
+    step: "rekey",
+    after: null,
+    assertions: 0,
+    votes: 0,
+    moved: 0,
+    ...resumed,
+    to: LAYOUT_VERSION,
+  } as Required<MigrationProgress>;
+  const largest = { ...progress, step: "assertions", after: "f".repeat(64) };
+  const writer = new MigrationWriter(call, keys, {
+    ...largest,
+    assertions: Number.MAX_SAFE_INTEGER,
+    votes: Number.MAX_SAFE_INTEGER,
+    moved: Number.MAX_SAFE_INTEGER,
+  });
+  const commit = async () => {
     await writer.flush({ ...progress });
     options.onProgress?.({ ...progress });
   };
-  // After the last finished assertion: "\0" sorts after every vote key of it, and before the next.
-  const selector = progress.after === null
-    ? { prefix: keys.allVotes() }
-    : { prefix: keys.allVotes(), start: [...keys.allVotes(), `${progress.after}\0`] };
-  let current = null as Winners | null;
-  const votes = kv.list<Uint8Array>(selector, { batchSize: MAX_LIST_BATCH });
-  while (true) {
-    // Each step may fetch the next batch: bounded like any call.
-    const step = await call("listVotes", () => votes.next());
-    if (step.done) break;
-    const entry = step.value;
-    const assertion = String(entry.key[entry.key.length - 2]);
-    if (current?.assertion !== assertion) {
-      if (current !== null) await finish(current);
+  if (progress.step === "rekey") {
+    const before = progress.moved;
+    await rekey(kv, { keys, writer, call }, async (moved) => {
+      progress.moved = before + moved;
+      await commit();
       options.signal?.throwIfAborted();
-      current = new Winners(assertion);
-    }
-    const record = decodeRecord(entry.value);
-    if (record.type !== "vote") {
-      throw new TypeError(
-        `Cannot migrate vote at ${
-          JSON.stringify(entry.key)
-        }: the stored payload is a ${record.type}`,
-      );
-    }
-    const { voter, value, timestamp } = record.value;
-    current.add(voter, { t: timestamp, h: String(entry.key[entry.key.length - 1]), v: value });
-    progress.votes++;
+    });
+    // A layout-1 store rebuilds from the moved records; a layout-2 one is done.
+    progress.step = from === 1 ? "assertions" : progress.step;
+    progress.after = null;
+    if (from === 1) await commit();
   }
-  if (current !== null) await finish(current);
+  if (progress.step !== "rekey") {
+    const step = progress as RebuildProgress & Required<MigrationProgress>;
+    await rebuild(kv, { keys, writer, call, signal: options.signal }, step, commit);
+  }
   const done = await call(
     "migrate",
     (kv) => kv.atomic().set(keys.layout(), LAYOUT_VERSION).delete(keys.migration()).commit(),
   );
   if (!done.ok) throw new Error("Cannot migrate store: the final commit failed");
-  return { ...report, migrated: true, assertions: progress.assertions, votes: progress.votes };
+  return {
+    ...report,
+    migrated: true,
+    assertions: progress.assertions,
+    votes: progress.votes,
+    moved: progress.moved,
+  };
 }
