@@ -9,7 +9,7 @@
  * @module
  */
 
-import { fromHex } from "../records/mod.ts";
+import { fromHex, isHash } from "../records/mod.ts";
 import {
   ASSERTION_PART,
   EPOCH_ASSERTION_PART,
@@ -52,7 +52,7 @@ function newKey(key: Deno.KvKey, family: Family, at: number): Deno.KvKey {
   const out = [...key];
   for (const h of family.hashes) {
     const part = key[at + h];
-    if (typeof part !== "string" || part.length !== 64) {
+    if (!isHash(part)) {
       throw new TypeError(
         `Cannot migrate key ${JSON.stringify(key)}: part ${at + h} is not a 64-hex content hash`,
       );

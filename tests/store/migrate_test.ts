@@ -343,3 +343,14 @@ Deno.test("KvStore.open() opens a store whose first commit lands while it reads 
     store.close();
   });
 });
+
+Deno.test("migrateStore() fails naming the key whose hash part is not a content hash", async () => {
+  await withKv(async (kv) => {
+    const a = await assertionPayload();
+    await kv.set(["H", "not-a-hash"], a.payload);
+    await assert.rejects(
+      () => migrateStore(kv),
+      (e: unknown) => e instanceof TypeError && /\["H","not-a-hash"\]/.test(e.message),
+    );
+  });
+});
