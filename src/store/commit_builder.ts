@@ -7,7 +7,7 @@
  * @module
  */
 
-import { addCost, commitCost } from "./commit.ts";
+import { addCost, type CommitCost, commitCost } from "./commit.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
 import { type Applied, carryOver, resolve, type ResolveState } from "./resolve.ts";
@@ -15,6 +15,9 @@ import { cacheOf, type WinnerCache } from "./_winner_cache.ts";
 import { withDeadline } from "./deadline.ts";
 import { tallyCost } from "./tally.ts";
 import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
+
+/** Most assertions whose tally cost a builder keeps. */
+const TALLY_COSTS_KEPT = 4_096;
 
 /** Reason given to the dead letter of a record whose sets cannot fit one commit. */
 export const TOO_LARGE_REASON = "too large for KV";
@@ -165,6 +168,8 @@ export class CommitBuilder {
   #applied: Applied | null = null;
   /** Winners known in process, shared with the store's other builders. */
   #cache: WinnerCache;
+  /** What the tally counters of an assertion cost in a commit, by assertion (bounded). */
+  #tallyCosts = new Map<string, CommitCost>();
 
   /**
    * A builder of commits of `options.journalId`'s records into `store`.
@@ -315,6 +320,18 @@ export class CommitBuilder {
     return since === 1 && this.#applied !== null ? carryOver(state, this.#applied) : null;
   }
 
+  /** The cost of `assertion`'s four tally counters: the same for every vote on it. */
+  #tallyCost(assertion: string): CommitCost {
+    let cost = this.#tallyCosts.get(assertion);
+    if (cost === undefined) {
+      // Assertions of a few commits' votes: enough to spare rebuilding their keys for each vote.
+      if (this.#tallyCosts.size >= TALLY_COSTS_KEPT) this.#tallyCosts.clear();
+      cost = commitCost(tallyCost(this.#store.keys, assertion));
+      this.#tallyCosts.set(assertion, cost);
+    }
+    return cost;
+  }
+
   /** Plan one record and return how to add it to the packer. */
   #plan(record: CommitRecord): () => boolean {
     const { offset, payload, digest, next } = record;
@@ -326,7 +343,7 @@ export class CommitBuilder {
       const cost = commitCost(resolve === undefined ? sets : [...sets, resolve.set]);
       // A vote may change its assertion's tally: four counters, paid once per commit.
       const assertion = resolve?.kind === "vote" ? resolve.assertion : null;
-      const tally = assertion === null ? null : commitCost(tallyCost(this.#store.keys, assertion));
+      const tally = assertion === null ? null : this.#tallyCost(assertion);
       if (packer.fitsAlone(tally === null ? cost : addCost(cost, tally))) {
         return () => {
           const paid = tally === null || packer.hasTally(assertion!);
