@@ -87,6 +87,13 @@ const BENCHES: Bench[] = [
     extra: true,
   },
   {
+    name: "reference-check",
+    file: "reference_check_bench.ts",
+    standard: [],
+    quick: ["--votes=5000"],
+    extra: true,
+  },
+  {
     name: "index-cost",
     file: "index_cost_bench.ts",
     standard: [],

@@ -1,6 +1,7 @@
 // Reading stored payloads back: typed decoding, and the payloads an index page points at.
 
 import { type Assertion, decodeRecord, type Epoch, type Vote } from "../records/mod.ts";
+import { hashOfPart } from "./keys.ts";
 import { MAX_GET_MANY } from "./limits.ts";
 import type { Page } from "./types.ts";
 
@@ -32,7 +33,7 @@ export async function recordsAt<T extends "assertion" | "vote">(
   page: Page<Deno.KvEntry<unknown>>,
   read: { type: T; payloadKey: (hash: string) => Deno.KvKey },
 ): Promise<Page<ValueOf[T] & { hash: string }>> {
-  const hashes = page.items.map((entry) => String(entry.key[entry.key.length - 1]));
+  const hashes = page.items.map((entry) => hashOfPart(entry.key[entry.key.length - 1]));
   const items: (ValueOf[T] & { hash: string })[] = [];
   for (let i = 0; i < hashes.length; i += MAX_GET_MANY) {
     const chunk = hashes.slice(i, i + MAX_GET_MANY);

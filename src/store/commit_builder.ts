@@ -7,13 +7,17 @@
  * @module
  */
 
-import { addCost, commitCost } from "./commit.ts";
+import { addCost, type CommitCost, commitCost } from "./commit.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
-import { type Applied, carryOver, readState, resolve, type ResolveState } from "./resolve.ts";
+import { type Applied, carryOver, resolve, type ResolveState } from "./resolve.ts";
+import { cacheOf, type WinnerCache } from "./_winner_cache.ts";
 import { withDeadline } from "./deadline.ts";
 import { tallyCost } from "./tally.ts";
 import type { CommitResult, DeadLetter, PlannedCommit } from "./types.ts";
+
+/** Most assertions whose tally cost a builder keeps. */
+const TALLY_COSTS_KEPT = 4_096;
 
 /** Reason given to the dead letter of a record whose sets cannot fit one commit. */
 export const TOO_LARGE_REASON = "too large for KV";
@@ -162,6 +166,10 @@ export class CommitBuilder {
   #commits = 0;
   /** What this builder's last successful commit wrote, to bring a prefetched state up to date. */
   #applied: Applied | null = null;
+  /** Winners known in process, shared with the store's other builders. */
+  #cache: WinnerCache;
+  /** What the tally counters of an assertion cost in a commit, by assertion (bounded). */
+  #tallyCosts = new Map<string, CommitCost>();
 
   /**
    * A builder of commits of `options.journalId`'s records into `store`.
@@ -172,6 +180,7 @@ export class CommitBuilder {
     this.#store = store;
     this.#journalId = options.journalId;
     this.#consumer = options.consumer;
+    this.#cache = cacheOf(store);
     const budget = store.batchBudget(options.journalId, { consumer: options.consumer });
     this.#packer = new BatchPacker(packLimits(budget, options.maxRecords));
   }
@@ -227,6 +236,16 @@ export class CommitBuilder {
    * journal changed a winner of the same shard), it resolves again and retries.
    */
   async commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
+    try {
+      return await this.#commit(planned, options);
+    } catch (error) {
+      // The commit may still land (a remote answer lost): what is cached may be stale.
+      this.#cache.clear();
+      throw error;
+    }
+  }
+
+  async #commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
     const store = this.#store;
     let state = await this.#prefetched(planned);
     while (true) {
@@ -247,6 +266,7 @@ export class CommitBuilder {
       if (result.ok) {
         this.#commits++;
         this.#applied = { ...applied, versionstamp: result.versionstamp! };
+        this.#cache.applied(this.#applied);
         return result;
       }
       // Without guards only the cursor's check can have failed: the caller settles it.
@@ -260,9 +280,15 @@ export class CommitBuilder {
         this.#commits++;
         // Which attempt's resolution landed is unknown: the next prefetch is read again.
         this.#applied = null;
+        this.#cache.clear();
         return { ok: true, versionstamp: cursor.versionstamp! };
       }
-      if (cursor.versionstamp !== options.expect) return { ok: false };
+      if (cursor.versionstamp !== options.expect) {
+        this.#cache.clear();
+        return { ok: false };
+      }
+      // A guard this commit checked moved: another writer changed its shard.
+      this.#cache.drop(applied.guards.keys());
       state = null;
     }
   }
@@ -270,7 +296,7 @@ export class CommitBuilder {
   /** Reads what `planned` resolves against, bounded by the store's deadline. */
   #readState(planned: PlannedCommit): Promise<ResolveState> {
     const store = this.#store;
-    return withDeadline(() => readState(store.kv, store.keys, planned.resolves), {
+    return withDeadline(() => this.#cache.readState(store.kv, store.keys, planned.resolves), {
       operation: "readResolveState",
       target: store.target,
       timeoutMs: store.timeoutMs,
@@ -294,6 +320,18 @@ export class CommitBuilder {
     return since === 1 && this.#applied !== null ? carryOver(state, this.#applied) : null;
   }
 
+  /** The cost of `assertion`'s four tally counters: the same for every vote on it. */
+  #tallyCost(assertion: string): CommitCost {
+    let cost = this.#tallyCosts.get(assertion);
+    if (cost === undefined) {
+      // Assertions of a few commits' votes: enough to spare rebuilding their keys for each vote.
+      if (this.#tallyCosts.size >= TALLY_COSTS_KEPT) this.#tallyCosts.clear();
+      cost = commitCost(tallyCost(this.#store.keys, assertion));
+      this.#tallyCosts.set(assertion, cost);
+    }
+    return cost;
+  }
+
   /** Plan one record and return how to add it to the packer. */
   #plan(record: CommitRecord): () => boolean {
     const { offset, payload, digest, next } = record;
@@ -305,7 +343,7 @@ export class CommitBuilder {
       const cost = commitCost(resolve === undefined ? sets : [...sets, resolve.set]);
       // A vote may change its assertion's tally: four counters, paid once per commit.
       const assertion = resolve?.kind === "vote" ? resolve.assertion : null;
-      const tally = assertion === null ? null : commitCost(tallyCost(this.#store.keys, assertion));
+      const tally = assertion === null ? null : this.#tallyCost(assertion);
       if (packer.fitsAlone(tally === null ? cost : addCost(cost, tally))) {
         return () => {
           const paid = tally === null || packer.hasTally(assertion!);

@@ -6,7 +6,7 @@
 
 import { kvSet } from "./plan.ts";
 import type { KeyLayout } from "./keys.ts";
-import { MAX_DEAD_LETTER_PAYLOAD_BYTES } from "./limits.ts";
+import { DEFAULT_PAGE_LIMIT, MAX_DEAD_LETTER_PAYLOAD_BYTES } from "./limits.ts";
 import type {
   ConsumerInfo,
   CursorInfo,
@@ -15,6 +15,40 @@ import type {
   DeadLetter,
   KvSet,
 } from "./types.ts";
+
+/**
+ * Options of `KvStore.deadLetters`.
+ *
+ * @example List a few dead letters
+ * ```ts
+ * import { type DeadLetterListOptions, KvStore } from "@stemedb/ingest/store";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const options: DeadLetterListOptions = { limit: 10 };
+ * assert.deepEqual(await store.deadLetters(undefined, options), []);
+ * store.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export interface DeadLetterListOptions {
+  /**
+   * Most dead letters to return.
+   *
+   * @default {DEFAULT_PAGE_LIMIT}
+   */
+  limit?: number;
+}
+
+/** The page limit of `options`, checked: an integer >= 1. */
+export function deadLetterLimit(options?: DeadLetterListOptions): number {
+  const limit = options?.limit ?? DEFAULT_PAGE_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`Cannot list dead letters: limit must be an integer >= 1, got ${limit}`);
+  }
+  return limit;
+}
 
 /** Stored value of a cursor key. */
 interface CursorValue {

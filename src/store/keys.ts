@@ -1,11 +1,14 @@
 /**
  * The store's Deno KV key layout under an optional prefix. docs/FORMAT.md
- * section 3 describes the same layout.
+ * section 3 describes the same layout. Content hashes and digests in keys
+ * (`assertionHash`, `voteHash`, `referencedHash`, `subjectPredicate`,
+ * `voterDigest`, `hash`) are their 32 bytes (`Uint8Array`); epoch ids,
+ * subjects and voters are strings.
  *
  * | key                                        | value                   |
  * | ------------------------------------------ | ----------------------- |
  * | `[...p, "H", assertionHash]`               | assertion payload bytes |
- * | `[...p, "S", subject, assertionHash]`      | assertionHash (string)  |
+ * | `[...p, "S", subject, assertionHash]`      | empty: subject index    |
  * | `[...p, "V", assertionHash, voteHash]`     | vote payload bytes      |
  * | `[...p, "E", epochIdHex]`                  | epoch payload bytes     |
  * | `[...p, "SL", subject]`                    | empty: subject list     |
@@ -25,8 +28,30 @@
  * @module
  */
 
+import { fromHex, toHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
 import { MAX_PREFIX_BYTES } from "./limits.ts";
+
+/**
+ * A content hash (or digest) as a key part: its 32 bytes. The methods below
+ * take hashes as 64 lowercase hex characters, as the rest of the API does.
+ */
+function hashPart(hex: string): Uint8Array {
+  return fromHex(hex);
+}
+
+/**
+ * The hash a key part holds, as 64 lowercase hex characters: the inverse of
+ * the key methods' encoding of a content hash or digest.
+ *
+ * @throws {TypeError} If the part is not a 32-byte `Uint8Array`.
+ */
+export function hashOfPart(part: Deno.KvKeyPart): string {
+  if (!(part instanceof Uint8Array) || part.length !== 32) {
+    throw new TypeError(`Cannot read hash from key part ${String(part)}: expected 32 bytes`);
+  }
+  return toHex(part);
+}
 
 /** First key part of assertion payloads. */
 export const ASSERTION_PART = "H";
@@ -95,7 +120,7 @@ export class KeyLayout {
 
   /** `[...prefix, "H", hash]`: an assertion's payload. */
   assertion(hash: string): Deno.KvKey {
-    return [...this.#prefix, ASSERTION_PART, hash];
+    return [...this.#prefix, ASSERTION_PART, hashPart(hash)];
   }
 
   /** `[...prefix, "H"]`: list prefix of all assertions. */
@@ -105,7 +130,7 @@ export class KeyLayout {
 
   /** `[...prefix, "S", subject, hash]`: one subject-index entry. */
   subjectEntry(subject: string, hash: string): Deno.KvKey {
-    return [...this.#prefix, SUBJECT_PART, subject, hash];
+    return [...this.#prefix, SUBJECT_PART, subject, hashPart(hash)];
   }
 
   /** `[...prefix, "S", subject]`: list prefix of a subject's assertions. */
@@ -115,12 +140,12 @@ export class KeyLayout {
 
   /** `[...prefix, "V", assertionHash, voteHash]`: a vote's payload. */
   vote(assertionHash: string, voteHash: string): Deno.KvKey {
-    return [...this.#prefix, VOTE_PART, assertionHash, voteHash];
+    return [...this.#prefix, VOTE_PART, hashPart(assertionHash), hashPart(voteHash)];
   }
 
   /** `[...prefix, "V", assertionHash]`: list prefix of an assertion's votes. */
   votes(assertionHash: string): Deno.KvKey {
-    return [...this.#prefix, VOTE_PART, assertionHash];
+    return [...this.#prefix, VOTE_PART, hashPart(assertionHash)];
   }
 
   /** `[...prefix, "E", id]`: an epoch's payload. */
@@ -148,27 +173,32 @@ export class KeyLayout {
    * assertions by subject and predicate (`subjectPredicate` is their digest).
    */
   subjectPredicateEntry(subjectPredicate: string, hash: string): Deno.KvKey {
-    return [...this.#prefix, SUBJECT_PREDICATE_PART, subjectPredicate, hash];
+    return [
+      ...this.#prefix,
+      SUBJECT_PREDICATE_PART,
+      hashPart(subjectPredicate),
+      hashPart(hash),
+    ];
   }
 
   /** `[...prefix, "SP", subjectPredicate]`: list prefix of one subject's assertions of one predicate. */
   subjectPredicate(subjectPredicate: string): Deno.KvKey {
-    return [...this.#prefix, SUBJECT_PREDICATE_PART, subjectPredicate];
+    return [...this.#prefix, SUBJECT_PREDICATE_PART, hashPart(subjectPredicate)];
   }
 
   /** `[...prefix, "R", referencedHash, hash]`: assertion `hash` has object `{ ref: referencedHash }`. */
   referenceEntry(referencedHash: string, hash: string): Deno.KvKey {
-    return [...this.#prefix, REFERENCE_PART, referencedHash, hash];
+    return [...this.#prefix, REFERENCE_PART, hashPart(referencedHash), hashPart(hash)];
   }
 
   /** `[...prefix, "R", referencedHash]`: list prefix of the assertions referencing one. */
   references(referencedHash: string): Deno.KvKey {
-    return [...this.#prefix, REFERENCE_PART, referencedHash];
+    return [...this.#prefix, REFERENCE_PART, hashPart(referencedHash)];
   }
 
   /** `[...prefix, "EA", epochId, hash]`: assertion `hash` names epoch `epochId`. */
   epochAssertionEntry(epochId: string, hash: string): Deno.KvKey {
-    return [...this.#prefix, EPOCH_ASSERTION_PART, epochId, hash];
+    return [...this.#prefix, EPOCH_ASSERTION_PART, epochId, hashPart(hash)];
   }
 
   /** `[...prefix, "EA", epochId]`: list prefix of an epoch's assertions. */
@@ -188,21 +218,26 @@ export class KeyLayout {
     return [
       ...this.#prefix,
       VOTER_HISTORY_PART,
-      assertionHash,
-      voterDigest,
+      hashPart(assertionHash),
+      hashPart(voterDigest),
       vote.timestamp,
-      vote.hash,
+      hashPart(vote.hash),
     ];
   }
 
   /** `[...prefix, "VH", assertionHash, voterDigest]`: list prefix of one voter's votes on one assertion. */
   voterHistory(assertionHash: string, voterDigest: string): Deno.KvKey {
-    return [...this.#prefix, VOTER_HISTORY_PART, assertionHash, voterDigest];
+    return [
+      ...this.#prefix,
+      VOTER_HISTORY_PART,
+      hashPart(assertionHash),
+      hashPart(voterDigest),
+    ];
   }
 
   /** `[...prefix, "W", assertionHash, voter]`: the voter's winning vote on the assertion. */
   winner(assertionHash: string, voter: string): Deno.KvKey {
-    return [...this.#prefix, WINNER_PART, assertionHash, voter];
+    return [...this.#prefix, WINNER_PART, hashPart(assertionHash), voter];
   }
 
   /** `[...prefix, "W"]`: list prefix of every winner key. */
@@ -212,7 +247,7 @@ export class KeyLayout {
 
   /** `[...prefix, "T", assertionHash, field]`: one counter of an assertion's tally. */
   tally(assertionHash: string, field: string): Deno.KvKey {
-    return [...this.#prefix, TALLY_PART, assertionHash, field];
+    return [...this.#prefix, TALLY_PART, hashPart(assertionHash), field];
   }
 
   /** `[...prefix, "T"]`: list prefix of every tally counter. */

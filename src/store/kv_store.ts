@@ -4,29 +4,25 @@
  * @module
  */
 
-import { commitBatch, type CommitCost, commitCost } from "./commit.ts";
+import { batchBudget, type BatchBudgetOptions } from "./batch_budget.ts";
+import { commitBatch, type CommitCost } from "./commit.ts";
 import {
   checkJournalId,
   checkOffset,
   consumerSet,
-  cursorSet,
+  deadLetterLimit,
+  type DeadLetterListOptions,
   deadLetterSet,
   listConsumers,
   listCursors,
   listDeadLetters,
-  MAX_COMMIT_ID_LENGTH,
   readCursor,
 } from "./ingest_state.ts";
 import { KeyLayout } from "./keys.ts";
-import { backoffDelay, DEFAULT_KV_TIMEOUT_MS, sleep, withDeadline } from "./deadline.ts";
-import { KvAuthError, kvFailureKind, kvTarget, KvTimeoutError } from "./kv_errors.ts";
-import { checkLayout, layoutSet } from "./layout.ts";
-import {
-  DEFAULT_PAGE_LIMIT,
-  MAX_COMMIT_BYTES,
-  MAX_MUTATIONS,
-  MAX_TOTAL_KEY_BYTES,
-} from "./limits.ts";
+import { DEFAULT_KV_TIMEOUT_MS, withDeadline } from "./deadline.ts";
+import { kvTarget } from "./kv_errors.ts";
+import { checkLayout } from "./layout.ts";
+import { type KvStoreOptions, openKv } from "./open_kv.ts";
 import { planRecord } from "./plan.ts";
 import { requireUnstable } from "./unstable.ts";
 import { findStored } from "./stored.ts";
@@ -50,7 +46,6 @@ import {
   type SubjectListOptions,
   type SubjectQueryOptions,
 } from "./index_queries.ts";
-import { guardReserve } from "./resolve.ts";
 import { readTally } from "./tally.ts";
 import type {
   CommitBatch,
@@ -68,90 +63,6 @@ import type {
   StoredVote,
 } from "./types.ts";
 import type { Tally } from "./consensus_types.ts";
-
-/**
- * Options of `KvStore.open`.
- *
- * @example Open a store under a prefix
- * ```ts
- * import { KvStore, type KvStoreOptions } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const options: KvStoreOptions = { prefix: ["tenant-1"] };
- * const store = await KvStore.open(`${dir}/kv.sqlite`, options);
- * assert.deepEqual(store.keys.prefix, ["tenant-1"]);
- * store.close();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface KvStoreOptions {
-  /**
-   * Key prefix every key of this store starts with, so several stores can
-   * share one Deno KV. Its encoding may take at most `MAX_PREFIX_BYTES`.
-   *
-   * @default {[]}
-   */
-  prefix?: Deno.KvKey;
-  /**
-   * Deadline of every call to the KV, opening included, in milliseconds. A
-   * call past it rejects with `KvTimeoutError`; `Infinity` waits forever
-   * (what Deno's remote client alone does when the remote stops answering).
-   *
-   * @default {DEFAULT_KV_TIMEOUT_MS} (30 000)
-   */
-  timeoutMs?: number;
-}
-
-/**
- * Options of `KvStore.batchBudget`.
- *
- * @example Budget a batch that also moves a consumer
- * ```ts
- * import { type BatchBudgetOptions, KvStore } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const store = await KvStore.open(`${dir}/kv.sqlite`);
- * const options: BatchBudgetOptions = { consumer: "ingestor" };
- * assert.ok(store.batchBudget("j1", options).mutations < 1000);
- * store.close();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface BatchBudgetOptions {
-  /**
-   * Consumer whose offset the commit will also move.
-   *
-   * @default {undefined}
-   */
-  consumer?: string;
-}
-
-/**
- * Options of `KvStore.deadLetters`.
- *
- * @example List a few dead letters
- * ```ts
- * import { type DeadLetterListOptions, KvStore } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const dir = await Deno.makeTempDir();
- * const store = await KvStore.open(`${dir}/kv.sqlite`);
- * const options: DeadLetterListOptions = { limit: 10 };
- * assert.deepEqual(await store.deadLetters(undefined, options), []);
- * store.close();
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export interface DeadLetterListOptions {
-  /**
-   * Most dead letters to return.
-   *
-   * @default {DEFAULT_PAGE_LIMIT}
-   */
-  limit?: number;
-}
 
 /**
  * Knowledge records in Deno KV under content-addressed keys, with the
@@ -313,26 +224,7 @@ export class KvStore {
    * per shard) are counted. Pack batches so their sets stay within it.
    */
   batchBudget(journalId: string, options?: BatchBudgetOptions): CommitCost {
-    checkJournalId("compute batch budget", journalId);
-    const now = Date.now();
-    const lag = { bytes: Number.MAX_SAFE_INTEGER, records: Number.MAX_SAFE_INTEGER };
-    const commit = "0".repeat(MAX_COMMIT_ID_LENGTH); // the longest a commit may name itself
-    const fixed = [
-      cursorSet(this.#keys, journalId, Number.MAX_SAFE_INTEGER, { lag, commit, now }),
-      layoutSet(this.#keys),
-    ];
-    if (options?.consumer !== undefined) {
-      fixed.push(consumerSet(this.#keys, journalId, options.consumer, 0, now));
-    }
-    // Room for the guards of every shard, whether or not the commit resolves anything.
-    const guards = guardReserve(this.#keys);
-    fixed.push(...guards.sets);
-    const cost = commitCost(fixed, [this.#keys.cursor(journalId), ...guards.checkKeys]);
-    return {
-      mutations: MAX_MUTATIONS - cost.mutations,
-      bytes: MAX_COMMIT_BYTES - cost.bytes,
-      keyBytes: MAX_TOTAL_KEY_BYTES - cost.keyBytes,
-    };
+    return batchBudget(this.#keys, journalId, options);
   }
 
   /**
@@ -340,7 +232,8 @@ export class KvStore {
    * store: see `ReferenceCheck`. One check per request or input.
    */
   referenceCheck(options?: ReferenceCheckOptions): ReferenceCheck {
-    return new ReferenceCheck({ kv: this.#kv, keys: this.#keys }, options);
+    const deadline = { target: this.#target, timeoutMs: this.#timeoutMs };
+    return new ReferenceCheck({ kv: this.#kv, keys: this.#keys, deadline }, options);
   }
 
   /** Reads a journal's cursor and its versionstamp (strong consistency). */
@@ -362,10 +255,7 @@ export class KvStore {
   /** Dead letters of one journal, or of all journals, in offset order. */
   async deadLetters(journalId?: string, options?: DeadLetterListOptions): Promise<DeadLetter[]> {
     if (journalId !== undefined) checkJournalId("list dead letters", journalId);
-    const limit = options?.limit ?? DEFAULT_PAGE_LIMIT;
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new RangeError(`Cannot list dead letters: limit must be an integer >= 1, got ${limit}`);
-    }
+    const limit = deadLetterLimit(options);
     return await this.#call(
       "deadLetters",
       (kv) => listDeadLetters(kv, this.#keys, journalId, limit),
@@ -575,40 +465,5 @@ export class KvStore {
       target: this.#target,
       timeoutMs: this.#timeoutMs,
     });
-  }
-}
-
-/**
- * `Deno.openKv`, retried with backoff while it fails transiently, until the
- * deadline. Deno's client gives up at once when the metadata exchange meets
- * a 5xx or a refused connection, though it waits out the same blip forever
- * a second later on the data path; this makes opening as patient, but bounded.
- */
-async function openKv(
-  pathOrUrl: string,
-  at: { target: string; timeoutMs: number },
-): Promise<Deno.Kv> {
-  const deadline = performance.now() + at.timeoutMs;
-  for (let attempt = 0;; attempt++) {
-    const timeoutMs = Math.max(1, deadline - performance.now());
-    try {
-      return await withDeadline(() => Deno.openKv(pathOrUrl), {
-        operation: "open",
-        target: at.target,
-        timeoutMs,
-        onLate: (kv) => kv.close(),
-      });
-    } catch (error) {
-      if (error instanceof KvTimeoutError) throw error;
-      const kind = kvFailureKind(error);
-      if (kind === "unauthorized") throw new KvAuthError(at.target, { cause: error });
-      if (kind !== "transient") throw error;
-      const wait = backoffDelay(attempt);
-      if (performance.now() + wait >= deadline) {
-        const last = error instanceof Error ? error.message : String(error);
-        throw new KvTimeoutError({ ...at, operation: "open", last }, { cause: error });
-      }
-      await sleep(wait);
-    }
   }
 }

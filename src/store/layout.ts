@@ -2,10 +2,11 @@
  * The layout version a store's keys are written in, kept under
  * `[...p, "_meta", "layout"]`, and the check `KvStore.open()` makes of it.
  *
- * | version | layout                                                               |
- * | ------- | -------------------------------------------------------------------- |
+ * | version | layout                                                                  |
+ * | ------- | ----------------------------------------------------------------------- |
  * | 1       | `H`, `S`, `V`, `E` (last epoch in log order), `_ingest`; no version key |
- * | 2       | version 1 plus winners `W`, tallies `T`, guards; epochs by rule      |
+ * | 2       | 1 plus indexes, winners `W`, tallies `T`, guards; epochs by rule        |
+ * | 3       | 2 with key hashes as 32 bytes (not 64 hex); empty subject-index values  |
  *
  * @module
  */
@@ -15,7 +16,7 @@ import { kvSet } from "./plan.ts";
 import type { KvSet } from "./types.ts";
 
 /** The layout version this code reads and writes. */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** What is wrong with a store's layout. */
 export type StoreLayoutErrorKind = "needs-migration" | "newer";
@@ -50,7 +51,7 @@ export class StoreLayoutError extends Error {
         ? `Cannot open store: its layout version is ${found}, newer than ${LAYOUT_VERSION} (this version); upgrade stemedb`
         : migrating
         ? `Cannot open store: its migration to layout version ${LAYOUT_VERSION} has not finished; run "deno task migrate" to finish it, then open it again`
-        : `Cannot open store: its layout version is ${found}, older than ${LAYOUT_VERSION}; run "deno task migrate" to build its tallies, then open it again`,
+        : `Cannot open store: its layout version is ${found}, older than ${LAYOUT_VERSION}; run "deno task migrate" to bring it to layout ${LAYOUT_VERSION}, then open it again`,
     );
     this.name = "StoreLayoutError";
     this.kind = kind;

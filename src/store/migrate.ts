@@ -1,26 +1,27 @@
 /**
- * Migrating a store to `LAYOUT_VERSION`: from layout 1 (written before
- * versions were kept), build each voter's winner key and each assertion's
- * tally counters from the votes stored under `V`. Idempotent (every key it
- * writes is computed from the votes alone and written whole, never summed)
- * and resumable (its progress is committed with the keys of each assertion
- * it finishes, and a rerun starts after it). Stop every ingestor first: the
- * store refuses to open until the migration is done, but an ingestor of an
- * earlier version would not know to stop.
+ * Migrating a store to `LAYOUT_VERSION` (3): every key whose content hashes
+ * an earlier layout wrote as 64 hex characters moves to the same key with
+ * those parts as their 32 bytes (`_rekey.ts`); a store of layout 1 (written
+ * before versions were kept) then gets, built from its records alone, its
+ * index entries, winners and tallies (`_rebuild.ts`). Idempotent (every key
+ * written is a function of what is stored, counters written whole) and
+ * resumable (its progress is committed as it goes, and a rerun goes on from
+ * it). Stop every ingestor first: the store refuses to open until the
+ * migration is done, but an ingestor of an earlier version would not know to
+ * stop.
  *
  * @module
  */
 
-import { decodeRecord } from "../records/mod.ts";
-import { addCost, type CommitCost, commitCost } from "./commit.ts";
+import { type DeadlineOptions, DEFAULT_KV_TIMEOUT_MS, withDeadline } from "./deadline.ts";
+import { kvTarget } from "./kv_errors.ts";
+import { openKv } from "./open_kv.ts";
+import { requireUnstable } from "./unstable.ts";
 import { KeyLayout } from "./keys.ts";
 import { LAYOUT_VERSION, readLayout, StoreLayoutError } from "./layout.ts";
-import { MAX_COMMIT_BYTES, MAX_LIST_BATCH, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } from "./limits.ts";
-import { kvSet } from "./plan.ts";
-import { compareVersions } from "./precedence.ts";
-import { TallyDeltas } from "./tally.ts";
-import type { KvSet } from "./types.ts";
-import type { KvSum, WinnerValue } from "./consensus_types.ts";
+import { type MigrationCall, MigrationWriter } from "./_migration_writer.ts";
+import { rebuild, type RebuildProgress } from "./_rebuild.ts";
+import { countOldKeys, countVotes, rekey } from "./_rekey.ts";
 
 /**
  * Where a migration stands, as committed under `[...p, "_meta", "migration"]`
@@ -31,18 +32,44 @@ import type { KvSum, WinnerValue } from "./consensus_types.ts";
  * import type { MigrationProgress } from "@stemedb/ingest/store";
  *
  * const onProgress = (p: MigrationProgress) => console.log(`${p.assertions} assertions`);
- * onProgress({ to: 2, after: null, assertions: 0, votes: 0 });
+ * onProgress({ to: 3, from: 2, step: "rekey", after: null, assertions: 0, votes: 0, moved: 0 });
  * ```
  */
 export interface MigrationProgress {
   /** The layout version being migrated to. */
   to: number;
-  /** The last assertion whose winners and tally are written (`null`: none yet). */
+  /**
+   * The layout migrated from; a migration started by a version that kept
+   * none was from layout 1.
+   *
+   * @default {1}
+   */
+  from?: number;
+  /**
+   * What is being done: `rekey` (moving keys to byte hashes), then, from
+   * layout 1, `assertions` (their index entries) and `votes` (history,
+   * winners, tallies).
+   *
+   * @default {"rekey"}
+   */
+  step?: "rekey" | "assertions" | "votes";
+  /** The last assertion finished in the step (`null`: none yet). */
   after: string | null;
   /** Assertions done so far. */
   assertions: number;
   /** Votes read so far. */
   votes: number;
+  /**
+   * Keys moved to layout 3 so far.
+   *
+   * @default {0}
+   */
+  moved?: number;
+  /**
+   * With `countFirst`: the keys to move and votes to read of the whole run,
+   * which `moved + votes` reaches when it is done (not committed).
+   */
+  total?: number;
 }
 
 /**
@@ -70,6 +97,22 @@ export interface MigrateOptions {
   onProgress?: (progress: MigrationProgress) => void;
   /** Stops the migration between assertions (what is committed stays). @default {undefined} */
   signal?: AbortSignal;
+  /**
+   * Deadline of every call to the KV, opening included, in milliseconds, as
+   * for `KvStore.open`: a call past it rejects with `KvTimeoutError`, and the
+   * migration, resumable, can be run again. `Infinity` waits forever.
+   *
+   * @default {DEFAULT_KV_TIMEOUT_MS} (30 000)
+   */
+  timeoutMs?: number;
+  /**
+   * Count the work first (listing the keys to move and, from layout 1, the
+   * votes to read: no decoding, no writes), and pass it as `total` to
+   * `onProgress`, for a progress bar with an ETA.
+   *
+   * @default {false}
+   */
+  countFirst?: boolean;
 }
 
 /**
@@ -86,7 +129,7 @@ export interface MigrateOptions {
  * const payload = serializeVote({ assertion, voter: "ann", value: 1, timestamp: 0 });
  * await kv.set(["V", assertion, await contentHash(payload)], payload); // as layout 1 stored it
  * const report: MigrateReport = await migrateStore(kv);
- * assert.deepEqual([report.from, report.to, report.votes], [1, 2, 1]);
+ * assert.deepEqual([report.from, report.to, report.votes], [1, 3, 1]);
  * assert.equal((await migrateStore(kv)).migrated, false);
  * const store = await KvStore.open(kv);
  * assert.equal((await store.tally(assertion)).up, 1);
@@ -103,239 +146,133 @@ export interface MigrateReport {
   migrated: boolean;
   /** Whether a migration stopped earlier was resumed. */
   resumed: boolean;
-  /** Assertions whose winners and tallies were built. */
+  /** Assertions whose index entries, winners and tallies were built (from layout 1). */
   assertions: number;
-  /** Votes read. */
+  /** Votes read to build them. */
   votes: number;
-}
-
-/** Collects one assertion's mutations into commits that fit Deno KV's limits. */
-class MigrationWriter {
-  #kv: Deno.Kv;
-  #keys: KeyLayout;
-  #sets: KvSet[] = [];
-  #counters: KvSum[] = [];
-  #used: CommitCost = { mutations: 0, bytes: 0, keyBytes: 0 };
-  #limits: CommitCost;
-
-  constructor(kv: Deno.Kv, keys: KeyLayout, progressCost: CommitCost) {
-    this.#kv = kv;
-    this.#keys = keys;
-    // Room for the progress set that ends an assertion's last commit, and a margin.
-    this.#limits = {
-      mutations: MAX_MUTATIONS - progressCost.mutations,
-      bytes: Math.floor((MAX_COMMIT_BYTES - progressCost.bytes) * 0.98),
-      keyBytes: Math.floor((MAX_TOTAL_KEY_BYTES - progressCost.keyBytes) * 0.98),
-    };
-  }
-
-  async add(mutation: KvSet | KvSum): Promise<void> {
-    const cost = commitCost([mutation]);
-    const next = addCost(this.#used, cost);
-    const l = this.#limits;
-    if (next.mutations > l.mutations || next.bytes > l.bytes || next.keyBytes > l.keyBytes) {
-      await this.flush();
-    }
-    if ("sum" in mutation) this.#counters.push(mutation);
-    else this.#sets.push(mutation);
-    this.#used = addCost(this.#used, cost);
-  }
-
-  /** Commits what is collected, with `progress` when given. */
-  async flush(progress?: MigrationProgress): Promise<void> {
-    const op = this.#kv.atomic();
-    for (const s of this.#sets) op.set(s.key, s.value);
-    // Whole values, not sums: a rerun writes the same counters again.
-    for (const c of this.#counters) op.set(c.key, new Deno.KvU64(c.sum));
-    if (progress !== undefined) op.set(this.#keys.migration(), progress);
-    if (this.#sets.length + this.#counters.length > 0 || progress !== undefined) {
-      const result = await op.commit();
-      if (!result.ok) throw new Error("Cannot migrate store: a commit without checks failed");
-    }
-    this.#sets = [];
-    this.#counters = [];
-    this.#used = { mutations: 0, bytes: 0, keyBytes: 0 };
-  }
-}
-
-/** Each voter's winning vote among an assertion's stored votes. */
-class Winners {
-  readonly assertion: string;
-  #byVoter = new Map<string, WinnerValue>();
-
-  constructor(assertion: string) {
-    this.assertion = assertion;
-  }
-
-  add(voter: string, vote: WinnerValue): void {
-    const held = this.#byVoter.get(voter);
-    const beats = held === undefined ||
-      compareVersions({ time: vote.t, hash: vote.h }, { time: held.t, hash: held.h }) > 0;
-    if (beats) this.#byVoter.set(voter, vote);
-  }
-
-  async write(writer: MigrationWriter, keys: KeyLayout): Promise<void> {
-    const tally = new TallyDeltas();
-    for (const [voter, winner] of this.#byVoter) {
-      await writer.add(kvSet(keys.winner(this.assertion, voter), winner));
-      tally.add(this.assertion, winner.v, 1);
-    }
-    for (const counter of tally.totals(keys)) await writer.add(counter);
-  }
-}
-
-/** Where a migration starts: nothing to do (`null` selector), or the votes left to read. */
-interface MigrationStart {
-  from: number | null;
-  saved: MigrationProgress | null;
-  /** The votes still to read, `null` when the store is current or empty. */
-  selector: Deno.KvListSelector | null;
-}
-
-async function migrationStart(kv: Deno.Kv, keys: KeyLayout): Promise<MigrationStart> {
-  const saved = await kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" });
-  const from = saved.value === null ? await readLayout(kv, keys) : 1;
-  if (from !== null && from > LAYOUT_VERSION) throw new StoreLayoutError("newer", from);
-  // An empty store needs nothing: its first commit records the layout.
-  if (from === LAYOUT_VERSION || from === null) return { from, saved: saved.value, selector: null };
-  const after = saved.value?.after ?? null;
-  // After the last finished assertion: "\0" sorts after every vote key of it, and before the next.
-  const selector = after === null
-    ? { prefix: keys.allVotes() }
-    : { prefix: keys.allVotes(), start: [...keys.allVotes(), `${after}\0`] };
-  return { from, saved: saved.value, selector };
+  /** Keys moved to byte hashes (from layout 1 or 2). */
+  moved: number;
 }
 
 /**
- * Options of `countMigrationVotes()`.
- *
- * @example Count the votes of a store under a prefix
- * ```ts
- * import { type CountMigrationOptions, countMigrationVotes } from "@stemedb/ingest/store";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * const options: CountMigrationOptions = { prefix: ["tenant-1"] };
- * assert.equal(await countMigrationVotes(kv, options), 0);
- * kv.close();
- * ```
- */
-export interface CountMigrationOptions {
-  /**
-   * Key prefix of the store.
-   *
-   * @default {[]}
-   */
-  prefix?: Deno.KvKey;
-  /**
-   * Called every thousand votes counted, with the count so far and the
-   * assertion they have reached (votes are listed in assertion hash order,
-   * so the hash tells how far through the key space the count is).
-   * @default {undefined}
-   */
-  onProgress?: (progress: { votes: number; assertion: string }) => void;
-  /** Stops the count. @default {undefined} */
-  signal?: AbortSignal;
-}
-
-/**
- * The number of votes `MigrationProgress.votes` reaches when `migrateStore()`
- * is done: those read before it stopped, if it did, and those still to read
- * (counted by listing them, without decoding or writing). 0 when the store is
- * current or empty. For a progress bar's total; the store must not change in
- * between, which a migration asks anyway.
+ * Migrates the store under `options.prefix` to `LAYOUT_VERSION`; does
+ * nothing to a store already current or empty. A string is a local path or
+ * an http(s) URL, opened (and closed at the end) as `KvStore.open` opens it;
+ * an opened `Deno.Kv` is used as is and left open. Every call to the KV is
+ * bounded by `options.timeoutMs`.
  *
  * @throws {StoreLayoutError} If the store is newer than this code.
- *
- * @example Count what a migration will read
- * ```ts
- * import { countMigrationVotes, migrateStore } from "@stemedb/ingest/store";
- * import { contentHash, serializeVote } from "@stemedb/ingest/records";
- * import assert from "node:assert/strict";
- *
- * const kv = await Deno.openKv(":memory:");
- * const assertion = "ab".repeat(32);
- * const payload = serializeVote({ assertion, voter: "ann", value: 1, timestamp: 0 });
- * await kv.set(["V", assertion, await contentHash(payload)], payload); // as layout 1 stored it
- * assert.equal(await countMigrationVotes(kv), 1);
- * assert.equal((await migrateStore(kv)).votes, 1);
- * assert.equal(await countMigrationVotes(kv), 0);
- * kv.close();
- * ```
- */
-export async function countMigrationVotes(
-  kv: Deno.Kv,
-  options: CountMigrationOptions = {},
-): Promise<number> {
-  const { saved, selector } = await migrationStart(kv, new KeyLayout(options.prefix ?? []));
-  if (selector === null) return 0;
-  let votes = saved?.votes ?? 0;
-  for await (const entry of kv.list(selector, { batchSize: MAX_LIST_BATCH })) {
-    if (++votes % MAX_LIST_BATCH !== 0) continue;
-    options.signal?.throwIfAborted();
-    options.onProgress?.({ votes, assertion: String(entry.key[entry.key.length - 2]) });
-  }
-  return votes;
-}
-
-/**
- * Migrates the store under `options.prefix` in `kv` to `LAYOUT_VERSION`;
- * does nothing to a store already current or empty.
- *
- * @throws {StoreLayoutError} If the store is newer than this code.
+ * @throws {KvTimeoutError} If a call to the KV, opening included, did not succeed within the deadline.
+ * @throws {KvAuthError} If the remote refuses the access token.
+ * @throws {RangeError} If the timeout is not positive.
  * @throws {DOMException} `signal.reason` when stopped; run it again to resume.
  */
 export async function migrateStore(
-  kv: Deno.Kv,
+  pathOrUrlOrKv: string | Deno.Kv,
   options: MigrateOptions = {},
 ): Promise<MigrateReport> {
   const keys = new KeyLayout(options.prefix ?? []);
-  const { from, saved, selector } = await migrationStart(kv, keys);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_KV_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) {
+    throw new RangeError(`Cannot migrate store: timeoutMs must be > 0, got ${timeoutMs}`);
+  }
+  if (typeof pathOrUrlOrKv !== "string") {
+    return await migrate(pathOrUrlOrKv, keys, { ...options, target: "<Deno.Kv>", timeoutMs });
+  }
+  requireUnstable("kv", "Cannot migrate store");
+  if (pathOrUrlOrKv.length === 0) throw new TypeError("Cannot migrate store: path or URL is empty");
+  const target = kvTarget(pathOrUrlOrKv);
+  const kv = await openKv(pathOrUrlOrKv, { target, timeoutMs });
+  try {
+    return await migrate(kv, keys, { ...options, target, timeoutMs });
+  } finally {
+    kv.close();
+  }
+}
+
+async function migrate(
+  kv: Deno.Kv,
+  keys: KeyLayout,
+  options: MigrateOptions & Omit<DeadlineOptions, "operation">,
+): Promise<MigrateReport> {
+  const at = { target: options.target, timeoutMs: options.timeoutMs };
+  const call: MigrationCall = (operation, fn) => withDeadline(() => fn(kv), { ...at, operation });
+  const saved = await call(
+    "readLayout",
+    (kv) => kv.get<MigrationProgress>(keys.migration(), { consistency: "strong" }),
+  );
+  const from = saved.value === null
+    ? await call("readLayout", (kv) => readLayout(kv, keys))
+    : saved.value.from ?? 1;
+  if (from !== null && from > LAYOUT_VERSION) throw new StoreLayoutError("newer", from);
   const report: MigrateReport = {
     from,
     to: LAYOUT_VERSION,
     migrated: false,
-    resumed: saved !== null,
+    resumed: saved.value !== null,
     assertions: 0,
     votes: 0,
+    moved: 0,
   };
-  if (selector === null) return report;
-  const progress: MigrationProgress = saved ??
-    { to: LAYOUT_VERSION, after: null, assertions: 0, votes: 0 };
-  const progressCost = commitCost([
-    kvSet(keys.migration(), { ...progress, after: "f".repeat(64), votes: Number.MAX_SAFE_INTEGER }),
-  ]);
-  const writer = new MigrationWriter(kv, keys, progressCost);
-  const finish = async (winners: Winners) => {
-    await winners.write(writer, keys);
-    progress.after = winners.assertion;
-    progress.assertions++;
-    await writer.flush({ ...progress });
+  // An empty store needs nothing: its first commit records the layout.
+  if (from === LAYOUT_VERSION || from === null) return report;
+  // A progress without a step is an earlier version's, which only built winners and tallies:
+  // everything it wrote is written again, whole, so it starts over.
+  const resumed = saved.value?.step === undefined ? null : saved.value;
+  const progress = {
+    from,
+    step: "rekey",
+    after: null,
+    assertions: 0,
+    votes: 0,
+    moved: 0,
+    ...resumed,
+    to: LAYOUT_VERSION,
+  } as Required<Omit<MigrationProgress, "total">> & Pick<MigrationProgress, "total">;
+  delete progress.total; // an earlier run's count, if it was committed
+  const largest = { ...progress, step: "assertions", after: "f".repeat(64) };
+  const writer = new MigrationWriter(call, keys, {
+    ...largest,
+    assertions: Number.MAX_SAFE_INTEGER,
+    votes: Number.MAX_SAFE_INTEGER,
+    moved: Number.MAX_SAFE_INTEGER,
+  });
+  const commit = async () => {
+    const { total: _, ...committed } = progress;
+    await writer.flush(committed);
     options.onProgress?.({ ...progress });
   };
-  let current = null as Winners | null;
-  for await (const entry of kv.list<Uint8Array>(selector, { batchSize: MAX_LIST_BATCH })) {
-    const assertion = String(entry.key[entry.key.length - 2]);
-    if (current?.assertion !== assertion) {
-      if (current !== null) await finish(current);
-      options.signal?.throwIfAborted();
-      current = new Winners(assertion);
-    }
-    const record = decodeRecord(entry.value);
-    if (record.type !== "vote") {
-      throw new TypeError(
-        `Cannot migrate vote at ${
-          JSON.stringify(entry.key)
-        }: the stored payload is a ${record.type}`,
-      );
-    }
-    const { voter, value, timestamp } = record.value;
-    current.add(voter, { t: timestamp, h: String(entry.key[entry.key.length - 1]), v: value });
-    progress.votes++;
+  if (options.countFirst) {
+    const left = progress.step === "rekey" ? await countOldKeys(kv, { keys, call }) : 0;
+    const votes = from === 1 ? await countVotes(kv, { keys, call }) : progress.votes;
+    progress.total = progress.moved + left + (from === 1 ? votes : 0);
   }
-  if (current !== null) await finish(current);
-  const done = await kv.atomic().set(keys.layout(), LAYOUT_VERSION).delete(keys.migration())
-    .commit();
+  if (progress.step === "rekey") {
+    const before = progress.moved;
+    await rekey(kv, { keys, writer, call }, async (moved) => {
+      progress.moved = before + moved;
+      await commit();
+      options.signal?.throwIfAborted();
+    });
+    // A layout-1 store rebuilds from the moved records; a layout-2 one is done.
+    progress.step = from === 1 ? "assertions" : progress.step;
+    progress.after = null;
+    if (from === 1) await commit();
+  }
+  if (progress.step !== "rekey") {
+    const step = progress as RebuildProgress & Required<Omit<MigrationProgress, "total">>;
+    await rebuild(kv, { keys, writer, call, signal: options.signal }, step, commit);
+  }
+  const done = await call(
+    "migrate",
+    (kv) => kv.atomic().set(keys.layout(), LAYOUT_VERSION).delete(keys.migration()).commit(),
+  );
   if (!done.ok) throw new Error("Cannot migrate store: the final commit failed");
-  return { ...report, migrated: true, assertions: progress.assertions, votes: progress.votes };
+  return {
+    ...report,
+    migrated: true,
+    assertions: progress.assertions,
+    votes: progress.votes,
+    moved: progress.moved,
+  };
 }

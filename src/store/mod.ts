@@ -18,12 +18,10 @@
  * @module
  */
 
-export {
-  type BatchBudgetOptions,
-  type DeadLetterListOptions,
-  KvStore,
-  type KvStoreOptions,
-} from "./kv_store.ts";
+export { KvStore } from "./kv_store.ts";
+export type { KvStoreOptions } from "./open_kv.ts";
+export type { BatchBudgetOptions } from "./batch_budget.ts";
+export type { DeadLetterListOptions } from "./ingest_state.ts";
 export type { CommitCost } from "./commit.ts";
 export {
   BACKOFF_BASE_MS,
@@ -56,8 +54,10 @@ export { KeyLayout } from "./keys.ts";
 export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
 export { type IndexedRecord, indexSets } from "./index_sets.ts";
 export {
+  type CheckedRecord,
   ReferenceCheck,
   type ReferenceCheckOptions,
+  type ReferenceCheckStore,
   type ReferenceProblem,
   type ReferenceProblemCode,
 } from "./reference_check.ts";
@@ -65,8 +65,6 @@ export { subjectPredicateDigest, voterDigest } from "./index_digest.ts";
 export type { SubjectEntry, SubjectListOptions, SubjectQueryOptions } from "./index_queries.ts";
 export { LAYOUT_VERSION, StoreLayoutError, type StoreLayoutErrorKind } from "./layout.ts";
 export {
-  type CountMigrationOptions,
-  countMigrationVotes,
   type MigrateOptions,
   type MigrateReport,
   migrateStore,

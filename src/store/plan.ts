@@ -19,6 +19,9 @@ import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./limits.ts";
 import type { KvSet, PoisonKind, RecordPlan } from "./types.ts";
 import type { Resolvable, WinnerValue } from "./consensus_types.ts";
 
+/** Value of the subject index entry. */
+const EMPTY = new Uint8Array(0);
+
 /** BLAKE3-256 digest width. */
 const DIGEST_BYTES = 32;
 
@@ -40,7 +43,8 @@ function setsFor(
       return {
         sets: [
           kvSet(keys.assertion(hash), payload),
-          kvSet(keys.subjectEntry(record.value.subject, hash), hash),
+          // Empty: the key ends with the hash that leads to the payload.
+          kvSet(keys.subjectEntry(record.value.subject, hash), EMPTY),
         ],
       };
     case "vote": {

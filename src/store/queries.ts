@@ -9,7 +9,7 @@ import { contentHash, isEpochId, isHash } from "../records/mod.ts";
 import { HASH_HEX_LENGTH, MAX_EPOCH_ID_BYTES, MAX_SUBJECT_BYTES } from "../records/limits.ts";
 import { listPage } from "./_page.ts";
 import { decodeAs, recordsAt } from "./_stored.ts";
-import type { KeyLayout } from "./keys.ts";
+import { hashOfPart, type KeyLayout } from "./keys.ts";
 import type { ListOptions, Page, StoredAssertion, StoredEpoch, StoredVote } from "./types.ts";
 
 /** Throws TypeError unless `hash` is a 64-character lowercase hex hash. */
@@ -91,7 +91,7 @@ export async function listVotes(
   const page = await listPage<Uint8Array>(kv, "list votes", prefix, options);
   return {
     items: page.items.map((entry) => ({
-      hash: String(entry.key[entry.key.length - 1]),
+      hash: hashOfPart(entry.key[entry.key.length - 1]),
       ...decodeAs("vote", entry.value, entry.key),
     })),
     cursor: page.cursor,

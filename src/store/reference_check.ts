@@ -17,7 +17,9 @@
  */
 
 import { contentHash, type KnowledgeRecord } from "../records/mod.ts";
+import { withDeadline } from "./deadline.ts";
 import type { KeyLayout } from "./keys.ts";
+import { MAX_GET_MANY } from "./limits.ts";
 
 /**
  * Why a record's references are refused: `unknown_assertion` (a vote's
@@ -89,6 +91,43 @@ export interface ReferenceCheckOptions {
 }
 
 /**
+ * One record to check, with its canonical encoding.
+ *
+ * @example Check a parsed line
+ * ```ts
+ * import type { CheckedRecord } from "@stemedb/ingest/store";
+ * import { parseRecordLine } from "@stemedb/ingest/records";
+ *
+ * const line = parseRecordLine(
+ *   JSON.stringify({ type: "epoch", id: "0a", name: "a", description: "", startTime: 0 }),
+ * );
+ * if (!line.ok) throw new Error(line.reason);
+ * const item: CheckedRecord = { record: line.record, payload: line.payload };
+ * console.log(item.record.type); // epoch
+ * ```
+ */
+export interface CheckedRecord {
+  /** The record. */
+  record: KnowledgeRecord;
+  /** Its canonical encoding (an epoch is compared by it). */
+  payload: Uint8Array;
+}
+
+/** Where a check reads: the store's KV and layout, and the deadline of each read. */
+export interface ReferenceCheckStore {
+  /** The KV. */
+  kv: Deno.Kv;
+  /** The store's key layout. */
+  keys: KeyLayout;
+  /**
+   * The deadline of each read, and the KV as errors name it.
+   *
+   * @default {undefined} (no deadline)
+   */
+  deadline?: { target: string; timeoutMs: number };
+}
+
+/**
  * Checks the references of a sequence of records, in order, remembering
  * what each accepted record makes known. One check serves one request or
  * one input file: create a new one for the next.
@@ -116,18 +155,18 @@ export interface ReferenceCheckOptions {
  * ```
  */
 export class ReferenceCheck {
-  #kv: Deno.Kv;
-  #keys: KeyLayout;
+  #store: ReferenceCheckStore;
   #allowUnknown: boolean;
   /** Assertion hashes known: accepted earlier, or found in the store. */
   #assertions = new Set<string>();
+  /** Assertion hashes read and not found in the store (until accepted here). */
+  #absent = new Set<string>();
   /** Epoch payloads by id: accepted earlier or read from the store (`null`: not there). */
   #epochs = new Map<string, Uint8Array | null>();
 
-  /** A check against the store `kv` under `keys`. */
-  constructor(store: { kv: Deno.Kv; keys: KeyLayout }, options: ReferenceCheckOptions = {}) {
-    this.#kv = store.kv;
-    this.#keys = store.keys;
+  /** A check against the store `store.kv` under `store.keys`. */
+  constructor(store: ReferenceCheckStore, options: ReferenceCheckOptions = {}) {
+    this.#store = store;
     this.#allowUnknown = options.allowUnknown ?? false;
   }
 
@@ -137,11 +176,94 @@ export class ReferenceCheck {
    * `payload` is its canonical encoding (an epoch is compared by it).
    */
   async check(record: KnowledgeRecord, payload: Uint8Array): Promise<ReferenceProblem | null> {
-    const problem = await this.#problem(record, payload);
-    if (problem !== null) return problem;
-    if (record.type === "assertion") this.#assertions.add(await contentHash(payload));
-    if (record.type === "epoch") this.#epochs.set(record.value.id, payload);
-    return null;
+    return (await this.checkAll([{ record, payload }]))[0];
+  }
+
+  /**
+   * `check()` of each record in turn, with the store read up front: every
+   * assertion and epoch the records name that is neither known yet nor
+   * brought earlier in `records`, once each, `MAX_GET_MANY` keys a read.
+   *
+   * @example Check a batch with one read
+   * ```ts
+   * import { KvStore } from "@stemedb/ingest/store";
+   * import { parseRecordLine } from "@stemedb/ingest/records";
+   * import assert from "node:assert/strict";
+   *
+   * const store = await KvStore.open(":memory:");
+   * const lines = [
+   *   { type: "vote", assertion: "ab".repeat(32), voter: "ann", value: 1, timestamp: 0 },
+   *   { type: "vote", assertion: "ab".repeat(32), voter: "bob", value: 1, timestamp: 0 },
+   * ].map((v) => parseRecordLine(JSON.stringify(v)));
+   * const items = lines.map((l) => {
+   *   if (!l.ok) throw new Error(l.reason);
+   *   return { record: l.record, payload: l.payload };
+   * });
+   * const problems = await store.referenceCheck().checkAll(items);
+   * assert.deepEqual(problems.map((p) => p?.code), ["unknown_assertion", "unknown_assertion"]);
+   * store.close();
+   * ```
+   */
+  async checkAll(records: readonly CheckedRecord[]): Promise<(ReferenceProblem | null)[]> {
+    const hashes = await Promise.all(
+      records.map((r) => r.record.type === "assertion" ? contentHash(r.payload) : null),
+    );
+    await this.#readAhead(records, hashes);
+    const out: (ReferenceProblem | null)[] = [];
+    for (const [i, { record, payload }] of records.entries()) {
+      const problem = await this.#problem(record, payload);
+      out.push(problem);
+      if (problem !== null) continue;
+      if (record.type === "assertion") {
+        this.#assertions.add(hashes[i]!);
+        this.#absent.delete(hashes[i]!);
+      }
+      if (record.type === "epoch") this.#epochs.set(record.value.id, payload);
+    }
+    return out;
+  }
+
+  /**
+   * Reads what `records` will ask of the store: the references that are
+   * neither known nor brought by a record earlier in the batch. One that
+   * such a record fails to make known (it is refused) is read when asked.
+   */
+  async #readAhead(records: readonly CheckedRecord[], hashes: (string | null)[]): Promise<void> {
+    const brought = new Set<string>();
+    const broughtEpochs = new Set<string>();
+    const assertions = new Set<string>();
+    const epochs = new Set<string>();
+    const wantEpoch = (id: string) => {
+      if (!broughtEpochs.has(id) && !this.#epochs.has(id)) epochs.add(id);
+    };
+    for (const [i, { record }] of records.entries()) {
+      if (record.type === "epoch") {
+        wantEpoch(record.value.id);
+        broughtEpochs.add(record.value.id);
+        continue;
+      }
+      if (this.#allowUnknown) continue;
+      if (record.type === "vote") {
+        const a = record.value.assertion;
+        if (!brought.has(a) && !this.#assertions.has(a) && !this.#absent.has(a)) assertions.add(a);
+      } else {
+        brought.add(hashes[i]!);
+      }
+      if (record.value.epoch !== undefined) wantEpoch(record.value.epoch);
+    }
+    const keys = this.#store.keys;
+    const [found, payloads] = await Promise.all([
+      this.#getMany([...assertions].map((h) => keys.assertion(h))),
+      this.#getMany([...epochs].map((id) => keys.epoch(id))),
+    ]);
+    [...assertions].forEach((h, i) => {
+      if (found[i].versionstamp === null) this.#absent.add(h);
+      else this.#assertions.add(h);
+    });
+    [...epochs].forEach((id, i) => {
+      const value = payloads[i].value;
+      this.#epochs.set(id, value instanceof Uint8Array ? value : null);
+    });
   }
 
   async #problem(record: KnowledgeRecord, payload: Uint8Array): Promise<ReferenceProblem | null> {
@@ -179,8 +301,12 @@ export class ReferenceCheck {
 
   async #assertion(hash: string): Promise<boolean> {
     if (this.#assertions.has(hash)) return true;
-    const entry = await this.#kv.get(this.#keys.assertion(hash));
-    if (entry.versionstamp === null) return false;
+    if (this.#absent.has(hash)) return false;
+    const [entry] = await this.#getMany([this.#store.keys.assertion(hash)]);
+    if (entry.versionstamp === null) {
+      this.#absent.add(hash);
+      return false;
+    }
     this.#assertions.add(hash);
     return true;
   }
@@ -188,10 +314,26 @@ export class ReferenceCheck {
   async #epoch(id: string): Promise<Uint8Array | null> {
     const cached = this.#epochs.get(id);
     if (cached !== undefined) return cached;
-    const entry = await this.#kv.get<Uint8Array>(this.#keys.epoch(id));
+    const [entry] = await this.#getMany([this.#store.keys.epoch(id)]);
     const payload = entry.value instanceof Uint8Array ? entry.value : null;
     this.#epochs.set(id, payload);
     return payload;
+  }
+
+  /** `getMany` of `keys`, `MAX_GET_MANY` at a time, each read within the deadline. */
+  async #getMany(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {
+    const { kv, deadline } = this.#store;
+    const chunks: Deno.KvKey[][] = [];
+    for (let i = 0; i < keys.length; i += MAX_GET_MANY) {
+      chunks.push(keys.slice(i, i + MAX_GET_MANY));
+    }
+    const read = await Promise.all(chunks.map((chunk) => {
+      const call = () => kv.getMany(chunk);
+      return deadline === undefined
+        ? call()
+        : withDeadline(call, { operation: "referenceCheck", ...deadline });
+    }));
+    return read.flat();
   }
 }
 

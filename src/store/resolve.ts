@@ -22,7 +22,15 @@ import type { KvSum, Resolvable, WinnerValue } from "./consensus_types.ts";
 
 /** The guard shard of an assertion hash or epoch id: its first byte, modulo `GUARD_SHARDS`. */
 export function shardOf(item: Resolvable): number {
-  const hex = item.kind === "vote" ? item.assertion : item.id;
+  return shardOfHex(item.kind === "vote" ? item.assertion : item.id);
+}
+
+/** The guard shard of the resolved key named `id` (`keyId`). */
+export function shardOfKeyId(id: string): number {
+  return shardOfHex(id.slice(1, 3));
+}
+
+function shardOfHex(hex: string): number {
   return parseInt(hex.slice(0, 2), 16) % GUARD_SHARDS;
 }
 
@@ -56,7 +64,11 @@ export interface Resolution {
 /** What a resolved key holds now: the winning version, and a winning vote's value. */
 export type Current = (Version & { value?: number }) | null;
 
-function keyId(item: Resolvable): string {
+/**
+ * The one string that names a resolved key: a voter's winner on an assertion
+ * (`v`, the hash, U+0000, the voter), or an epoch (`e`, the id).
+ */
+export function keyId(item: Resolvable): string {
   // Voters hold no U+0000 (records/validate), so the pair maps to one string.
   return item.kind === "vote" ? `v${item.assertion}\0${item.voter}` : `e${item.id}`;
 }
@@ -77,9 +89,10 @@ async function epochOf(id: string, value: unknown): Promise<Current> {
   return { time: record.value.startTime, hash: await contentHash(payload) };
 }
 
-async function readCurrent(
+/** Reads the current winner of each of `items` (by key id): `getMany`, 10 keys at a time. */
+export async function readCurrent(
   kv: Deno.Kv,
-  items: Map<string, Resolvable>,
+  items: ReadonlyMap<string, Resolvable>,
 ): Promise<Map<string, Current>> {
   const ids = [...items.keys()];
   const chunks: string[][] = [];

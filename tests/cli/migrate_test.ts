@@ -23,11 +23,12 @@ Deno.test("deno task migrate brings a store of the earlier layout to the current
       {
         kv: `${dir}/kv.sqlite`,
         from: 1,
-        to: 2,
+        to: 3,
         migrated: true,
         resumed: false,
         assertions: 1,
         votes: 2,
+        moved: 2,
         elapsedMs: 0,
       },
     );

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_PAYLOAD_BYTES, serializeAssertion } from "../../src/records/mod.ts";
+import { fromHex, MAX_PAYLOAD_BYTES, serializeAssertion } from "../../src/records/mod.ts";
 import {
   keyBytes,
   KvStore,
@@ -27,6 +27,9 @@ async function withMemoryStore(fn: (store: KvStore) => Promise<void>, prefix?: D
   });
 }
 
+// Content hashes in keys are their 32 bytes (layout 3).
+const b = fromHex;
+
 Deno.test("recordMutations() plans an assertion as its payload under H, its subject entry and its index entries", async () => {
   await withMemoryStore(async (store) => {
     const a = await assertionPayload({ subject: "mars" });
@@ -35,10 +38,10 @@ Deno.test("recordMutations() plans an assertion as its payload under H, its subj
     assert.equal(plan.type, "assertion");
     assert.equal(plan.hash, a.hash);
     assert.deepEqual(plan.sets.map((s) => [s.key, s.value]), [
-      [["t", "H", a.hash], a.payload],
-      [["t", "S", "mars", a.hash], a.hash],
+      [["t", "H", b(a.hash)], a.payload],
+      [["t", "S", "mars", b(a.hash)], new Uint8Array(0)],
       [["t", "SL", "mars"], new Uint8Array(0)],
-      [["t", "SP", subjectPredicateDigest("mars", "orbits"), a.hash], new Uint8Array(0)],
+      [["t", "SP", b(subjectPredicateDigest("mars", "orbits")), b(a.hash)], new Uint8Array(0)],
     ]);
     for (const set of plan.sets) {
       assert.equal(set.keyBytes, keyBytes(set.key));
@@ -54,13 +57,13 @@ Deno.test("recordMutations() plans a vote under V, its voter history entry, and 
     const plan = store.recordMutations(v.payload, v.digest);
     assert.ok(plan.ok);
     assert.deepEqual(plan.sets.map((s) => s.key), [
-      ["V", target, v.hash],
-      ["VH", target, voterDigest("ann"), 0, v.hash],
+      ["V", b(target), b(v.hash)],
+      ["VH", b(target), b(voterDigest("ann")), 0, b(v.hash)],
     ]);
     assert.equal(plan.sets[0].value, v.payload);
     // The winner key is written at commit time, only if the vote beats the stored winner.
     assert.equal(plan.resolve?.kind, "vote");
-    assert.deepEqual(plan.resolve?.set.key, ["W", target, "ann"]);
+    assert.deepEqual(plan.resolve?.set.key, ["W", b(target), "ann"]);
     assert.deepEqual(plan.resolve?.set.value, { t: 0, h: v.hash, v: 1 });
   });
 });

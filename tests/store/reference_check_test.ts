@@ -8,7 +8,12 @@ import {
   votePayload,
   withStore,
 } from "./_helpers.ts";
-import type { ReferenceCheck } from "../../src/store/mod.ts";
+import { KvStore, type ReferenceCheck } from "../../src/store/mod.ts";
+import { withKvBackend } from "../support/kv_connect/mod.ts";
+
+function recordOf(item: Digested) {
+  return { record: decodeRecord(item.payload), payload: item.payload };
+}
 
 function check(refs: ReferenceCheck, item: Digested) {
   return refs.check(decodeRecord(item.payload), item.payload);
@@ -98,5 +103,73 @@ Deno.test("Ingest applies a vote whose assertion is unknown: the pipeline drops 
       orphan.hash,
     ]);
     assert.deepEqual(await store.deadLetters(), []);
+  });
+});
+
+Deno.test("ReferenceCheck.checkAll() reads each unknown reference once, ten keys a read, none brought earlier (remote KV)", async () => {
+  await withKvBackend("remote", async ({ target, server }) => {
+    const store = await KvStore.open(target);
+    try {
+      const stored = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => assertionPayload({ object: `stored-${i}` })),
+      );
+      await ingest(store, stored);
+      const fresh = await assertionPayload({ object: "fresh" });
+      const unknown = "ee".repeat(32);
+      const items: Digested[] = [fresh];
+      for (const [i, a] of stored.entries()) {
+        for (const voter of ["ann", "bob", "cy"]) {
+          items.push(await votePayload(a.hash, { voter, timestamp: i }));
+        }
+      }
+      items.push(await votePayload(fresh.hash), await votePayload(fresh.hash, { voter: "bob" }));
+      items.push(await votePayload(unknown), await votePayload(unknown, { voter: "bob" }));
+      const before = server!.stats.requests.snapshot_read;
+      const problems = await store.referenceCheck().checkAll(items.map(recordOf));
+      // 25 stored assertions and the unknown one: 26 keys, in reads of 10, 10 and 6.
+      assert.equal(server!.stats.requests.snapshot_read - before, 3);
+      assert.deepEqual(
+        problems.map((p) => p?.code ?? null),
+        [...Array(items.length - 2).fill(null), "unknown_assertion", "unknown_assertion"],
+      );
+    } finally {
+      store.close();
+    }
+  });
+});
+
+Deno.test("ReferenceCheck.checkAll() answers what check() answers record by record", async () => {
+  await withStore(async (store) => {
+    const stored = await assertionPayload({ object: "stored" });
+    const epoch = await epochPayload({ id: "0c" });
+    await ingest(store, [stored, epoch]);
+    const refused = await assertionPayload({ object: "refused", epoch: "0d" });
+    const other = await epochPayload({ id: "0c", name: "other" });
+    const items = [
+      await votePayload(stored.hash),
+      refused, // unknown epoch: does not make its votes known
+      await votePayload(refused.hash),
+      await epochPayload({ id: "0d" }),
+      refused, // now its epoch came earlier
+      await votePayload(refused.hash, { voter: "bob" }),
+      other, // id known with other content
+      await assertionPayload({ object: "in epoch", epoch: "0c" }),
+      await votePayload("ee".repeat(32)),
+    ];
+    const one = store.referenceCheck();
+    const expected = [];
+    for (const item of items) expected.push(await check(one, item));
+    assert.deepEqual(await store.referenceCheck().checkAll(items.map(recordOf)), expected);
+    assert.deepEqual(expected.map((p) => p?.code ?? null), [
+      null,
+      "unknown_epoch",
+      "unknown_assertion",
+      null,
+      null,
+      null,
+      "epoch_exists",
+      null,
+      "unknown_assertion",
+    ]);
   });
 });
