@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { interceptAtomic } from "../tests/support/kv_intercept.ts";
 import { Journal } from "../src/wal/mod.ts";
 import { serializeAssertion, serializeRecord, toHex } from "../src/records/mod.ts";
 import { keyBytes, valueBytes } from "../src/store/mod.ts";
@@ -114,38 +115,19 @@ export type RecordedOp =
  * that writes the very same mutations straight into Deno KV (`replayCommits`).
  */
 export function recordingKv(kv: Deno.Kv, out: RecordedOp[][]): Deno.Kv {
-  const atomic = () => {
-    const op = kv.atomic();
-    const ops: RecordedOp[] = [];
-    const proxy: Deno.AtomicOperation = new Proxy(op, {
-      get(o, p) {
-        if (p === "commit") {
-          return async () => {
-            const r = await o.commit();
-            if (r.ok) out.push(ops);
-            return r;
-          };
-        }
-        const v = Reflect.get(o, p, o);
-        if (typeof v !== "function") return v;
-        return (...args: unknown[]) => {
-          if (p === "set") ops.push({ kind: "set", key: args[0] as Deno.KvKey, value: args[1] });
-          if (p === "mutate") {
-            const m = args[0] as Deno.KvMutation & { value: Deno.KvU64 };
-            ops.push({ kind: "sum", key: m.key, value: m.value });
-          }
-          const r = v.apply(o, args);
-          return r === o ? proxy : r;
-        };
-      },
-    });
-    return proxy;
-  };
-  return new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "atomic") return atomic;
-      const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
+  return interceptAtomic<RecordedOp[]>(kv, {
+    start: () => [],
+    onCall(ops, method, args) {
+      if (method === "set") ops.push({ kind: "set", key: args[0] as Deno.KvKey, value: args[1] });
+      if (method === "mutate") {
+        const m = args[0] as Deno.KvMutation & { value: Deno.KvU64 };
+        ops.push({ kind: "sum", key: m.key, value: m.value });
+      }
+    },
+    async commit(ops, commit) {
+      const r = await commit();
+      if (r.ok) out.push(ops);
+      return r;
     },
   });
 }

@@ -48,9 +48,10 @@ Deno.test("deno serve --parallel: every worker writes its own journal shard, no 
     });
     assert.deepEqual(health.map((h) => h.status), new Array(16).fill(200));
     await everyWorkerAnswers(served.url, WORKERS);
-    // Fresh connections, opened once every worker listens, so the kernel spreads them over all.
-    using client = Deno.createHttpClient({});
+    // A fresh connection per write, opened once every worker listens, so the
+    // kernel spreads them over all (a pooled client may reuse a few).
     const writes = await pool(256, 64, async (i) => {
+      using client = Deno.createHttpClient({});
       const r = await postAssertion(served.url, i, true, client);
       return {
         status: r.status,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { interceptAtomic } from "../support/kv_intercept.ts";
 import assert from "node:assert/strict";
 import { Journal, type JournalOptions } from "../../src/wal/mod.ts";
 import * as cborg from "cborg";
@@ -247,37 +248,18 @@ export function loggingKv(kv: Deno.Kv, log: CommitLog, replay = false): Deno.Kv 
     log.commits++;
     for (const k of keys) log.sets.set(k, (log.sets.get(k) ?? 0) + 1);
   };
-  const atomic = () => {
-    const op = kv.atomic();
-    const keys: string[] = [];
-    const proxy: Deno.AtomicOperation = new Proxy(op, {
-      get(o, p) {
-        if (p === "commit") {
-          return async () => {
-            const first = await o.commit();
-            record(first.ok, keys);
-            if (!replay) return first;
-            const second = await o.commit();
-            record(second.ok, keys);
-            return second;
-          };
-        }
-        const v = Reflect.get(o, p, o);
-        if (typeof v !== "function") return v;
-        return (...args: unknown[]) => {
-          if (p === "set") keys.push(keyString(args[0] as Deno.KvKey));
-          const r = v.apply(o, args);
-          return r === o ? proxy : r;
-        };
-      },
-    });
-    return proxy;
-  };
-  return new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "atomic") return atomic;
-      const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
+  return interceptAtomic<string[]>(kv, {
+    start: () => [],
+    onCall(keys, method, args) {
+      if (method === "set") keys.push(keyString(args[0] as Deno.KvKey));
+    },
+    async commit(keys, commit) {
+      const first = await commit();
+      record(first.ok, keys);
+      if (!replay) return first;
+      const second = await commit();
+      record(second.ok, keys);
+      return second;
     },
   });
 }

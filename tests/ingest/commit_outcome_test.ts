@@ -5,36 +5,17 @@ import { KvStore } from "../../src/store/mod.ts";
 import { Ingestor } from "../../src/ingest/mod.ts";
 import { assertAppliedOnce, openEnv } from "./_helpers.ts";
 import { writeMixedLog } from "./_log.ts";
+import { interceptAtomic } from "../support/kv_intercept.ts";
 
 /** `kv` whose every `every`-th commit fails: after applying (`after`) or instead of it. */
 function failingKv(kv: Deno.Kv, every: number, after: boolean): Deno.Kv {
   let n = 0;
-  const atomic = () => {
-    const op = kv.atomic();
-    const proxy: Deno.AtomicOperation = new Proxy(op, {
-      get(o, p) {
-        if (p === "commit") {
-          return async () => {
-            if (++n % every !== 0) return await o.commit();
-            if (after) await o.commit();
-            throw new Error("KV Connect failed to read response body: injected");
-          };
-        }
-        const v = Reflect.get(o, p, o);
-        if (typeof v !== "function") return v;
-        return (...args: unknown[]) => {
-          const r = v.apply(o, args);
-          return r === o ? proxy : r;
-        };
-      },
-    });
-    return proxy;
-  };
-  return new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "atomic") return atomic;
-      const v = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
+  return interceptAtomic(kv, {
+    start: () => null,
+    async commit(_, commit) {
+      if (++n % every !== 0) return await commit();
+      if (after) await commit();
+      throw new Error("KV Connect failed to read response body: injected");
     },
   });
 }
