@@ -27,6 +27,8 @@ export const REFERENCE_OPTIONS: Record<string, OptionSpec> = {
 export interface ReferenceGate extends Disposable {
   /** Why `parsed`'s references are refused, or null (it is then known to later lines). */
   refuse(parsed: ParsedLine): Promise<{ reason: string; field: string } | null>;
+  /** `refuse()` of each in turn, the store read once up front for what they name. */
+  refuseAll(parsed: readonly ParsedLine[]): Promise<({ reason: string; field: string } | null)[]>;
 }
 
 /** Opens the store `input` names and a check over it; dispose to close the store. */
@@ -35,10 +37,14 @@ export async function openReferenceGate(input: CommandInput): Promise<ReferenceG
   const check: ReferenceCheck = store.referenceCheck({
     allowUnknown: input.values["allow-unknown"] === true,
   });
+  const refuseAll = async (parsed: readonly ParsedLine[]) =>
+    (await check.checkAll(parsed)).map((problem) =>
+      problem === null ? null : { reason: problem.message, field: problem.field }
+    );
   return {
+    refuseAll,
     async refuse(parsed) {
-      const problem = await check.check(parsed.record, parsed.payload);
-      return problem === null ? null : { reason: problem.message, field: problem.field };
+      return (await refuseAll([parsed]))[0];
     },
     [Symbol.dispose]: () => store.close(),
   };

@@ -10,7 +10,7 @@
 
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
-import { readLines } from "./_lines.ts";
+import { type Line, readLines } from "./_lines.ts";
 import { openSource, type Source } from "./_append_source.ts";
 import {
   echoRejects,
@@ -23,7 +23,7 @@ import {
 import { EXIT_FAILURE, EXIT_OK, printErr, UsageError } from "./_output.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
 import { openReferenceGate, REFERENCE_OPTIONS, type ReferenceGate } from "./_references.ts";
-import { MAX_PAYLOAD_BYTES, parseRecordLine } from "../records/mod.ts";
+import { MAX_PAYLOAD_BYTES, type ParsedLine, parseRecordLine } from "../records/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import type { Journal } from "../wal/mod.ts";
 import { onStopSignal } from "./_signals.ts";
@@ -136,19 +136,39 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
       total: source.size,
       enabled: progress,
     });
+    // Lines are checked in groups, so that the referential check reads the
+    // store once a group (ten keys a read) instead of once a line.
+    const held = spool;
+    let group: { line: Line; text: string; parsed: ParsedLine | Reject | null }[] = [];
+    const settle = async () => {
+      const ok = group.flatMap((g) => g.parsed !== null && "record" in g.parsed ? [g.parsed] : []);
+      const refused = refs === null ? [] : await refs.refuseAll(ok);
+      let next = 0;
+      for (const { line, text, parsed } of group) {
+        let outcome: Uint8Array | Reject | null;
+        if (parsed === null) outcome = null;
+        else if ("reason" in parsed) outcome = parsed;
+        else {
+          const refusal = refs === null ? null : refused[next++];
+          outcome = refusal === null ? parsed.payload : { line: line.number, ...refusal, text };
+        }
+        if (outcome !== null && "reason" in outcome) totals.rejects.push(outcome);
+        // Once a line is bad nothing is appended: holding more payloads is no use.
+        else if (totals.rejects.length === 0) {
+          if (outcome === null) held.offered(line.number);
+          else held.add(outcome, line);
+        }
+        phase.update(line.bytesRead);
+      }
+      group = [];
+    };
     for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
       if (line.number < fromLine) continue;
-      const parsed = "problem" in line
-        ? problemReject(line)
-        : await parseLine(line.number, line.text, refs);
-      if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
-      // Once a line is bad nothing is appended: holding more payloads is no use.
-      else if (totals.rejects.length === 0) {
-        if (parsed === null) spool.offered(line.number);
-        else spool.add(parsed, line);
-      }
-      phase.update(line.bytesRead);
+      const parsed = "problem" in line ? problemReject(line) : parseText(line.number, line.text);
+      group.push({ line, text: "problem" in line ? "" : line.text, parsed });
+      if (group.length >= CHECK_GROUP) await settle();
     }
+    await settle();
     phase.finish();
     if (totals.rejects.length > 0) {
       echoRejects(totals.rejects);
@@ -201,6 +221,22 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
     });
   }
   return finish(input, totals, started, EXIT_OK);
+}
+
+/** How many lines the validation pass checks the references of at once. */
+const CHECK_GROUP = 1_000;
+
+/** A line parsed, or why it is rejected, or `null` for a blank line; references not checked. */
+function parseText(line: number, text: string): ParsedLine | Reject | null {
+  if (text.trim() === "") return null;
+  const result = parseRecordLine(text);
+  if (result.ok) return result;
+  return {
+    line,
+    reason: result.reason,
+    ...(result.field ? { field: result.field } : {}),
+    text,
+  };
 }
 
 /** A line's payload, or why it is rejected, or `null` for a blank line. */

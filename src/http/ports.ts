@@ -81,17 +81,19 @@ export interface StorePort extends StatusStore {
 
 /** What the write routes need from a referential check (a `ReferenceCheck`). */
 export interface ReferenceCheckPort {
-  /** The problem with a record's references (and accept it as known when none), or null. */
-  check(
-    record: KnowledgeRecord,
-    payload: Uint8Array,
+  /**
+   * The problem with each record's references, in order (each record
+   * without one is then known to the records after it), or null; the store
+   * is read once up front for what the records name.
+   */
+  checkAll(
+    records: readonly { record: KnowledgeRecord; payload: Uint8Array }[],
   ): Promise<
-    | {
+    ({
       code: "unknown_assertion" | "unknown_epoch" | "epoch_exists";
       field: string;
       message: string;
-    }
-    | null
+    } | null)[]
   >;
 }
 

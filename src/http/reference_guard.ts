@@ -21,8 +21,9 @@ export async function guardReferences(
 ): Promise<void> {
   const allowUnknown = flagParam(request.url, "allowUnknown");
   const check = context.store.referenceCheck({ allowUnknown });
-  for (const [index, parsed] of request.records.entries()) {
-    const problem = await check.check(parsed.record, parsed.payload);
+  // One read up front for the whole body's unknown references, not one per record.
+  const problems = await check.checkAll(request.records);
+  for (const [index, problem] of problems.entries()) {
     if (problem === null) continue;
     const where = request.batch ? `record ${index + 1}: ` : "";
     throw new HttpError(

@@ -90,3 +90,27 @@ Deno.test("append refuses an epoch id the store holds with other content, even w
   assert.equal(clash.code, 1);
   assert.match(clash.stderr, /line 1: Cannot accept epoch "0a": an epoch with this id and other/);
 });
+
+Deno.test("append checks references across its check groups of 1,000 lines and reports rejects in line order", async () => {
+  await using data = await tempData();
+  const d = ["--data", data.dir];
+  const lines: unknown[] = [];
+  for (let i = 0; i < 2_500; i++) lines.push(assertionJson("Group", "n", i));
+  const first = await hashOf(lines[9] as Record<string, unknown>);
+  lines[1_799] = voteOn(first); // line 1,800 votes on line 10's assertion, two groups back
+  lines[1_499] = { type: "assertion" }; // line 1,500: not a record
+  lines[2_099] = voteOn("ef".repeat(32)); // line 2,100: on an assertion nobody brought
+  const run = await stemedb(["append", ...d, "--json"], { stdin: ndjson(lines) });
+  assert.equal(run.code, 1, run.stderr);
+  const report = json(run);
+  assert.equal(report.appended, 0);
+  assert.deepEqual(report.rejects.map((r: { line: number }) => r.line), [1_500, 2_100]);
+  assert.equal(report.rejects[1].field, "assertion");
+  delete lines[1_499];
+  delete lines[2_099];
+  const fixed = await stemedb(["append", ...d, "--json"], {
+    stdin: ndjson(lines.filter((l) => l !== undefined)),
+  });
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.equal(json(fixed).appended, 2_498);
+});
