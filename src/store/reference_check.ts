@@ -205,8 +205,12 @@ export class ReferenceCheck {
    * ```
    */
   async checkAll(records: readonly CheckedRecord[]): Promise<(ReferenceProblem | null)[]> {
+    // An assertion's hash is what later votes of the batch name; with unknown
+    // references allowed nothing asks for it, so it is not computed.
     const hashes = await Promise.all(
-      records.map((r) => r.record.type === "assertion" ? contentHash(r.payload) : null),
+      records.map((r) =>
+        r.record.type === "assertion" && !this.#allowUnknown ? contentHash(r.payload) : null
+      ),
     );
     await this.#readAhead(records, hashes);
     const out: (ReferenceProblem | null)[] = [];
@@ -214,9 +218,10 @@ export class ReferenceCheck {
       const problem = await this.#problem(record, payload);
       out.push(problem);
       if (problem !== null) continue;
-      if (record.type === "assertion") {
-        this.#assertions.add(hashes[i]!);
-        this.#absent.delete(hashes[i]!);
+      const hash = hashes[i];
+      if (hash !== null) {
+        this.#assertions.add(hash);
+        this.#absent.delete(hash);
       }
       if (record.type === "epoch") this.#epochs.set(record.value.id, payload);
     }
