@@ -245,18 +245,10 @@ async function parseLine(
   text: string,
   refs: ReferenceGate | null,
 ): Promise<Uint8Array | Reject | null> {
-  if (text.trim() === "") return null;
-  const result = parseRecordLine(text);
-  if (result.ok) {
-    const refused = refs === null ? null : await refs.refuse(result);
-    return refused === null ? result.payload : { line, ...refused, text };
-  }
-  return {
-    line,
-    reason: result.reason,
-    ...(result.field ? { field: result.field } : {}),
-    text,
-  };
+  const parsed = parseText(line, text);
+  if (parsed === null || "reason" in parsed) return parsed;
+  const refused = refs === null ? null : await refs.refuse(parsed);
+  return refused === null ? parsed.payload : { line, ...refused, text };
 }
 
 function problemReject(line: { number: number; problem: string }): Reject {

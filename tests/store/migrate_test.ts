@@ -90,6 +90,19 @@ async function derived(kv: Deno.Kv, prefix: Deno.KvKey) {
   return out;
 }
 
+/** Every target's tally in the store under `prefix` is the reference's of `written.votes`. */
+async function assertReferenceTallies(kv: Deno.Kv, prefix: Deno.KvKey, written: Written) {
+  const store = await KvStore.open(kv, { prefix });
+  try {
+    const reference = referenceTallies(written.votes);
+    for (const t of written.targets) {
+      assertTallyClose(await store.tally(t.hash), reference.get(t.hash)!, t.hash);
+    }
+  } finally {
+    store.close();
+  }
+}
+
 Deno.test("KvStore.open() refuses a store written by the earlier layout, naming deno task migrate", async () => {
   await withKv(async (kv) => {
     await writeLayoutOne(kv, [], [3]);
@@ -143,15 +156,7 @@ Deno.test("migrateStore() of a layout-1 store builds the indexes, winners and ta
     await ingest(fresh, [...written.targets, ...written.votes]);
     fresh.close();
     assert.deepEqual(await derived(kv, ["old"]), await derived(kv, ["fresh"]));
-    const store = await KvStore.open(kv, { prefix: ["old"] });
-    try {
-      const reference = referenceTallies(written.votes);
-      for (const t of written.targets) {
-        assertTallyClose(await store.tally(t.hash), reference.get(t.hash)!, t.hash);
-      }
-    } finally {
-      store.close();
-    }
+    await assertReferenceTallies(kv, ["old"], written);
   });
 });
 
@@ -329,15 +334,7 @@ Deno.test("migrateStore(url) rejects with KvTimeoutError naming the call the rem
   assert.equal(server.releaseStalls(), 1);
   const report = await migrateStore(server.url, { timeoutMs: 10_000 });
   assert.deepEqual([report.migrated, report.votes], [true, written.votes.length]);
-  const store = await KvStore.open(server.kv);
-  try {
-    const reference = referenceTallies(written.votes);
-    for (const t of written.targets) {
-      assertTallyClose(await store.tally(t.hash), reference.get(t.hash)!, t.hash);
-    }
-  } finally {
-    store.close();
-  }
+  await assertReferenceTallies(server.kv, [], written);
 });
 
 Deno.test("migrateStore() refuses a timeout that is not positive", async () => {
