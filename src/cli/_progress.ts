@@ -24,6 +24,13 @@ export interface PhaseState {
   label: string;
   /** Units done so far. */
   done: number;
+  /**
+   * Units already done when the phase started (what a resumed run finds
+   * done): they count towards the bar, not towards the rate.
+   *
+   * @default {0}
+   */
+  startedAt?: number;
   /** Units in all, when known; without it there is no bar, percentage or ETA. */
   total?: number;
   /** What `done` and `total` count. */
@@ -60,12 +67,14 @@ function amount(unit: ProgressUnit, n: number): string {
 /**
  * Render one line of a phase: `append  [######----------]   42%  ETA 4s
  * 12.0 MiB of 28.6 MiB  4.0 MiB/s`, fitted to `columns`. The rate is the phase's mean so
- * far; the ETA is what is left at that rate (`ETA --` until something is done).
+ * far over what this run did (`startedAt` left out); the ETA is what is left at that rate
+ * (`ETA --` until something is done).
  */
 export function renderPhase(state: PhaseState, columns = Infinity): string {
   const { label, unit, elapsedMs } = state;
   const done = state.total === undefined ? state.done : Math.min(state.done, state.total);
-  const perSecond = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
+  const doneHere = Math.max(0, done - (state.startedAt ?? 0));
+  const perSecond = elapsedMs > 0 ? (doneHere * 1000) / elapsedMs : 0;
   const rate = `${amount(unit, perSecond)}${unit === "records" ? " rec" : ""}/s`;
   const fields: string[] = [label];
   if (state.total !== undefined) {
@@ -95,8 +104,11 @@ export function renderPhase(state: PhaseState, columns = Infinity): string {
 
 /** A running phase. */
 export interface Phase {
-  /** Report progress; `total` may be revised (an estimate that improves). */
-  update(done: number, options?: { total?: number; detail?: string }): void;
+  /**
+   * Report progress; `total` may be revised (an estimate that improves);
+   * `startedAt` is what the phase found done when it started (a resumed run).
+   */
+  update(done: number, options?: { total?: number; detail?: string; startedAt?: number }): void;
   /** End the phase: its last line stays, as it stands, with the time it took. */
   finish(): void;
 }
@@ -153,6 +165,7 @@ export function startPhase(options: PhaseOptions): Phase {
       state.done = done;
       if (extra?.total !== undefined) state.total = extra.total;
       if (extra?.detail !== undefined) state.detail = extra.detail;
+      if (extra?.startedAt !== undefined) state.startedAt = extra.startedAt;
       const now = performance.now();
       if (now - started >= firstDraw && now - lastDraw >= interval) draw(now);
     },

@@ -45,6 +45,7 @@ async function runMigrate(input: CommandInput): Promise<number> {
       onProgress: (p) =>
         phase.update((p.moved ?? 0) + p.votes, {
           total: p.total,
+          startedAt: p.resumedFrom,
           detail: `${p.assertions} assertions`,
         }),
     });

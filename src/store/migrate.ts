@@ -70,6 +70,11 @@ export interface MigrationProgress {
    * which `moved + votes` reaches when it is done (not committed).
    */
   total?: number;
+  /**
+   * When the run resumes a stopped one: what `moved + votes` stood at when
+   * it started, the earlier runs' work (not committed).
+   */
+  resumedFrom?: number;
 }
 
 /**
@@ -228,8 +233,11 @@ async function migrate(
     moved: 0,
     ...resumed,
     to: LAYOUT_VERSION,
-  } as Required<Omit<MigrationProgress, "total">> & Pick<MigrationProgress, "total">;
+  } as
+    & Required<Omit<MigrationProgress, "total" | "resumedFrom">>
+    & Pick<MigrationProgress, "total" | "resumedFrom">;
   delete progress.total; // an earlier run's count, if it was committed
+  if (resumed !== null) progress.resumedFrom = progress.moved + progress.votes;
   const largest = { ...progress, step: "assertions", after: "f".repeat(64) };
   const writer = new MigrationWriter(call, keys, {
     ...largest,
@@ -238,7 +246,7 @@ async function migrate(
     moved: Number.MAX_SAFE_INTEGER,
   });
   const commit = async () => {
-    const { total: _, ...committed } = progress;
+    const { total: _, resumedFrom: _from, ...committed } = progress;
     await writer.flush(committed);
     options.onProgress?.({ ...progress });
   };

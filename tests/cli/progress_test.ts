@@ -38,6 +38,19 @@ Deno.test("renderPhase() counts records with their rate and an ETA from the revi
   );
 });
 
+Deno.test("renderPhase() of a resumed run fills the bar with the earlier work but rates only this run's", () => {
+  const line = renderPhase({
+    label: "migrate",
+    unit: "records",
+    done: 150_000,
+    startedAt: 100_000,
+    total: 200_000,
+    elapsedMs: 10_000,
+  });
+  // 50,000 done in this run's 10 s is 5,000 a second; 50,000 left at that rate is 10 s.
+  assert.ok(line.endsWith(" 75%  ETA 10s  150,000 of 200,000  5,000 rec/s"), line);
+});
+
 Deno.test("renderPhase() says ETA -- until something is done, and the time taken once finished", () => {
   const base = { label: "verify", unit: "bytes" as const, total: 100, elapsedMs: 500 };
   assert.ok(renderPhase({ ...base, done: 0 }).includes("  0%  ETA --  0 B of 100 B"));

@@ -252,17 +252,20 @@ Deno.test("migrateStore() finishes a migration to layout 2 that an earlier versi
   });
 });
 
-Deno.test("migrateStore({ countFirst }) passes the run's keys and votes as total, which moved + votes reaches, a stopped run's included", async () => {
+Deno.test("migrateStore({ countFirst }) passes the run's keys and votes as total, which moved + votes reaches, a stopped run's included, and a resumed run's starting point as resumedFrom", async () => {
   await withKv(async (kv) => {
-    const run = async (prefix: string, stopAfter?: number) => {
-      const seen: { done: number; total?: number }[] = [];
+    const run = async (
+      prefix: string,
+      stopAfter?: number,
+      seen: { done: number; total?: number; resumedFrom?: number }[] = [],
+    ) => {
       const stop = new AbortController();
       const report = await migrateStore(kv, {
         prefix: [prefix],
         countFirst: true,
         signal: stop.signal,
         onProgress: (p) => {
-          seen.push({ done: (p.moved ?? 0) + p.votes, total: p.total });
+          seen.push({ done: (p.moved ?? 0) + p.votes, total: p.total, resumedFrom: p.resumedFrom });
           if (seen.length === stopAfter) stop.abort();
         },
       });
@@ -276,8 +279,14 @@ Deno.test("migrateStore({ countFirst }) passes the run's keys and votes as total
     assert.equal(once.seen.at(-1)!.done, total, "reached when done");
     assert.equal(total, once.report.moved + once.report.votes);
     assert.ok(once.report.votes >= 1_335 && once.report.moved > once.report.votes);
-    await assert.rejects(() => run("twice", 2));
+    assert.ok(once.seen.every((s) => s.resumedFrom === undefined), "a fresh run resumes nothing");
+    const stopped: { done: number }[] = [];
+    await assert.rejects(() => run("twice", 2, stopped));
     const resumed = await run("twice");
+    assert.ok(
+      resumed.seen.every((s) => s.resumedFrom === stopped.at(-1)!.done),
+      "a resumed run starts from the stopped run's last progress",
+    );
     assert.ok(resumed.seen.every((s) => s.total === total), "a resumed run counts what was done");
     assert.equal(resumed.seen.at(-1)!.done, total);
     const current = await migrateStore(kv, { prefix: ["once"], countFirst: true });
