@@ -91,10 +91,15 @@ export class CommitPipeline {
     if (!(await this.settle())) return false;
     if (planned === null) return true;
     const expect = this.#cursor.versionstamp;
+    const read = this.#builder.whenRead(planned);
     const result = commitObserved(planned, () => this.#commit(planned, expect)).catch(
       (error): Settled => ({ error }),
     );
     this.#inflight = { planned, result };
+    // Build the next commit only once this one's reads are in: building runs for many
+    // milliseconds without yielding, and their answers would wait behind it, and the
+    // commit with them.
+    await read;
     return true;
   }
 
