@@ -85,7 +85,9 @@ export class CommitPipeline {
 
   /**
    * Wait for the commit in flight, then send `planned` (if any) over its
-   * cursor. `false`: the commit in flight failed its versionstamp check.
+   * cursor; returns once what `planned` resolves against has been read
+   * (`CommitBuilder.whenRead`). `false`: the commit in flight failed its
+   * versionstamp check.
    */
   async send(planned: PlannedCommit | null): Promise<boolean> {
     if (!(await this.settle())) return false;
