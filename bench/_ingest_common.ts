@@ -132,19 +132,81 @@ export function recordingKv(kv: Deno.Kv, out: RecordedOp[][]): Deno.Kv {
   });
 }
 
+/** One `getMany` of an ingest run, and how many commits had been sent when it was issued. */
+export interface RecordedRead {
+  /** Commits sent before it: it is one of the reads of commit number `sent` (from 0). */
+  sent: number;
+  /** The keys it read. */
+  keys: Deno.KvKey[];
+}
+
+/**
+ * A view of `kv` that records every `getMany` call into `out`, with the
+ * number of commits sent before it: the reads an ingest run issued and where
+ * in the run it issued them, for `replayCommits`' bound.
+ */
+export function readRecordingKv(kv: Deno.Kv, out: RecordedRead[]): Deno.Kv {
+  let sent = 0;
+  const counted = interceptAtomic<null>(kv, {
+    start: () => null,
+    commit(_, commit) {
+      sent++;
+      return commit();
+    },
+  });
+  return new Proxy(counted, {
+    get(target, prop) {
+      if (prop === "getMany") {
+        return (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+          out.push({ sent, keys });
+          return target.getMany(keys, options);
+        };
+      }
+      return Reflect.get(target, prop, target);
+    },
+  });
+}
+
+function commitOf(kv: Deno.Kv, group: readonly RecordedOp[]): Promise<void> {
+  const op = kv.atomic();
+  for (const o of group) {
+    if (o.kind === "set") op.set(o.key, o.value);
+    else op.mutate({ type: "sum", key: o.key, value: o.value });
+  }
+  return op.commit().then((r) => {
+    if (!r.ok) throw new Error("Cannot write peer commit: it failed");
+  });
+}
+
 /**
  * The peer of an ingest run: the recorded commits written straight into
- * `kv`, commit for commit, with no reads and no checks.
+ * `kv`, commit for commit, with no checks; with no reads, or with `reads`
+ * (`readRecordingKv`) issued as the ingestor must issue them: the reads of
+ * commit i+1 all at once as soon as commit i is sent (while it is in
+ * flight), and commit i+1 sent once both commit i and those reads are done.
+ * With reads it bounds what any ingestor that reads those winners can reach.
  */
-export async function replayCommits(kv: Deno.Kv, commits: readonly RecordedOp[][]): Promise<void> {
-  for (const group of commits) {
-    const op = kv.atomic();
-    for (const o of group) {
-      if (o.kind === "set") op.set(o.key, o.value);
-      else op.mutate({ type: "sum", key: o.key, value: o.value });
+export async function replayCommits(
+  kv: Deno.Kv,
+  commits: readonly RecordedOp[][],
+  reads: readonly RecordedRead[] = [],
+): Promise<void> {
+  let next = 0;
+  const issue = (sent: number) => {
+    const pending: Promise<unknown>[] = [];
+    for (; next < reads.length && reads[next].sent <= sent; next++) {
+      pending.push(kv.getMany(reads[next].keys, { consistency: "strong" }));
     }
-    if (!(await op.commit()).ok) throw new Error("Cannot write peer commit: it failed");
+    return Promise.all(pending);
+  };
+  let inflight: Promise<unknown> = Promise.resolve();
+  let pending: Promise<unknown> = issue(0);
+  for (let i = 0; i < commits.length; i++) {
+    await Promise.all([inflight, pending]);
+    inflight = commitOf(kv, commits[i]);
+    pending = issue(i + 1);
   }
+  await Promise.all([inflight, pending]);
 }
 
 /**

@@ -85,16 +85,23 @@ export class CommitPipeline {
 
   /**
    * Wait for the commit in flight, then send `planned` (if any) over its
-   * cursor. `false`: the commit in flight failed its versionstamp check.
+   * cursor; returns once what `planned` resolves against has been read
+   * (`CommitBuilder.whenRead`). `false`: the commit in flight failed its
+   * versionstamp check.
    */
   async send(planned: PlannedCommit | null): Promise<boolean> {
     if (!(await this.settle())) return false;
     if (planned === null) return true;
     const expect = this.#cursor.versionstamp;
+    const read = this.#builder.whenRead(planned);
     const result = commitObserved(planned, () => this.#commit(planned, expect)).catch(
       (error): Settled => ({ error }),
     );
     this.#inflight = { planned, result };
+    // Build the next commit only once this one's reads are in: building runs for many
+    // milliseconds without yielding, and their answers would wait behind it, and the
+    // commit with them.
+    await read;
     return true;
   }
 

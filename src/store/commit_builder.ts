@@ -228,6 +228,19 @@ export class CommitBuilder {
   }
 
   /**
+   * Resolves once what `planned` (the commit taken last) resolves against has
+   * been read, at once when it reads nothing; it never rejects (a failed read
+   * is made again by `commit()`). A caller that waits for it before building
+   * the next commit keeps the main thread free to take the reads' answers and
+   * send `planned` the moment they are in, instead of leaving them queued
+   * behind its own work.
+   */
+  whenRead(planned: PlannedCommit): Promise<void> {
+    const prefetch = this.#prefetch;
+    return prefetch?.planned === planned ? prefetch.state.then(() => {}) : Promise.resolve();
+  }
+
+  /**
    * Commit what `take()` returned: its sets, dead letters, the consumer
    * offset and the new cursor, with its votes and epochs resolved against
    * the stored winners, in one atomic commit checked against the cursor's

@@ -8,6 +8,7 @@
  */
 
 import { createBLAKE3 } from "hash-wasm";
+import { toHex } from "../records/mod.ts";
 
 // Created once at load, then used synchronously: planning a record is
 // synchronous, and an await per record would cost more than the hash.
@@ -31,9 +32,14 @@ const SEPARATOR = new Uint8Array([0]);
  * ```
  */
 export function voterDigest(voter: string): string {
+  return toHex(voterDigestBytes(voter));
+}
+
+/** `voterDigest(voter)` as its 32 bytes, as keys hold it. */
+export function voterDigestBytes(voter: string): Uint8Array {
   hasher.init();
   hasher.update(voter);
-  return hasher.digest("hex");
+  return hasher.digest("binary");
 }
 
 /**
@@ -51,9 +57,14 @@ export function voterDigest(voter: string): string {
  * ```
  */
 export function subjectPredicateDigest(subject: string, predicate: string): string {
+  return toHex(subjectPredicateDigestBytes(subject, predicate));
+}
+
+/** `subjectPredicateDigest(subject, predicate)` as its 32 bytes, as keys hold it. */
+export function subjectPredicateDigestBytes(subject: string, predicate: string): Uint8Array {
   hasher.init();
   hasher.update(subject);
   hasher.update(SEPARATOR);
   hasher.update(predicate);
-  return hasher.digest("hex");
+  return hasher.digest("binary");
 }

@@ -14,7 +14,7 @@
  */
 
 import type { KnowledgeRecord } from "../records/mod.ts";
-import { subjectPredicateDigest, voterDigest } from "./index_digest.ts";
+import { subjectPredicateDigestBytes, voterDigestBytes } from "./index_digest.ts";
 import type { KeyLayout } from "./keys.ts";
 import { kvSet } from "./kv_set.ts";
 import type { KvSet } from "./types.ts";
@@ -41,6 +41,13 @@ export interface IndexedRecord {
   record: KnowledgeRecord;
   /** BLAKE3-256 of its payload, 64 lowercase hex characters. */
   hash: string;
+  /**
+   * The same hash as its 32 bytes, when the caller has them: the keys take
+   * this array (it must not change afterwards) instead of converting `hash`.
+   *
+   * @default {undefined}
+   */
+  digest?: Uint8Array;
 }
 
 /**
@@ -65,14 +72,15 @@ export interface IndexedRecord {
  * ```
  */
 export function indexSets(keys: KeyLayout, stored: IndexedRecord): KvSet[] {
-  const { record, hash } = stored;
+  const { record } = stored;
+  const hash = stored.digest ?? stored.hash;
   switch (record.type) {
     case "assertion": {
       const a = record.value;
       const sets = [
         kvSet(keys.subjectListEntry(a.subject), EMPTY),
         kvSet(
-          keys.subjectPredicateEntry(subjectPredicateDigest(a.subject, a.predicate), hash),
+          keys.subjectPredicateEntry(subjectPredicateDigestBytes(a.subject, a.predicate), hash),
           EMPTY,
         ),
       ];
@@ -84,7 +92,7 @@ export function indexSets(keys: KeyLayout, stored: IndexedRecord): KvSet[] {
     }
     case "vote": {
       const v = record.value;
-      const key = keys.voterHistoryEntry(v.assertion, voterDigest(v.voter), {
+      const key = keys.voterHistoryEntry(v.assertion, voterDigestBytes(v.voter), {
         timestamp: v.timestamp,
         hash,
       });

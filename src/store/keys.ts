@@ -3,7 +3,8 @@
  * section 3 describes the same layout. Content hashes and digests in keys
  * (`assertionHash`, `voteHash`, `referencedHash`, `subjectPredicate`,
  * `voterDigest`, `hash`) are their 32 bytes (`Uint8Array`); epoch ids,
- * subjects and voters are strings.
+ * subjects and voters are strings. The methods take a hash as hex or as its
+ * bytes (`HashPart`).
  *
  * | key                                        | value                   |
  * | ------------------------------------------ | ----------------------- |
@@ -32,12 +33,35 @@ import { fromHex, toHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
 import { MAX_PREFIX_BYTES } from "./limits.ts";
 
+/** Bytes of a content hash or digest in a key. */
+const HASH_BYTES = 32;
+
 /**
- * A content hash (or digest) as a key part: its 32 bytes. The methods below
- * take hashes as 64 lowercase hex characters, as the rest of the API does.
+ * A content hash (or digest) as the key methods take it: 64 lowercase hex
+ * characters, as the rest of the API does, or its 32 bytes (spares the
+ * conversion when the caller has them; the key holds that very array, so it
+ * must not change afterwards).
+ *
+ * @example The same key from hex and from bytes
+ * ```ts
+ * import { type HashPart, KeyLayout } from "@stemedb/ingest/store";
+ * import { fromHex } from "@stemedb/ingest/records";
+ * import assert from "node:assert/strict";
+ *
+ * const keys = new KeyLayout();
+ * const hex: HashPart = "ab".repeat(32);
+ * assert.deepEqual(keys.assertion(hex), keys.assertion(fromHex(hex)));
+ * ```
  */
-function hashPart(hex: string): Uint8Array {
-  return fromHex(hex);
+export type HashPart = string | Uint8Array;
+
+/** A content hash (or digest) as a key part: its 32 bytes. */
+function hashPart(hash: HashPart): Uint8Array {
+  if (typeof hash === "string") return fromHex(hash);
+  if (!(hash instanceof Uint8Array) || hash.length !== HASH_BYTES) {
+    throw new TypeError(`Cannot use ${String(hash)} as a hash in a key: expected 32 bytes`);
+  }
+  return hash;
 }
 
 /**
@@ -47,7 +71,7 @@ function hashPart(hex: string): Uint8Array {
  * @throws {TypeError} If the part is not a 32-byte `Uint8Array`.
  */
 export function hashOfPart(part: Deno.KvKeyPart): string {
-  if (!(part instanceof Uint8Array) || part.length !== 32) {
+  if (!(part instanceof Uint8Array) || part.length !== HASH_BYTES) {
     throw new TypeError(`Cannot read hash from key part ${String(part)}: expected 32 bytes`);
   }
   return toHex(part);
@@ -119,7 +143,7 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "H", hash]`: an assertion's payload. */
-  assertion(hash: string): Deno.KvKey {
+  assertion(hash: HashPart): Deno.KvKey {
     return [...this.#prefix, ASSERTION_PART, hashPart(hash)];
   }
 
@@ -129,7 +153,7 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "S", subject, hash]`: one subject-index entry. */
-  subjectEntry(subject: string, hash: string): Deno.KvKey {
+  subjectEntry(subject: string, hash: HashPart): Deno.KvKey {
     return [...this.#prefix, SUBJECT_PART, subject, hashPart(hash)];
   }
 
@@ -139,12 +163,12 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "V", assertionHash, voteHash]`: a vote's payload. */
-  vote(assertionHash: string, voteHash: string): Deno.KvKey {
+  vote(assertionHash: HashPart, voteHash: HashPart): Deno.KvKey {
     return [...this.#prefix, VOTE_PART, hashPart(assertionHash), hashPart(voteHash)];
   }
 
   /** `[...prefix, "V", assertionHash]`: list prefix of an assertion's votes. */
-  votes(assertionHash: string): Deno.KvKey {
+  votes(assertionHash: HashPart): Deno.KvKey {
     return [...this.#prefix, VOTE_PART, hashPart(assertionHash)];
   }
 
@@ -172,7 +196,7 @@ export class KeyLayout {
    * `[...prefix, "SP", subjectPredicate, hash]`: one entry of the index of
    * assertions by subject and predicate (`subjectPredicate` is their digest).
    */
-  subjectPredicateEntry(subjectPredicate: string, hash: string): Deno.KvKey {
+  subjectPredicateEntry(subjectPredicate: HashPart, hash: HashPart): Deno.KvKey {
     return [
       ...this.#prefix,
       SUBJECT_PREDICATE_PART,
@@ -182,22 +206,22 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "SP", subjectPredicate]`: list prefix of one subject's assertions of one predicate. */
-  subjectPredicate(subjectPredicate: string): Deno.KvKey {
+  subjectPredicate(subjectPredicate: HashPart): Deno.KvKey {
     return [...this.#prefix, SUBJECT_PREDICATE_PART, hashPart(subjectPredicate)];
   }
 
   /** `[...prefix, "R", referencedHash, hash]`: assertion `hash` has object `{ ref: referencedHash }`. */
-  referenceEntry(referencedHash: string, hash: string): Deno.KvKey {
+  referenceEntry(referencedHash: HashPart, hash: HashPart): Deno.KvKey {
     return [...this.#prefix, REFERENCE_PART, hashPart(referencedHash), hashPart(hash)];
   }
 
   /** `[...prefix, "R", referencedHash]`: list prefix of the assertions referencing one. */
-  references(referencedHash: string): Deno.KvKey {
+  references(referencedHash: HashPart): Deno.KvKey {
     return [...this.#prefix, REFERENCE_PART, hashPart(referencedHash)];
   }
 
   /** `[...prefix, "EA", epochId, hash]`: assertion `hash` names epoch `epochId`. */
-  epochAssertionEntry(epochId: string, hash: string): Deno.KvKey {
+  epochAssertionEntry(epochId: string, hash: HashPart): Deno.KvKey {
     return [...this.#prefix, EPOCH_ASSERTION_PART, epochId, hashPart(hash)];
   }
 
@@ -211,9 +235,9 @@ export class KeyLayout {
    * vote in a voter's history on an assertion, in time order.
    */
   voterHistoryEntry(
-    assertionHash: string,
-    voterDigest: string,
-    vote: { timestamp: number; hash: string },
+    assertionHash: HashPart,
+    voterDigest: HashPart,
+    vote: { timestamp: number; hash: HashPart },
   ): Deno.KvKey {
     return [
       ...this.#prefix,
@@ -226,7 +250,7 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "VH", assertionHash, voterDigest]`: list prefix of one voter's votes on one assertion. */
-  voterHistory(assertionHash: string, voterDigest: string): Deno.KvKey {
+  voterHistory(assertionHash: HashPart, voterDigest: HashPart): Deno.KvKey {
     return [
       ...this.#prefix,
       VOTER_HISTORY_PART,
@@ -236,7 +260,7 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "W", assertionHash, voter]`: the voter's winning vote on the assertion. */
-  winner(assertionHash: string, voter: string): Deno.KvKey {
+  winner(assertionHash: HashPart, voter: string): Deno.KvKey {
     return [...this.#prefix, WINNER_PART, hashPart(assertionHash), voter];
   }
 
@@ -246,7 +270,7 @@ export class KeyLayout {
   }
 
   /** `[...prefix, "T", assertionHash, field]`: one counter of an assertion's tally. */
-  tally(assertionHash: string, field: string): Deno.KvKey {
+  tally(assertionHash: HashPart, field: string): Deno.KvKey {
     return [...this.#prefix, TALLY_PART, hashPart(assertionHash), field];
   }
 

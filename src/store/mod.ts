@@ -50,7 +50,7 @@ export {
 } from "./commit_builder.ts";
 export { InvalidCursorError } from "./errors.ts";
 export { MAX_COMMIT_ID_LENGTH } from "./ingest_state.ts";
-export { KeyLayout } from "./keys.ts";
+export { type HashPart, KeyLayout } from "./keys.ts";
 export { requireUnstable, UnstableApiError, type UnstableFeature } from "./unstable.ts";
 export { type IndexedRecord, indexSets } from "./index_sets.ts";
 export {

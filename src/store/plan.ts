@@ -7,6 +7,7 @@
 
 import {
   decodeRecord,
+  fromHex,
   type KnowledgeRecord,
   RecordDecodeError,
   RecordValidationError,
@@ -31,36 +32,44 @@ function poison(kind: PoisonKind, detail: string): RecordPlan {
   return { ok: false, kind, reason: `${kind}: ${detail}` };
 }
 
+/** A record's content hash: as hex (values, versions) and as bytes (keys, converted once). */
+interface RecordHash {
+  hex: string;
+  bytes: Uint8Array;
+}
+
 /** The unconditional sets of a record, and what is resolved at commit time. */
 function setsFor(
   keys: KeyLayout,
   record: KnowledgeRecord,
-  hash: string,
+  hash: RecordHash,
   payload: Uint8Array,
 ): { sets: KvSet[]; resolve?: Resolvable } {
   switch (record.type) {
     case "assertion":
       return {
         sets: [
-          kvSet(keys.assertion(hash), payload),
+          kvSet(keys.assertion(hash.bytes), payload),
           // Empty: the key ends with the hash that leads to the payload.
-          kvSet(keys.subjectEntry(record.value.subject, hash), EMPTY),
+          kvSet(keys.subjectEntry(record.value.subject, hash.bytes), EMPTY),
         ],
       };
     case "vote": {
       const { assertion, voter, value, timestamp } = record.value;
-      const winner: WinnerValue = { t: timestamp, h: hash, v: value };
+      const winner: WinnerValue = { t: timestamp, h: hash.hex, v: value };
+      // Converted once for both keys that hold it.
+      const assertionBytes = fromHex(assertion);
       return {
         // History: every vote stays under its content-addressed key.
-        sets: [kvSet(keys.vote(assertion, hash), payload)],
+        sets: [kvSet(keys.vote(assertionBytes, hash.bytes), payload)],
         resolve: {
           kind: "vote",
           assertion,
           voter,
           value,
           time: timestamp,
-          hash,
-          set: kvSet(keys.winner(assertion, voter), winner),
+          hash: hash.hex,
+          set: kvSet(keys.winner(assertionBytes, voter), winner),
         },
       };
     }
@@ -71,7 +80,7 @@ function setsFor(
           kind: "epoch",
           id: record.value.id,
           time: record.value.startTime,
-          hash,
+          hash: hash.hex,
           set: kvSet(keys.epoch(record.value.id), payload),
         },
       };
@@ -102,9 +111,11 @@ export function planRecord(keys: KeyLayout, payload: Uint8Array, digest: Uint8Ar
     if (e instanceof RecordDecodeError) return poison(e.kind, e.reason);
     throw e;
   }
-  const hash = toHex(digest);
-  const own = setsFor(keys, record, hash, payload);
-  const sets = [...own.sets, ...indexSets(keys, { record, hash })];
+  // A copy: the keys hold it, and the caller may reuse its digest's buffer.
+  const bytes = digest.slice();
+  const hash = toHex(bytes);
+  const own = setsFor(keys, record, { hex: hash, bytes }, payload);
+  const sets = [...own.sets, ...indexSets(keys, { record, hash, digest: bytes })];
   const resolve = own.resolve;
   for (const set of resolve === undefined ? sets : [...sets, resolve.set]) {
     if (set.keyBytes > MAX_KEY_BYTES) {

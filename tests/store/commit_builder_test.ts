@@ -3,11 +3,14 @@ import {
   CommitBuilder,
   type CommitRecord,
   GUARD_SHARDS,
+  KvStore,
   MAX_MUTATIONS,
   MAX_VALUE_BYTES,
   TOO_LARGE_REASON,
 } from "../../src/store/mod.ts";
-import { assertionPayload, withStore } from "./_helpers.ts";
+import { WINNER_PART } from "../../src/store/keys.ts";
+import { holdReads } from "../support/kv_intercept.ts";
+import { assertionPayload, ingest, votePayload, withStore } from "./_helpers.ts";
 
 const J1 = "1".repeat(32);
 
@@ -124,5 +127,95 @@ Deno.test("CommitBuilder.commit() applies nothing when the cursor's versionstamp
     assert.deepEqual(result, { ok: false });
     assert.equal((await store.listSubject("earth")).items.length, 1);
     assert.equal((await store.readCursor(J1)).offset, first.next);
+  });
+});
+
+/** A `getMany` of winner keys. */
+const isWinnerRead = (keys: Deno.KvKey[]) => keys.some((k) => k.includes(WINNER_PART));
+
+/** Whether `promise` has settled after the tasks queued so far have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(() => done = true, () => done = true);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  return done;
+}
+
+/** A store on `path` that already holds a winner, so a builder must read winners it does not know. */
+async function seededStore(path: string): Promise<void> {
+  const seeder = await KvStore.open(path);
+  try {
+    await ingest(seeder, [await votePayload("ef".repeat(32), { voter: "seed", timestamp: 0 })], {
+      journalId: "2".repeat(32),
+    });
+  } finally {
+    seeder.close();
+  }
+}
+
+/** One vote on `A` by `voter`, as a journal record. */
+async function voteRecord(voter: string, offset: number): Promise<CommitRecord> {
+  const { payload, digest } = await votePayload(A, { voter, value: 1, timestamp: 1 });
+  return { offset, next: offset + 1, payload, digest };
+}
+
+const A = "ab".repeat(32);
+
+Deno.test("CommitBuilder.whenRead() resolves once the winners a commit resolves against are read", async () => {
+  await withStore(async (_, path) => {
+    await seededStore(path);
+    const kv = await Deno.openKv(path);
+    const held = holdReads(kv, isWinnerRead);
+    const store = await KvStore.open(held.view);
+    try {
+      const builder = new CommitBuilder(store, { journalId: J1 });
+      assert.ok(builder.add(await voteRecord("ann", 0)));
+      const planned = builder.take()!;
+      const read = builder.whenRead(planned);
+      assert.equal(await settled(read), false, "the winner read is held");
+      held.release();
+      await read;
+      assert.equal(held.reads, 1);
+      assert.ok((await builder.commit(planned, { expect: null })).ok);
+      assert.equal(held.reads, 1, "commit() resolves against what was read");
+      assert.equal((await store.tally(A)).up, 1);
+    } finally {
+      store.close();
+      kv.close();
+    }
+  });
+});
+
+Deno.test("CommitBuilder.whenRead() of a commit that resolves nothing resolves at once", async () => {
+  await withStore(async (store) => {
+    const builder = new CommitBuilder(store, { journalId: J1 });
+    for (const r of await records(2)) builder.add(r);
+    const planned = builder.take()!;
+    assert.equal(await settled(builder.whenRead(planned)), true);
+    assert.ok((await builder.commit(planned, { expect: null })).ok);
+  });
+});
+
+Deno.test("CommitBuilder.whenRead() resolves when the read fails, and commit() reads again", async () => {
+  await withStore(async (_, path) => {
+    await seededStore(path);
+    const kv = await Deno.openKv(path);
+    const held = holdReads(kv, isWinnerRead);
+    held.release();
+    const store = await KvStore.open(held.view);
+    try {
+      const builder = new CommitBuilder(store, { journalId: J1 });
+      assert.ok(builder.add(await voteRecord("ann", 0)));
+      held.failNext();
+      const planned = builder.take()!;
+      await builder.whenRead(planned);
+      assert.equal(held.reads, 1, "the prefetch was tried and failed");
+      assert.ok((await builder.commit(planned, { expect: null })).ok);
+      assert.equal(held.reads, 2, "commit() read the winner again");
+      assert.equal((await store.tally(A)).count, 1);
+    } finally {
+      store.close();
+      kv.close();
+    }
   });
 });

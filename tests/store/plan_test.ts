@@ -68,6 +68,18 @@ Deno.test("recordMutations() plans a vote under V, its voter history entry, and 
   });
 });
 
+Deno.test("recordMutations() keys stay as planned when the caller reuses its digest buffer", async () => {
+  await withMemoryStore(async (store) => {
+    const v = await votePayload("ab".repeat(32));
+    const digest = v.digest.slice();
+    const plan = store.recordMutations(v.payload, digest);
+    assert.ok(plan.ok);
+    digest.fill(0);
+    assert.deepEqual(plan.sets[0].key, ["V", b("ab".repeat(32)), b(v.hash)]);
+    assert.equal(plan.hash, v.hash);
+  });
+});
+
 Deno.test("recordMutations() plans an epoch under E and its hex id, resolved at commit", async () => {
   await withMemoryStore(async (store) => {
     const e = await epochPayload({ id: "00ff" });
