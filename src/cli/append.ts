@@ -10,7 +10,7 @@
 
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
-import { type Line, readLines } from "./_lines.ts";
+import { type Line, readLineGroups, readLines } from "./_lines.ts";
 import { openSource, type Source } from "./_append_source.ts";
 import {
   echoRejects,
@@ -162,11 +162,14 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
       }
       group = [];
     };
-    for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
-      if (line.number < fromLine) continue;
-      const parsed = "problem" in line ? problemReject(line) : parseText(line.number, line.text);
-      group.push({ line, text: "problem" in line ? "" : line.text, parsed });
-      if (group.length >= CHECK_GROUP) await settle();
+    const chunks = readLineGroups(source.open(), { maxLineBytes: MAX_LINE_BYTES });
+    for await (const lines of chunks) {
+      for (const line of lines) {
+        if (line.number < fromLine) continue;
+        const parsed = "problem" in line ? problemReject(line) : parseText(line.number, line.text);
+        group.push({ line, text: "problem" in line ? "" : line.text, parsed });
+        if (group.length >= CHECK_GROUP) await settle();
+      }
     }
     await settle();
     phase.finish();
