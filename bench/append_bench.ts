@@ -7,9 +7,14 @@
  * <file>`, the all-or-nothing default: validate every line, then append),
  * timed from spawn to exit, against `appendBatch` of the same payloads,
  * 1,000 at a time as the command sends them, in this process into a fresh
- * journal with the command's journal options. Shown beside them: parsing
- * alone (`parseRecordLine` of every line, in this process), which an
- * all-or-nothing run must finish before its first append.
+ * journal with the command's journal options. Shown beside them, each in
+ * this process: parsing alone (`parseRecordLine` of every line), which an
+ * all-or-nothing run must finish before its first append, and the
+ * referential check alone (`ReferenceCheck.checkAll` of the parsed lines, a
+ * thousand at a time as the command checks them, with the command's
+ * `--allow-unknown`, against a fresh store); what the command spends beyond
+ * the three is printed as the rest (reading and splitting lines, holding the
+ * payloads, process start-up).
  *
  * Rounds are interleaved (every side once per round, the order alternating);
  * a figure is the median over rounds, a ratio the median of per-round ratios.
@@ -26,7 +31,8 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { parseRecordLine, recordToJson } from "../src/records/mod.ts";
+import { type ParsedLine, parseRecordLine, recordToJson } from "../src/records/mod.ts";
+import { KvStore } from "../src/store/mod.ts";
 import { Journal } from "../src/wal/mod.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
@@ -45,6 +51,8 @@ const ROUNDS = Number(flags.rounds);
 const TARGET = 0.5;
 /** What the command sends per `appendBatch` by default. */
 const BATCH = 1_000;
+/** Lines the command's validation pass checks the references of at once (src/cli/append.ts). */
+const CHECK_GROUP = 1_000;
 const CLI = new URL("../src/cli/main.ts", import.meta.url).pathname;
 
 const root = await Deno.makeTempDir({ prefix: "stemedb-append-bench-" });
@@ -57,11 +65,12 @@ try {
   const file = join(root, "input.ndjson");
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
   const inputBytes = (await Deno.stat(file)).size;
-  const payloads = lines.map((line) => {
+  const parsedLines: ParsedLine[] = lines.map((line) => {
     const parsed = parseRecordLine(line);
     if (!parsed.ok) throw new Error(`Cannot use corpus line: ${parsed.reason}`);
-    return parsed.payload;
+    return parsed;
   });
+  const payloads = parsedLines.map((parsed) => parsed.payload);
   console.log(
     `append_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
       `${LINES.toLocaleString("en-US")} lines of the corpus (${
@@ -118,6 +127,21 @@ try {
       if (bytes === 0) throw new Error("Cannot parse the corpus");
       return Promise.resolve(performance.now() - t0);
     },
+    "reference check alone": async (dir) => {
+      const store = await KvStore.open(join(dir, "kv.sqlite"));
+      try {
+        const t0 = performance.now();
+        // The command's check: --allow-unknown, as the command is run above.
+        const check = store.referenceCheck({ allowUnknown: true });
+        for (let i = 0; i < parsedLines.length; i += CHECK_GROUP) {
+          const problems = await check.checkAll(parsedLines.slice(i, i + CHECK_GROUP));
+          if (problems.some((p) => p !== null)) throw new Error("Cannot check the corpus");
+        }
+        return performance.now() - t0;
+      } finally {
+        store.close();
+      }
+    },
   };
   const names = Object.keys(sides);
   const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -132,7 +156,7 @@ try {
       console.error(`  round ${round + 1}: ${name}: ${ms[name].at(-1)!.toFixed(0)} ms`);
     }
   }
-  const [cli, batch, parse] = names.map((n) => ms[n]);
+  const [cli, batch, parse, refs] = names.map((n) => ms[n]);
   const perRecord = (xs: number[]) => `${(median(xs) * 1000 / LINES).toFixed(2)} µs a record`;
   for (const name of names) {
     const rate = Math.round(LINES / (median(ms[name]) / 1000)).toLocaleString("en-US");
@@ -143,11 +167,16 @@ try {
     );
   }
   const ratio = median(cli.map((t, i) => batch[i] / t));
-  // All or nothing parses every line before its first append: it cannot beat parse + append.
-  const bound = median(batch.map((t, i) => t / (t + parse[i])));
+  // All or nothing parses and checks every line before its first append: it
+  // cannot beat parse + check + append.
+  const bound = median(batch.map((t, i) => t / (t + parse[i] + refs[i])));
+  const rest = median(cli.map((t, i) => t - batch[i] - parse[i] - refs[i]));
   console.log(
-    `\n  bound: an all-or-nothing run parses every line before it appends one: ` +
-      `appendBatch / (parse + appendBatch) = ${bound.toFixed(2)}×, before process start-up`,
+    `\n  bound: an all-or-nothing run parses and checks every line before it appends one: ` +
+      `appendBatch / (parse + reference check + appendBatch) = ${bound.toFixed(2)}×\n` +
+      `  a line costs the command ${perRecord(cli)}: parsing ${perRecord(parse)}, ` +
+      `the reference check ${perRecord(refs)}, appendBatch ${perRecord(batch)}, ` +
+      `the rest (reading lines, holding payloads, start-up) ${perRecord([rest])}`,
   );
   await reportTargets([{
     key: "append-cli",
