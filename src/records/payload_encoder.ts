@@ -91,17 +91,23 @@ class PayloadWriter {
   #view = new DataView(this.#buf.buffer);
   #pos = 0;
 
-  /** The payload of a validated record, as a new array of its exact size. */
-  encode(record: KnowledgeRecord): Uint8Array {
+  /**
+   * The payload of a validated record: a new array of its exact size, or with
+   * `borrow` a view of the reused buffer, valid until the next `encode`.
+   */
+  encode(record: KnowledgeRecord, borrow: boolean): Uint8Array {
     this.#buf[TYPE_OFFSET] = RECORD_TYPE[record.type];
     this.#buf.fill(0, TYPE_OFFSET + 1, PAYLOAD_HEADER_SIZE);
     this.#pos = PAYLOAD_HEADER_SIZE;
     if (record.type === "assertion") this.#assertion(record.value);
     else if (record.type === "vote") this.#vote(record.value);
     else this.#epoch(record.value);
-    const payload = this.#buf.slice(0, this.#pos);
     // A record over the limit may have grown the buffer; do not keep the memory.
-    if (this.#buf.length > DEFAULT_CAPACITY) this.#reset(new Uint8Array(DEFAULT_CAPACITY));
+    const grown = this.#buf.length > DEFAULT_CAPACITY;
+    const payload = borrow && !grown
+      ? this.#buf.subarray(0, this.#pos)
+      : this.#buf.slice(0, this.#pos);
+    if (grown) this.#reset(new Uint8Array(DEFAULT_CAPACITY));
     return payload;
   }
 
@@ -306,8 +312,13 @@ const writer = new PayloadWriter();
 
 /**
  * The payload of an already validated record, as a new array of its exact
- * size. The caller checks that size against `MAX_PAYLOAD_BYTES`.
+ * size. The caller checks that size against `MAX_PAYLOAD_BYTES`. With
+ * `borrow` it is a view of the encoder's reused buffer instead, valid only
+ * until the next payload is encoded (by anyone in this thread): for a caller
+ * that copies it at once, since a new array costs more than encoding a small
+ * record (1.4 µs against about 2 for the rest of it, measured on this
+ * project's VM).
  */
-export function encodePayload(record: KnowledgeRecord): Uint8Array {
-  return writer.encode(record);
+export function encodePayload(record: KnowledgeRecord, borrow = false): Uint8Array {
+  return writer.encode(record, borrow);
 }
