@@ -178,7 +178,7 @@ function roundRatio(subject: CaseResult, peer: CaseResult): number {
   return median(subject.trials.map((rate, round) => rate / peer.trials[round]));
 }
 
-/** µs per group of `group` records of sealing (BLAKE3 and CRC-32C), as the writer seals them. */
+/** µs per group of `group` records of sealing (BLAKE3 and CRC-32C), as the writer seals them inline. */
 async function sealMicros(pool: Uint8Array[], group: number, reps = 200): Promise<number> {
   const h = await loadHashers();
   const bytes = group * (HEADER_SIZE + pool[0].length);
@@ -254,7 +254,8 @@ async function targetRows(
       `\nper group of ${CONCURRENT_TASKS} (medians of the rounds): the journal ${
         journalUs.toFixed(0)
       } µs; ` +
-        `the peer's write + fdatasync ${diskUs.toFixed(0)} µs; sealing (BLAKE3 + CRC-32C) ` +
+        `the peer's write + fdatasync ${diskUs.toFixed(0)} µs; sealing (BLAKE3 in blake3-jit, ` +
+        `CRC-32C in hash-wasm) ` +
         `${sealUs.toFixed(0)} µs; the rest (appends, promises, thread hand-offs) ${
           rest.toFixed(0)
         } µs. ` +

@@ -61,15 +61,16 @@ export class PayloadSpool {
   }
 
   /**
-   * Hold `payload` of the input line `position.number`; lines must come in order. Returns `false`
-   * (and holds nothing more, ever) when it would pass the budget.
+   * Hold a copy of `payload` of the input line `position.number`; lines must come in order.
+   * Returns the held copy (a view, valid while the spool lives), or `null` (and holds nothing
+   * more, ever) when it would pass the budget.
    */
-  add(payload: Uint8Array, position: { number: number; bytesRead: number }): boolean {
-    if (this.#full) return false;
+  add(payload: Uint8Array, position: { number: number; bytesRead: number }): Uint8Array | null {
+    if (this.#full) return null;
     if (this.#held + payload.byteLength > this.#budget) {
       this.#full = true;
       this.#throughLine = position.number - 1;
-      return false;
+      return null;
     }
     let chunk = this.#chunks.at(-1);
     if (chunk === undefined || chunk.used + payload.byteLength > chunk.bytes.byteLength) {
@@ -82,14 +83,15 @@ export class PayloadSpool {
       };
       this.#chunks.push(chunk);
     }
-    chunk.bytes.set(payload, chunk.used);
+    const start = chunk.used;
+    chunk.bytes.set(payload, start);
     chunk.used += payload.byteLength;
     chunk.ends.push(chunk.used);
     chunk.lines.push(position.number);
     chunk.bytesRead.push(position.bytesRead);
     this.#held += payload.byteLength;
     this.#throughLine = position.number;
-    return true;
+    return chunk.bytes.subarray(start, chunk.used);
   }
 
   /** Mark every line through `line` as offered (blank lines after the last payload). */

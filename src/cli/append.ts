@@ -10,7 +10,7 @@
 
 import { openJournal, openStore } from "../config/data_dir.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
-import { type Line, readLines } from "./_lines.ts";
+import { type Line, readLineGroups, readLines } from "./_lines.ts";
 import { openSource, type Source } from "./_append_source.ts";
 import {
   echoRejects,
@@ -141,32 +141,40 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
     const held = spool;
     let group: { line: Line; text: string; parsed: ParsedLine | Reject | null }[] = [];
     const settle = async () => {
-      const ok = group.flatMap((g) => g.parsed !== null && "record" in g.parsed ? [g.parsed] : []);
+      const ok: ParsedLine[] = [];
+      for (const { parsed } of group) if (parsed !== null && "record" in parsed) ok.push(parsed);
       const refused = refs === null ? [] : await refs.refuseAll(ok);
       let next = 0;
       for (const { line, text, parsed } of group) {
-        let outcome: Uint8Array | Reject | null;
-        if (parsed === null) outcome = null;
-        else if ("reason" in parsed) outcome = parsed;
-        else {
-          const refusal = refs === null ? null : refused[next++];
-          outcome = refusal === null ? parsed.payload : { line: line.number, ...refusal, text };
-        }
-        if (outcome !== null && "reason" in outcome) totals.rejects.push(outcome);
-        // Once a line is bad nothing is appended: holding more payloads is no use.
-        else if (totals.rejects.length === 0) {
-          if (outcome === null) held.offered(line.number);
-          else held.add(outcome, line);
+        if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
+        else if (parsed !== null && refs !== null) {
+          const refusal = refused[next++];
+          if (refusal !== null) totals.rejects.push({ line: line.number, ...refusal, text });
         }
         phase.update(line.bytesRead);
       }
       group = [];
     };
-    for await (const line of readLines(source.open(), { maxLineBytes: MAX_LINE_BYTES })) {
-      if (line.number < fromLine) continue;
-      const parsed = "problem" in line ? problemReject(line) : parseText(line.number, line.text);
-      group.push({ line, text: "problem" in line ? "" : line.text, parsed });
-      if (group.length >= CHECK_GROUP) await settle();
+    const chunks = readLineGroups(source.open(), { maxLineBytes: MAX_LINE_BYTES });
+    for await (const lines of chunks) {
+      for (const line of lines) {
+        if (line.number < fromLine) continue;
+        const parsed = "problem" in line ? problemReject(line) : parseText(line.number, line.text, {
+          // Borrowed: copied at once into the spool (or out of the encoder's buffer).
+          borrow: true,
+        });
+        // Once a line is bad nothing is appended: holding more payloads is no use.
+        // Lines a group's referential check refuses are held until then: no harm.
+        const holding = totals.rejects.length === 0;
+        if (parsed === null) {
+          if (holding) held.offered(line.number);
+        } else if ("record" in parsed) {
+          parsed.payload = (holding ? held.add(parsed.payload, line) : null) ??
+            parsed.payload.slice();
+        }
+        group.push({ line, text: "problem" in line ? "" : line.text, parsed });
+        if (group.length >= CHECK_GROUP) await settle();
+      }
     }
     await settle();
     phase.finish();
@@ -227,9 +235,13 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
 const CHECK_GROUP = 1_000;
 
 /** A line parsed, or why it is rejected, or `null` for a blank line; references not checked. */
-function parseText(line: number, text: string): ParsedLine | Reject | null {
+function parseText(
+  line: number,
+  text: string,
+  options: { borrow?: boolean } = {},
+): ParsedLine | Reject | null {
   if (text.trim() === "") return null;
-  const result = parseRecordLine(text);
+  const result = parseRecordLine(text, options);
   if (result.ok) return result;
   return {
     line,

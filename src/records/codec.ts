@@ -23,12 +23,13 @@ import { validateAssertion, validateEpoch, validateRecord, validateVote } from "
 /**
  * The payload of a record that `validateRecord` (or `parseRecordJson`)
  * already returned, size-checked: for callers that validated first, so that a
- * record is not validated twice.
+ * record is not validated twice. With `borrow`, a view valid only until the
+ * next payload is encoded (see `encodePayload`).
  *
  * @throws {RecordValidationError} If the payload is over `MAX_PAYLOAD_BYTES`.
  */
-export function encodeValidated(record: KnowledgeRecord): Uint8Array {
-  const payload = encodePayload(record);
+export function encodeValidated(record: KnowledgeRecord, borrow = false): Uint8Array {
+  const payload = encodePayload(record, borrow);
   if (payload.length > MAX_PAYLOAD_BYTES) {
     throw new RecordValidationError(
       record.type,

@@ -9,7 +9,7 @@
 import { isPlainObject, show } from "./_fields.ts";
 import { RecordValidationError } from "./errors.ts";
 import type { KnowledgeRecord } from "./types.ts";
-import { validateRecord } from "./validate.ts";
+import { validateJsonRecord } from "./validate.ts";
 
 /**
  * Parses and validates a record from its JSON form.
@@ -31,8 +31,7 @@ export function parseRecordJson(obj: unknown): KnowledgeRecord {
   if (!isPlainObject(obj)) {
     throw new RecordValidationError("record", "(record)", `must be an object, got ${show(obj)}`);
   }
-  const { type, ...value } = obj;
-  return validateRecord({ type, value } as unknown as KnowledgeRecord);
+  return validateJsonRecord(obj);
 }
 
 /**

@@ -1,14 +1,24 @@
 /**
- * CRC-32C and BLAKE3 from hash-wasm. The hashers are created once (awaited
- * when a journal opens) and then used synchronously, so the hot path never
- * awaits per record.
+ * CRC-32C from hash-wasm and BLAKE3 from blake3-jit. The CRC hasher is created
+ * once (awaited when a journal opens) and then used synchronously, so the hot
+ * path never awaits per record.
+ *
+ * Why blake3-jit for BLAKE3: a journal record is small, and hash-wasm's
+ * incremental hasher pays three calls into WASM and a new digest array per
+ * record, which cost more than hashing a few hundred bytes. blake3-jit hashes
+ * inputs under 4 KiB in plain JavaScript straight into the caller's array
+ * (`hashInto`), and large ones in WASM SIMD: measured on this project's VM
+ * (medians of 9 interleaved rounds, load 3–6) 0.74 against 1.69 µs for a 128-byte
+ * payload, 1.45 against 2.22 µs for 256 bytes, 2.7 against 3.6 µs for 1,000,
+ * level from 2 to 6 KB, and 96 against 174 µs for 60 KB.
  *
  * @module
  */
-import { createBLAKE3, createCRC32, type IHasher } from "hash-wasm";
+import { createCRC32, type IHasher } from "hash-wasm";
+import { hashInto } from "blake3-jit";
 import { CRC32C_POLYNOMIAL, DIGEST_SIZE } from "./format.ts";
 
-/** Synchronous checksum functions backed by WASM hashers created once. */
+/** Synchronous checksum functions backed by hashers created once. */
 export interface Hashers {
   /** CRC-32C over the concatenation of `a` and `b`. */
   crc32c(a: Uint8Array, b?: Uint8Array): number;
@@ -26,7 +36,6 @@ export function loadHashers(): Promise<Hashers> {
 
 async function create(): Promise<Hashers> {
   const crc: IHasher = await createCRC32(CRC32C_POLYNOMIAL);
-  const blake: IHasher = await createBLAKE3();
   return {
     crc32c(a, b) {
       crc.init();
@@ -37,9 +46,7 @@ async function create(): Promise<Hashers> {
       return parseInt(crc.digest("hex"), 16) >>> 0;
     },
     blake3Into(data, out, at) {
-      blake.init();
-      blake.update(data);
-      out.set(blake.digest("binary").subarray(0, DIGEST_SIZE), at);
+      hashInto(data, out.subarray(at, at + DIGEST_SIZE));
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Line, readLines } from "../../src/cli/_lines.ts";
+import { type Line, readLineGroups, readLines } from "../../src/cli/_lines.ts";
 
 const encoder = new TextEncoder();
 
@@ -126,4 +126,14 @@ Deno.test("readLines() finds a bad line inside a chunk of good lines and decodes
   ]);
   // A too-long line counts the bytes read so far (here the whole chunk).
   assert.deepEqual(lines.map((l) => l.bytesRead), [2, 4, 6, 8, 33, 31, 33]);
+});
+
+Deno.test("readLineGroups() yields together the lines each chunk completes, as readLines() numbers them", async () => {
+  const chunks = ["a\nb\nc", "c\n", "\nd\ne\nf", ""].map((c) => encoder.encode(c));
+  const groups = await Array.fromAsync(
+    readLineGroups(counted(chunks).stream, { maxLineBytes: 1024 }),
+  );
+  assert.deepEqual(groups.map(texts), [["a", "b"], ["cc"], ["", "d", "e"], ["f"]]);
+  assert.deepEqual(groups.flat(), await collect(counted(chunks).stream));
+  assert.deepEqual(groups.flat().map((l) => l.number), [1, 2, 3, 4, 5, 6, 7]);
 });

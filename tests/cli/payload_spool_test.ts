@@ -8,7 +8,8 @@ function bytes(length: number, fill: number): Uint8Array {
 Deno.test("PayloadSpool gives back every payload in input order, in batches of the sizes asked", () => {
   const spool = new PayloadSpool(1024);
   for (let i = 0; i < 10; i++) {
-    assert.equal(spool.add(bytes(i + 1, i), { number: 2 * i + 1, bytesRead: 100 * i }), true);
+    const held = spool.add(bytes(i + 1, i), { number: 2 * i + 1, bytesRead: 100 * i });
+    assert.deepEqual(held, bytes(i + 1, i));
   }
   spool.offered(25);
   assert.equal(spool.full, false);
@@ -31,13 +32,13 @@ Deno.test("PayloadSpool ends a batch once it reaches maxBytes", () => {
 
 Deno.test("PayloadSpool stops at its budget and holds every payload before the line that passed it", () => {
   const spool = new PayloadSpool(25);
-  assert.equal(spool.add(bytes(10, 1), { number: 1, bytesRead: 11 }), true);
-  assert.equal(spool.add(bytes(10, 2), { number: 3, bytesRead: 30 }), true);
-  assert.equal(spool.add(bytes(10, 3), { number: 4, bytesRead: 41 }), false);
+  assert.deepEqual(spool.add(bytes(10, 1), { number: 1, bytesRead: 11 }), bytes(10, 1));
+  assert.deepEqual(spool.add(bytes(10, 2), { number: 3, bytesRead: 30 }), bytes(10, 2));
+  assert.equal(spool.add(bytes(10, 3), { number: 4, bytesRead: 41 }), null);
   assert.equal(spool.full, true);
   assert.equal(spool.throughLine, 3);
   // Nothing more is held once full, not even a payload that would fit.
-  assert.equal(spool.add(bytes(1, 4), { number: 5, bytesRead: 43 }), false);
+  assert.equal(spool.add(bytes(1, 4), { number: 5, bytesRead: 43 }), null);
   spool.offered(9);
   assert.equal(spool.throughLine, 3);
   const batches = [...spool.batches({ maxRecords: 10, maxBytes: 1024 })];
@@ -54,4 +55,14 @@ Deno.test("PayloadSpool holds a payload larger than its chunk size whole", () =>
   assert.deepEqual(batch.payloads.map((p) => p.length), [3, big.length, 3]);
   assert.deepEqual(batch.payloads[1], big);
   assert.deepEqual(batch.payloads[2], bytes(3, 2));
+});
+
+Deno.test("PayloadSpool holds a copy: the caller may reuse the array it added", () => {
+  const spool = new PayloadSpool(1024);
+  const reused = bytes(4, 1);
+  const held = spool.add(reused, { number: 1, bytesRead: 5 });
+  reused.fill(9);
+  assert.deepEqual(held, bytes(4, 1));
+  const [batch] = [...spool.batches({ maxRecords: 10, maxBytes: 1024 })];
+  assert.deepEqual(batch.payloads, [bytes(4, 1)]);
 });

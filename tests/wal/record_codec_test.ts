@@ -39,6 +39,23 @@ Deno.test("BLAKE3-256 of the empty input is the published value", async () => {
   assert.equal(vectors.checks.blake3_empty, hex(out));
 });
 
+Deno.test("BLAKE3 and the sealed CRC-32C agree with hash-wasm's one-shot functions at every size path", async () => {
+  // blake3-jit takes one 1 KiB chunk, many chunks, and from 4 KiB WASM SIMD;
+  // sealing computes the CRC over the length copied next to the digest.
+  const h = await loadHashers();
+  for (const size of [1, 63, 64, 65, 1023, 1024, 1025, 2048, 4095, 4096, 4097, 70_000]) {
+    const payload = Uint8Array.from({ length: size }, (_, i) => (i * 31 + size) & 0xff);
+    const out = new Uint8Array(1 + encodedSize(size));
+    encodeRecord(h, payload, out, 1);
+    const record = out.subarray(1);
+    assert.equal(hex(record.subarray(8, HEADER_SIZE)), await blake3(payload), `size ${size}`);
+    const covered = new Uint8Array([...record.subarray(0, 4), ...record.subarray(8)]);
+    const crc = new DataView(record.buffer, record.byteOffset).getUint32(4, true);
+    assert.equal(crc.toString(16).padStart(8, "0"), await crc32(covered, CRC32C_POLYNOMIAL));
+    assert.equal(checkRecord(h, record, 0, record.length, 1 << 20, true), null, `size ${size}`);
+  }
+});
+
 Deno.test("record vectors re-encode byte-exactly", async () => {
   const h = await loadHashers();
   assert.equal(vectors.header_size, HEADER_SIZE);
