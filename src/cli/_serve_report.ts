@@ -34,6 +34,11 @@ export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | 
   maxBodyBytes: number;
   /** `--body-timeout`, `STEMEDB_BODY_TIMEOUT_MS`: longest a body may take to arrive, in ms. */
   bodyTimeoutMs: number;
+  /**
+   * `--header-timeout`, `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take, in ms.
+   * One worker only: `deno serve --parallel` has no head deadline.
+   */
+  headerTimeoutMs: number;
   /** `--max-inflight-writes`, `STEMEDB_MAX_INFLIGHT_WRITES`: writes answered at once. */
   maxInflightWrites: number;
 }
@@ -79,6 +84,8 @@ export function startReport(
     maxLag: settings.maxLagRecords ?? null,
     maxBody: settings.maxBodyBytes,
     bodyTimeoutMs: settings.bodyTimeoutMs,
+    // Under deno serve --parallel the runtime owns the listener: no head deadline.
+    headerTimeoutMs: settings.workers > 1 ? null : settings.headerTimeoutMs,
     maxInflightWrites: settings.maxInflightWrites,
   };
 }

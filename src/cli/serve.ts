@@ -12,8 +12,10 @@ import type { CleanupOptions } from "../ingest/mod.ts";
 import {
   accessNotice,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_INFLIGHT_WRITES,
+  listen,
 } from "../http/mod.ts";
 import { openServed } from "../http/served.ts";
 import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
@@ -78,6 +80,12 @@ const serveOptions: Command["options"] = {
     description:
       `Longest a request body may take to arrive, else 408 (env STEMEDB_BODY_TIMEOUT_MS; default ${DEFAULT_BODY_TIMEOUT_MS})`,
   },
+  "header-timeout": {
+    type: "string",
+    value: "ms",
+    description:
+      `Longest a request head may take to arrive, else 408 and the connection closes (env STEMEDB_HEADER_TIMEOUT_MS; default ${DEFAULT_HEADER_TIMEOUT_MS}; not with --workers)`,
+  },
   "max-inflight-writes": {
     type: "string",
     value: "n",
@@ -105,7 +113,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP API with the ingestor in the same process",
   usage:
-    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
+    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
     "over the journal and Deno KV, with the ingestor applying new records in the background.",
@@ -126,7 +134,7 @@ export const startCommand: Command = {
   name: "start",
   summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
   usage:
-    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
+    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
     "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
@@ -187,6 +195,11 @@ function settingsOf(input: CommandInput): ServeSettings {
     segmentBytes: has("segment-bytes") ? intOption(input, "segment-bytes", 0) : env.segmentBytes,
     maxBodyBytes: intOption(input, "max-body", env.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     bodyTimeoutMs: intOption(input, "body-timeout", env.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS),
+    headerTimeoutMs: intOption(
+      input,
+      "header-timeout",
+      env.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
+    ),
     maxInflightWrites: intOption(
       input,
       "max-inflight-writes",
@@ -212,23 +225,27 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
   }
   const access = accessNotice({ token, protectReads });
   if (settings.workers > 1) {
+    if (input.values["header-timeout"] !== undefined) {
+      throw new UsageError(
+        'Cannot use "--header-timeout" with "--workers": deno serve --parallel owns the listener ' +
+          "and has no request head deadline (denoland/deno#3515); run one worker, or put a proxy " +
+          "with a header timeout in front",
+      );
+    }
     exitWithinDeadline(await serveWorkers(input, { ...settings, access }, explain));
   }
   const { app, journal, close } = await openServed(input.config, settings);
   const stop = onStopSignal();
   try {
-    const listening = Promise.withResolvers<Deno.NetAddr>();
-    let server;
+    let listener;
     try {
-      server = Deno.serve(
-        {
-          port: settings.port,
-          hostname: settings.hostname,
-          signal: stop.signal,
-          onListen: (addr) => listening.resolve(addr),
-        },
-        app.fetch,
-      );
+      // node:http, not Deno.serve: Deno.serve has no deadline on the request head (see node_listener.ts).
+      listener = await listen(app, {
+        port: settings.port,
+        hostname: settings.hostname,
+        headerTimeoutMs: settings.headerTimeoutMs,
+        signal: stop.signal,
+      });
     } catch (error) {
       if (!(error instanceof Deno.errors.AddrInUse)) throw error;
       throw new Error(
@@ -237,15 +254,15 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
         { cause: error },
       );
     }
-    const addr = await listening.promise;
+    const addr = listener.addr;
     const url = urlOf(addr);
     emit(
       input.json,
       startReport(addr, input, settings, journal),
       () => banner(url, input, { ...settings, journal, access }, explain),
     );
-    // Deno.serve's signal stops accepting; `finished` waits for in-flight requests.
-    await server.finished;
+    // The signal stops accepting; `finished` waits for in-flight requests (at most 10 s).
+    await listener.finished;
   } finally {
     stop.dispose();
     await close();

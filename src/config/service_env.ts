@@ -16,6 +16,7 @@ import {
   dataEnv,
   ENV,
   type Environment,
+  headerTimeoutEnv,
   kvTimeoutEnv,
   maxInflightWritesEnv,
   maxLagEnv,
@@ -49,6 +50,13 @@ export interface ServiceEnvSettings {
   maxBodyBytes?: number;
   /** `STEMEDB_BODY_TIMEOUT_MS`: longest a request body may take to arrive. */
   bodyTimeoutMs?: number;
+  /**
+   * `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take to arrive.
+   * Only the `node:http` listener of `serve`/`start` has a head deadline;
+   * under `deno serve` (and so `serve --workers N`) the runtime owns the
+   * listener and has none (denoland/deno#3515).
+   */
+  headerTimeoutMs?: number;
   /** `STEMEDB_MAX_INFLIGHT_WRITES`: write requests in flight at once. */
   maxInflightWrites?: number;
   /** `STEMEDB_MAX_LAG`: records behind past which writes answer 429. */
@@ -96,6 +104,7 @@ const ROWS: { [K in keyof ServiceEnvSettings]-?: Row<ServiceEnvSettings[K]> } = 
   },
   maxBodyBytes: { variable: ENV.maxBody, read: (env) => sizeEnv(ENV.maxBody, env), write: int },
   bodyTimeoutMs: { variable: ENV.bodyTimeout, read: bodyTimeoutEnv, write: int },
+  headerTimeoutMs: { variable: ENV.headerTimeout, read: headerTimeoutEnv, write: int },
   maxInflightWrites: { variable: ENV.maxInflightWrites, read: maxInflightWritesEnv, write: int },
   maxLagRecords: { variable: ENV.maxLag, read: maxLagEnv, write: int },
 };

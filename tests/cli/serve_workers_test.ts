@@ -23,6 +23,7 @@ Deno.test("workerLaunch() hands the workers every service setting and the listen
     segmentBytes: 65_536,
     maxBodyBytes: 2048,
     bodyTimeoutMs: 300,
+    headerTimeoutMs: 700,
     maxInflightWrites: 2,
     maxLagRecords: 10,
   };

@@ -22,6 +22,7 @@ const EVERY: Required<ServiceEnvSettings> = {
   segmentBytes: 65_536,
   maxBodyBytes: 2048,
   bodyTimeoutMs: 300,
+  headerTimeoutMs: 700,
   maxInflightWrites: 3,
   maxLagRecords: 500,
 };
