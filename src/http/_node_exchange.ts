@@ -136,11 +136,9 @@ export async function writeResponse(
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
   if (close || !req.complete) res.setHeader("connection", "close");
   const body = response.body;
-  if (body === null || req.method === "HEAD" || NO_BODY.has(response.status)) {
+  if (body === null || NO_BODY.has(response.status)) {
     await body?.cancel().catch(() => {});
-    if (body === null && !NO_BODY.has(response.status) && req.method !== "HEAD") {
-      res.setHeader("content-length", "0");
-    }
+    if (!NO_BODY.has(response.status)) res.setHeader("content-length", "0");
     res.end();
     return;
   }
@@ -148,7 +146,8 @@ export async function writeResponse(
   const gone = () => reader.cancel().catch(() => {});
   res.once("close", gone);
   try {
-    await writeBody(res, reader);
+    // HEAD: the head GET would get, Content-Length included when known; no body (node sends none).
+    await writeBody(res, reader, req.method === "HEAD");
   } finally {
     res.off("close", gone);
     reader.releaseLock();
@@ -158,6 +157,7 @@ export async function writeResponse(
 async function writeBody(
   res: ServerResponse,
   reader: ReadableStreamDefaultReader<Uint8Array>,
+  headOnly: boolean,
 ): Promise<void> {
   const head: Uint8Array[] = [];
   let headBytes = 0;
@@ -165,11 +165,16 @@ async function writeBody(
     const { done, value } = await reader.read();
     if (done) {
       if (!res.hasHeader("content-length")) res.setHeader("content-length", String(headBytes));
-      res.end(concat(head, headBytes));
+      res.end(headOnly ? undefined : concat(head, headBytes));
       return;
     }
     head.push(value);
     headBytes += value.byteLength;
+  }
+  if (headOnly) {
+    await reader.cancel().catch(() => {});
+    res.end();
+    return;
   }
   if (!write(res, concat(head, headBytes))) await drained(res);
   while (!res.destroyed) {

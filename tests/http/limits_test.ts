@@ -3,7 +3,7 @@
  * process, on an ephemeral port), driven by raw TCP clients that stall.
  */
 import assert from "node:assert/strict";
-import { assertionJson, isJson, spawnStemedb, tempData } from "../cli/_cli.ts";
+import { assertionJson, isJson, spawnStemedb, stemedb, tempData } from "../cli/_cli.ts";
 import { answered, postHead, rawSend, readUntilClosed, rssMiB } from "./_raw.ts";
 
 const BODY = JSON.stringify(assertionJson("Slow", "sends", "slowly"));
@@ -36,6 +36,51 @@ Deno.test("A request body that does not arrive within --body-timeout answers 408
   } finally {
     assert.equal((await server.finish("SIGTERM")).code, 0);
   }
+});
+
+Deno.test("serve --header-timeout answers a client that never ends its request head 408 and disconnects it; the startup report says the deadline", async () => {
+  await using data = await tempData();
+  const server = spawnStemedb([
+    "serve",
+    "--port",
+    "0",
+    "--json",
+    "--data",
+    data.dir,
+    "--header-timeout",
+    "300",
+  ]);
+  try {
+    const info = JSON.parse(await server.waitFor(isJson));
+    assert.equal(info.headerTimeoutMs, 300);
+    const conn = await rawSend(info.url, "POST /assertions HTTP/1.1\r\nHost: test\r\n");
+    const { text, closed } = await readUntilClosed(conn, 300 + 2000);
+    conn.close();
+    assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.ok(closed, "the connection is closed after the 408");
+    // A client that ends its head in time is served.
+    const ok = await fetch(`${info.url}/assertions`, JSON_POST);
+    assert.equal(ok.status, 201);
+    await ok.body?.cancel();
+  } finally {
+    assert.equal((await server.finish("SIGTERM")).code, 0);
+  }
+});
+
+Deno.test("serve --workers with --header-timeout is a usage error: deno serve has no head deadline", async () => {
+  await using data = await tempData();
+  const run = await stemedb([
+    "serve",
+    "--workers",
+    "2",
+    "--header-timeout",
+    "300",
+    "--data",
+    data.dir,
+  ]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /Cannot use "--header-timeout" with "--workers"/);
+  assert.match(run.stderr, /denoland\/deno#3515/);
 });
 
 Deno.test("Writes past --max-inflight-writes answer 429 with Retry-After, and are accepted once one finishes", async () => {
