@@ -8,18 +8,24 @@
  * process, for a few seconds per case after a warm-up:
  *
  * - the real service, `stemedb serve --port 0` (journal, Deno KV, ingestor in
- *   the same process);
+ *   the same process), which listens with `listen()` (`node:http`, for its
+ *   request head deadline);
+ * - the same service over `Deno.serve` (this file run with `--server
+ *   service-deno`: `openServed()` on the same settings, as the `deno serve`
+ *   entry runs it), so that the pair differs by the listener alone;
  * - the same service with the ingestor left out (this file run with
- *   `--server app`): the same journal shard over the same timed file layer,
- *   the same store, the same lag tracker and app options, so that the pair
- *   differs by the ingestor alone;
- * - a null `Deno.serve` handler that answers 201 without reading the request
- *   (the same file, `--server null`): what this HTTP stack, this load
- *   generator and this machine allow at all.
+ *   `--server app`, over `listen()` as `stemedb serve`): the same journal
+ *   shard over the same timed file layer, the same store, the same lag
+ *   tracker and app options, so that the pair differs by the ingestor alone;
+ * - a null handler that answers 201 without reading the request, over
+ *   `Deno.serve` (`--server null`) and over `listen()` (`--server
+ *   null-node`): what each HTTP stack, this load generator and this machine
+ *   allow at all.
  *
  * Rounds are interleaved (every case once per round, the order alternating);
  * a figure is the median over rounds, a ratio the median of per-round ratios.
- * Targets: ingestor on ≥ 0.85× off; the service ≥ 0.3× the null handler.
+ * Targets: ingestor on ≥ 0.85× off; the service ≥ 0.3× the null handler; the
+ * service over `listen()` ≥ 0.9× over `Deno.serve`.
  *
  * ```sh
  * deno run -A bench/http_bench.ts                 # 3 s per case, 3 rounds
@@ -34,7 +40,9 @@ import { openStore, resolveConfig } from "../src/config/data_dir.ts";
 import { claimShard } from "../src/config/shards.ts";
 import { LagTracker } from "../src/ingest/mod.ts";
 import { TimedFileLayer } from "../src/wal/mod.ts";
-import { createApp } from "../src/http/mod.ts";
+import { type App, createApp, listen } from "../src/http/mod.ts";
+import { openServed } from "../src/http/served.ts";
+import { serviceEnv } from "../src/config/service_env.ts";
 import { recordToJson } from "../src/records/mod.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
@@ -51,11 +59,15 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
 });
 
-/** Child side: serve `mode` ("null" or "app") on a free port and print it. */
+/** Child side: serve `mode` on a free port and print it. */
 async function serveChild(mode: string, dataDir: string | undefined): Promise<void> {
-  let handler: (request: Request) => Response | Promise<Response>;
-  if (mode === "null") {
-    handler = () => new Response(null, { status: 201 });
+  let app: App;
+  const nullApp: App = { fetch: () => Promise.resolve(new Response(null, { status: 201 })) };
+  if (mode === "null" || mode === "null-node") {
+    app = nullApp;
+  } else if (mode === "service-deno") {
+    // What the deno serve entry and stemedb serve open, on the same settings.
+    app = (await openServed(resolveConfig({ data: dataDir }), serviceEnv())).app;
   } else {
     // What src/config/service.ts opens, but for the ingestor.
     const config = resolveConfig({ data: dataDir });
@@ -63,13 +75,18 @@ async function serveChild(mode: string, dataDir: string | undefined): Promise<vo
     const { journal } = await claimShard(config, { fs });
     const store = await openStore(config);
     const lag = await LagTracker.start(journal, store, { lastSyncMs: () => fs.lastSyncMs });
-    handler = createApp({ journal, store, lag }).fetch;
+    app = createApp({ journal, store, lag });
+  }
+  if (mode === "null-node" || mode === "app") {
+    const listener = await listen(app, { port: 0 });
+    console.log(JSON.stringify({ port: listener.addr.port }));
+    return;
   }
   Deno.serve({
     port: 0,
     hostname: "127.0.0.1",
     onListen: (addr) => console.log(JSON.stringify({ port: addr.port })),
-  }, handler);
+  }, app.fetch);
 }
 
 if (flags.server !== undefined) {
@@ -189,6 +206,10 @@ async function main(): Promise<void> {
       startServer(["run", "-A", self, "--server", "app", dir], {}),
     "null Deno.serve handler": (dir) =>
       startServer(["run", "-A", self, "--server", "null", dir], {}),
+    "same service over Deno.serve": (dir) =>
+      startServer(["run", "-A", self, "--server", "service-deno", dir], {}),
+    "null handler over listen()": (dir) =>
+      startServer(["run", "-A", self, "--server", "null-node", dir], {}),
   };
   console.log(
     `http_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
@@ -223,7 +244,7 @@ async function main(): Promise<void> {
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-  const [on, off, nul] = names.map((n) => rates[n]);
+  const [on, off, nul, denoServed, nulNode] = names.map((n) => rates[n]);
   for (const name of names) {
     console.log(
       `${name.padEnd(38)} ${Math.round(median(rates[name])).toLocaleString("en-US").padStart(8)} ` +
@@ -232,6 +253,8 @@ async function main(): Promise<void> {
   }
   const onOff = median(on.map((r, i) => r / off[i]));
   const onNull = median(on.map((r, i) => r / nul[i]));
+  const overListen = median(on.map((r, i) => r / denoServed[i]));
+  const nullListen = median(nulNode.map((r, i) => r / nul[i]));
   const req = (rates: number[]) => perSecond(median(rates), "req/s");
   await reportTargets([{
     key: "http-ingestor",
@@ -251,5 +274,22 @@ async function main(): Promise<void> {
     compare: ">=",
     target: 0.3,
     digits: 3,
+  }, {
+    key: "http-node-listener",
+    path:
+      `POST /assertions c=${concurrency}, the service over listen() (node:http) vs over Deno.serve`,
+    figure: req(on),
+    peer: `the same service over Deno.serve: ${req(denoServed)}`,
+    ratio: overListen,
+    compare: ">=",
+    target: 0.9,
+  }, {
+    key: "http-node-listener-null",
+    path: `a null handler c=${concurrency} over listen() (node:http) vs over Deno.serve`,
+    figure: req(nulNode),
+    peer: `a null Deno.serve handler: ${req(nul)}`,
+    ratio: nullListen,
+    compare: ">=",
+    target: 0.5,
   }]);
 }

@@ -141,9 +141,12 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
     res.on("error", () => {});
     req.on("error", () => {});
     try {
+      // The parser goes on to the bytes that came with the head once this event returns: after
+      // one turn, a small body that arrived with its head is whole (see toRequest()).
+      if (!req.complete) await Promise.resolve();
       let exchange;
       try {
-        exchange = toRequest(req, res, base);
+        exchange = toRequest(req, base);
       } catch (error) {
         // A head node accepted that fetch cannot represent is the client's mistake.
         const response = errorResponse(new HttpError(400, "bad_request", String(error)));

@@ -35,32 +35,31 @@ export function inServerSpan(
   request: Request,
   exchange: () => Promise<number>,
 ): Promise<number> {
-  const url = new URL(request.url);
   const parent = propagation.extract(context.active(), request.headers, headerGetter);
-  return tracer.startActiveSpan(
-    request.method,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        "http.request.method": request.method,
-        "url.scheme": url.protocol.slice(0, -1),
-        "url.path": url.pathname,
-        "server.address": url.hostname,
-      },
-    },
-    parent,
-    async (span) => {
-      try {
-        const status = await exchange();
-        span.setAttribute("http.response.status_code", status);
-        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        return status;
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
-  );
+  const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+  // Without an exporter the span records nothing: no attributes, no context to carry.
+  if (!span.isRecording()) {
+    span.end();
+    return exchange();
+  }
+  const url = new URL(request.url);
+  span.setAttributes({
+    "http.request.method": request.method,
+    "url.scheme": url.protocol.slice(0, -1),
+    "url.path": url.pathname,
+    "server.address": url.hostname,
+  });
+  return context.with(trace.setSpan(parent, span), async () => {
+    try {
+      const status = await exchange();
+      span.setAttribute("http.response.status_code", status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      return status;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }
