@@ -1,7 +1,8 @@
 /**
  * One exchange of the `node:http` listener: a `node:http` request as a fetch
- * `Request` (its body a stream read on demand, so nothing is buffered that
- * the handler did not ask for), and a fetch `Response` written back to the
+ * `Request` (its body the bytes node already holds when it came whole with
+ * its head, else a stream read on demand, so nothing more is buffered than
+ * the handler asks for), and a fetch `Response` written back to the
  * `ServerResponse` with backpressure. A response body that ends within its
  * first {@linkcode WHOLE_BODY_BYTES} is sent with `Content-Length`, a longer
  * or still-streaming one chunked, as `Deno.serve` does.

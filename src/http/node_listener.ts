@@ -149,7 +149,8 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
         exchange = toRequest(req, base);
       } catch (error) {
         // A head node accepted that fetch cannot represent is the client's mistake.
-        const response = errorResponse(new HttpError(400, "bad_request", String(error)));
+        const message = `Cannot read the request head: ${(error as Error).message}`;
+        const response = errorResponse(new HttpError(400, "bad_request", message));
         await writeResponse({ req, res, response, close: true });
         return;
       }
