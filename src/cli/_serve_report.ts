@@ -12,17 +12,16 @@ import type { CommandInput } from "./_command.ts";
 
 /**
  * Everything `serve` was asked for, flags over environment over defaults:
- * the service's settings, every one of which a worker is given through the
- * environment (`serviceEnvVars()`), and the listener's, which `deno serve`
- * takes as flags. A new setting goes in `ServiceEnvSettings` (and so reaches
- * every worker) unless it is about the listener.
+ * the service's settings, which every worker thread is handed whole, and
+ * the listener's. A new setting goes in `ServiceEnvSettings` (and so reaches
+ * the `deno serve` entry too) unless it is about the listener.
  */
 export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | "kvTimeoutMs"> {
-  /** `--port`, `STEMEDB_PORT`, `PORT`; 0 picks a free one. Workers: `deno serve --port`. */
+  /** `--port`, `STEMEDB_PORT`, `PORT`; 0 picks a free one, which every worker then shares. */
   port: number;
-  /** `--hostname`, `STEMEDB_HOSTNAME`. Workers: `deno serve --host`. */
+  /** `--hostname`, `STEMEDB_HOSTNAME`. */
   hostname: string;
-  /** `--workers`: `deno serve --parallel` workers (`DENO_JOBS`), one journal shard each. */
+  /** `--workers`: worker threads, one journal shard and one listener each, on one port. */
   workers: number;
   /** `--insecure`: listen on a non-loopback address without a token (checked before listening). */
   insecure: boolean;
@@ -36,7 +35,6 @@ export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | 
   bodyTimeoutMs: number;
   /**
    * `--header-timeout`, `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take, in ms.
-   * One worker only: `deno serve --parallel` has no head deadline.
    */
   headerTimeoutMs: number;
   /** `--max-inflight-writes`, `STEMEDB_MAX_INFLIGHT_WRITES`: writes answered at once. */
@@ -84,8 +82,7 @@ export function startReport(
     maxLag: settings.maxLagRecords ?? null,
     maxBody: settings.maxBodyBytes,
     bodyTimeoutMs: settings.bodyTimeoutMs,
-    // Under deno serve --parallel the runtime owns the listener: no head deadline.
-    headerTimeoutMs: settings.workers > 1 ? null : settings.headerTimeoutMs,
+    headerTimeoutMs: settings.headerTimeoutMs,
     maxInflightWrites: settings.maxInflightWrites,
   };
 }

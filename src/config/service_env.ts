@@ -52,9 +52,9 @@ export interface ServiceEnvSettings {
   bodyTimeoutMs?: number;
   /**
    * `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take to arrive.
-   * Only the `node:http` listener of `serve`/`start` has a head deadline;
-   * under `deno serve` (and so `serve --workers N`) the runtime owns the
-   * listener and has none (denoland/deno#3515).
+   * Only the `node:http` listener of `serve`/`start` (each of its workers)
+   * has a head deadline; under `deno serve` the runtime owns the listener
+   * and has none (denoland/deno#3515).
    */
   headerTimeoutMs?: number;
   /** `STEMEDB_MAX_INFLIGHT_WRITES`: write requests in flight at once. */

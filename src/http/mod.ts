@@ -24,8 +24,8 @@
  * Under `deno serve` the runtime owns the listener, and Deno 2.9.6's has no
  * deadline on the request head (denoland/deno#3515): a client that never
  * ends its head keeps its connection open. Face untrusted clients through a
- * proxy with a header timeout, or run `stemedb serve` (one worker), which
- * serves this app over {@linkcode listen}, a `node:http` listener that
+ * proxy with a header timeout, or run `stemedb serve` (`--workers N` for
+ * every core), which serves this app over {@linkcode listen}, a `node:http` listener that
  * answers such a client 408 and disconnects it.
  *
  * {@linkcode createApp} builds the same handler over a journal and store you

@@ -179,7 +179,15 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
       if (stopping) server.closeIdleConnections();
     }
   }
-  server.on("request", (req, res) => void answer(req, res));
+  // Node hands over a pipelined request while the one before it on the connection is still being
+  // answered; Deno.serve answers them one at a time, in order, and so does this listener, so that
+  // a client's pipelined writes are appended in the order it sent them.
+  const previous = new WeakMap<object, Promise<void>>();
+  server.on("request", (req, res) => {
+    const before = previous.get(req.socket);
+    const answered = before === undefined ? answer(req, res) : before.then(() => answer(req, res));
+    previous.set(req.socket, answered);
+  });
 
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error & { code?: string }) => {

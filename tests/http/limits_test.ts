@@ -3,7 +3,7 @@
  * process, on an ephemeral port), driven by raw TCP clients that stall.
  */
 import assert from "node:assert/strict";
-import { assertionJson, isJson, spawnStemedb, stemedb, tempData } from "../cli/_cli.ts";
+import { assertionJson, isJson, spawnStemedb, tempData } from "../cli/_cli.ts";
 import { answered, postHead, rawSend, readUntilClosed, rssMiB } from "./_raw.ts";
 
 const BODY = JSON.stringify(assertionJson("Slow", "sends", "slowly"));
@@ -65,22 +65,6 @@ Deno.test("serve --header-timeout answers a client that never ends its request h
   } finally {
     assert.equal((await server.finish("SIGTERM")).code, 0);
   }
-});
-
-Deno.test("serve --workers with --header-timeout is a usage error: deno serve has no head deadline", async () => {
-  await using data = await tempData();
-  const run = await stemedb([
-    "serve",
-    "--workers",
-    "2",
-    "--header-timeout",
-    "300",
-    "--data",
-    data.dir,
-  ]);
-  assert.equal(run.code, 2);
-  assert.match(run.stderr, /Cannot use "--header-timeout" with "--workers"/);
-  assert.match(run.stderr, /denoland\/deno#3515/);
 });
 
 Deno.test("Writes past --max-inflight-writes answer 429 with Retry-After, and are accepted once one finishes", async () => {

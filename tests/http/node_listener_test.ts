@@ -336,3 +336,31 @@ Deno.test("listen() refuses a header timeout below 1 ms with a RangeError naming
     return true;
   });
 });
+
+Deno.test("listen() answers pipelined requests one at a time, in the order they were sent", async () => {
+  const events: string[] = [];
+  const slowDone = Promise.withResolvers<void>();
+  await using listener = await listen(appOf({
+    "/slow": async () => {
+      events.push("slow started");
+      await sleep(200);
+      events.push("slow finished");
+      slowDone.resolve();
+      return new Response("slow");
+    },
+    "/fast": () => {
+      events.push("fast started");
+      return Promise.resolve(new Response("fast"));
+    },
+  }));
+  const head = (path: string) => `GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`;
+  const conn = await rawSend(
+    `http://127.0.0.1:${listener.addr.port}`,
+    head("/slow") + head("/fast"),
+  );
+  const { text } = await readUntilClosed(conn, 3000, (t) => t.endsWith("fast"));
+  conn.close();
+  await slowDone.promise;
+  assert.deepEqual(events, ["slow started", "slow finished", "fast started"]);
+  assert.match(text, /^HTTP\/1\.1 200 [^]*slowHTTP\/1\.1 200 [^]*fast$/);
+});
