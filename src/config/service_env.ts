@@ -1,10 +1,11 @@
 /**
  * The service's settings as environment variables, both ways: how the
- * `deno serve` entry reads them, and how `serve --workers N` writes them for
- * its workers. One table holds every setting with its variable, so a setting
- * the entry reads is a setting the workers are given: the type of the table
- * names every field of {@linkcode ServiceEnvSettings}, and a field without a
- * row does not compile.
+ * `deno serve` entry reads them, and how a launcher writes them for a
+ * `deno serve` it starts ({@linkcode serviceEnvVars}; `serve --workers N`
+ * used to, and now hands its worker threads the settings whole). One table
+ * holds every setting with its variable, so a setting the entry reads is a
+ * setting a launcher can give it: the type of the table names every field of
+ * {@linkcode ServiceEnvSettings}, and a field without a row does not compile.
  *
  * @module
  */
