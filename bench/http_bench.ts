@@ -8,18 +8,27 @@
  * process, for a few seconds per case after a warm-up:
  *
  * - the real service, `stemedb serve --port 0` (journal, Deno KV, ingestor in
- *   the same process);
+ *   the same process), which listens with `listen()` (`node:http`, for its
+ *   request head deadline);
+ * - the same service over `Deno.serve` and over `listen()` (this file run
+ *   with `--server service-deno` and `--server service-node`: `openServed()`
+ *   on the same settings, as `stemedb serve` and the `deno serve` entry open
+ *   it), so that the pair differs by the listener alone;
  * - the same service with the ingestor left out (this file run with
- *   `--server app`): the same journal shard over the same timed file layer,
- *   the same store, the same lag tracker and app options, so that the pair
- *   differs by the ingestor alone;
- * - a null `Deno.serve` handler that answers 201 without reading the request
- *   (the same file, `--server null`): what this HTTP stack, this load
- *   generator and this machine allow at all.
+ *   `--server app`, over `listen()` as `stemedb serve`): the same journal
+ *   shard over the same timed file layer, the same store, the same lag
+ *   tracker and app options, so that the pair differs by the ingestor alone;
+ * - a null handler that answers 201 without reading the request, over
+ *   `Deno.serve` (`--server null`) and over `listen()` (`--server
+ *   null-node`): what each HTTP stack, this load generator and this machine
+ *   allow at all.
  *
  * Rounds are interleaved (every case once per round, the order alternating);
  * a figure is the median over rounds, a ratio the median of per-round ratios.
- * Targets: ingestor on ≥ 0.85× off; the service ≥ 0.3× the null handler.
+ * Beside each rate, the server process's CPU time per request (user +
+ * system, from `/proc`), which other work on a shared machine moves less.
+ * Targets: ingestor on ≥ 0.85× off; the service ≥ 0.3× the null handler; the
+ * service over `listen()` ≥ 0.9× over `Deno.serve`.
  *
  * ```sh
  * deno run -A bench/http_bench.ts                 # 3 s per case, 3 rounds
@@ -34,11 +43,16 @@ import { openStore, resolveConfig } from "../src/config/data_dir.ts";
 import { claimShard } from "../src/config/shards.ts";
 import { LagTracker } from "../src/ingest/mod.ts";
 import { TimedFileLayer } from "../src/wal/mod.ts";
-import { createApp } from "../src/http/mod.ts";
+import { type App, createApp, listen } from "../src/http/mod.ts";
+import { openServed } from "../src/http/served.ts";
+import { serviceEnv } from "../src/config/service_env.ts";
 import { recordToJson } from "../src/records/mod.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
 import { perSecond, reportTargets } from "./_targets.ts";
+
+/** Kernel clock ticks per second, the unit of `/proc/<pid>/stat` CPU times (`getconf CLK_TCK`). */
+const CLOCK_TICKS = 100;
 
 const { values: flags, positionals } = parseArgs({
   args: Deno.args,
@@ -51,11 +65,15 @@ const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
 });
 
-/** Child side: serve `mode` ("null" or "app") on a free port and print it. */
+/** Child side: serve `mode` on a free port and print it. */
 async function serveChild(mode: string, dataDir: string | undefined): Promise<void> {
-  let handler: (request: Request) => Response | Promise<Response>;
-  if (mode === "null") {
-    handler = () => new Response(null, { status: 201 });
+  let app: App;
+  const nullApp: App = { fetch: () => Promise.resolve(new Response(null, { status: 201 })) };
+  if (mode === "null" || mode === "null-node") {
+    app = nullApp;
+  } else if (mode === "service-deno" || mode === "service-node") {
+    // What the deno serve entry and stemedb serve open, on the same settings.
+    app = (await openServed(resolveConfig({ data: dataDir }), serviceEnv())).app;
   } else {
     // What src/config/service.ts opens, but for the ingestor.
     const config = resolveConfig({ data: dataDir });
@@ -63,13 +81,18 @@ async function serveChild(mode: string, dataDir: string | undefined): Promise<vo
     const { journal } = await claimShard(config, { fs });
     const store = await openStore(config);
     const lag = await LagTracker.start(journal, store, { lastSyncMs: () => fs.lastSyncMs });
-    handler = createApp({ journal, store, lag }).fetch;
+    app = createApp({ journal, store, lag });
+  }
+  if (mode === "null-node" || mode === "app" || mode === "service-node") {
+    const listener = await listen(app, { port: 0 });
+    console.log(JSON.stringify({ port: listener.addr.port }));
+    return;
   }
   Deno.serve({
     port: 0,
     hostname: "127.0.0.1",
     onListen: (addr) => console.log(JSON.stringify({ port: addr.port })),
-  }, handler);
+  }, app.fetch);
 }
 
 if (flags.server !== undefined) {
@@ -81,6 +104,8 @@ if (flags.server !== undefined) {
 /** A server child: where it listens, and how to stop it. */
 interface Server {
   url: string;
+  /** CPU time the server process has used so far, in microseconds (Linux). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +136,12 @@ async function startServer(args: string[], env: Record<string, string>): Promise
   })();
   return {
     url: `http://127.0.0.1:${port}`,
+    async cpuMicros() {
+      // Fields 14 and 15 of /proc/<pid>/stat, after the command name: utime, stime in ticks.
+      const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
+    },
     async stop() {
       child.kill("SIGTERM");
       await child.status;
@@ -121,10 +152,11 @@ async function startServer(args: string[], env: Record<string, string>): Promise
 
 /** Requests per second of POST /assertions at `concurrency` for `seconds`, after a warm-up. */
 async function load(
-  url: string,
+  server: Server,
   bodies: string[],
   options: { concurrency: number; seconds: number; next: { i: number } },
-): Promise<{ rate: number; failed: number; statuses: string }> {
+): Promise<{ rate: number; cpuPerRequest: number; failed: number; statuses: string }> {
+  const url = server.url;
   let counting = false;
   let stop = false;
   let done = 0;
@@ -154,14 +186,17 @@ async function load(
   await new Promise((resolve) => setTimeout(resolve, 500));
   counting = true;
   const t0 = performance.now();
+  const cpu0 = await server.cpuMicros();
   await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
   const ms = performance.now() - t0;
   const counted = done;
+  const cpu = await server.cpuMicros() - cpu0;
   stop = true;
   counting = false;
   await Promise.all(workers);
   return {
     rate: counted / (ms / 1000),
+    cpuPerRequest: cpu / counted,
     failed,
     statuses: [...statuses].map(([status, n]) => `${n} × ${status}`).join(", "),
   };
@@ -189,6 +224,12 @@ async function main(): Promise<void> {
       startServer(["run", "-A", self, "--server", "app", dir], {}),
     "null Deno.serve handler": (dir) =>
       startServer(["run", "-A", self, "--server", "null", dir], {}),
+    "same service over Deno.serve": (dir) =>
+      startServer(["run", "-A", self, "--server", "service-deno", dir], {}),
+    "null handler over listen()": (dir) =>
+      startServer(["run", "-A", self, "--server", "null-node", dir], {}),
+    "same service over listen()": (dir) =>
+      startServer(["run", "-A", self, "--server", "service-node", dir], {}),
   };
   console.log(
     `http_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
@@ -197,6 +238,7 @@ async function main(): Promise<void> {
   );
   const names = Object.keys(cases);
   const rates: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpus: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const next = { i: 0 };
   try {
     for (let round = 0; round < rounds; round++) {
@@ -204,7 +246,7 @@ async function main(): Promise<void> {
         const dir = await Deno.makeTempDir({ dir: root });
         const server = await cases[name](dir);
         try {
-          const { rate, failed, statuses } = await load(server.url, bodies, {
+          const { rate, cpuPerRequest, failed, statuses } = await load(server, bodies, {
             concurrency,
             seconds,
             next,
@@ -213,7 +255,11 @@ async function main(): Promise<void> {
             throw new Error(`Cannot trust "${name}": ${failed} requests failed (${statuses})`);
           }
           rates[name].push(rate);
-          console.error(`  round ${round + 1}: ${name}: ${Math.round(rate)} req/s`);
+          cpus[name].push(cpuPerRequest);
+          console.error(
+            `  round ${round + 1}: ${name}: ${Math.round(rate)} req/s, ` +
+              `${Math.round(cpuPerRequest)} µs CPU a request`,
+          );
         } finally {
           await server.stop();
           await Deno.remove(dir, { recursive: true });
@@ -223,15 +269,18 @@ async function main(): Promise<void> {
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-  const [on, off, nul] = names.map((n) => rates[n]);
+  const [on, off, nul, denoServed, nulNode, nodeServed] = names.map((n) => rates[n]);
   for (const name of names) {
     console.log(
       `${name.padEnd(38)} ${Math.round(median(rates[name])).toLocaleString("en-US").padStart(8)} ` +
-        `req/s (rounds ${rates[name].map((r) => Math.round(r)).join("/")})`,
+        `req/s (rounds ${rates[name].map((r) => Math.round(r)).join("/")}), ` +
+        `${Math.round(median(cpus[name]))} µs CPU a request`,
     );
   }
   const onOff = median(on.map((r, i) => r / off[i]));
   const onNull = median(on.map((r, i) => r / nul[i]));
+  const overListen = median(nodeServed.map((r, i) => r / denoServed[i]));
+  const nullListen = median(nulNode.map((r, i) => r / nul[i]));
   const req = (rates: number[]) => perSecond(median(rates), "req/s");
   await reportTargets([{
     key: "http-ingestor",
@@ -251,5 +300,22 @@ async function main(): Promise<void> {
     compare: ">=",
     target: 0.3,
     digits: 3,
+  }, {
+    key: "http-node-listener",
+    path:
+      `POST /assertions c=${concurrency}, the service over listen() (node:http) vs over Deno.serve`,
+    figure: req(nodeServed),
+    peer: `the same service over Deno.serve: ${req(denoServed)}`,
+    ratio: overListen,
+    compare: ">=",
+    target: 0.9,
+  }, {
+    key: "http-node-listener-null",
+    path: `a null handler c=${concurrency} over listen() (node:http) vs over Deno.serve`,
+    figure: req(nulNode),
+    peer: `a null Deno.serve handler: ${req(nul)}`,
+    ratio: nullListen,
+    compare: ">=",
+    target: 0.5,
   }]);
 }

@@ -1,18 +1,23 @@
 /**
- * What clients that never finish their request head cost: the resident
- * memory of the real service (`deno serve src/http/mod.ts` in a child
- * process) idle, then holding N connections that sent half a request head
- * and stalled, against a null `deno serve` handler (`null_server.ts`) held
- * the same way in the same run, with how long each kept them open and the
- * process's open-file limit, the only cap on how many it holds.
+ * What clients that never finish their request head cost, and whether they
+ * are cut: the resident memory of the real service idle, just after N
+ * connections each sent half a request head and stalled, and once they have
+ * been held `--hold-ms`, with how many the server closed and when. Three
+ * servers, in the same run:
  *
- * Deno 2.9.6's HTTP server has no header-read timeout (`Deno.serve` takes no
- * such option; a connection idle, in the request line or dripping headers
- * stayed open past 150 s in an experiment), so the figures are a bound per
- * connection, not a cut: memory under slow clients is that figure times the
- * connections held, and the open-file limit bounds those.
+ * - `stemedb serve` (one worker), which listens with `listen()` over
+ *   `node:http`: the heads are answered 408 and closed at its header
+ *   timeout (`--header-timeout`, 10 s by default; this bench passes
+ *   `--header-ms`);
+ * - the same service under `deno serve src/http/mod.ts`: Deno 2.9.6's
+ *   `Deno.serve` has no header-read timeout (denoland/deno#3515; a
+ *   connection idle, in the request line or dripping headers stayed open
+ *   past 150 s in an experiment), so every one is held for as long as the
+ *   client likes, bounded only by the process's open-file limit;
+ * - a null `deno serve` handler (`null_server.ts`) held the same way: what
+ *   the runtime's listener alone costs per connection.
  *
- * Usage: `deno run -A bench/slow_clients_bench.ts [--connections N] [--hold-ms N] [--rounds N]`.
+ * Usage: `deno run -A bench/slow_clients_bench.ts [--connections N] [--hold-ms N] [--header-ms N] [--rounds N]`.
  *
  * @module
  */
@@ -24,11 +29,14 @@ const args = parseArgs({
     connections: { type: "string" },
     "hold-ms": { type: "string" },
     rounds: { type: "string" },
+    "header-ms": { type: "string" },
   },
 });
 const CONNECTIONS = Number(args.values.connections ?? 1000);
 const HOLD_MS = Number(args.values["hold-ms"] ?? 35_000);
 const ROUNDS = Number(args.values.rounds ?? 1);
+const HEADER_MS = Number(args.values["header-ms"] ?? 10_000);
+const CLI = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const MOD = new URL("../src/http/mod.ts", import.meta.url).pathname;
 const NULL = new URL("./null_server.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
@@ -41,24 +49,52 @@ interface Served {
   stop(): Promise<void>;
 }
 
-async function start(module: string, dataDir: string): Promise<Served> {
+/** How a server is started: `deno serve <module>`, or `stemedb serve` (the node:http listener). */
+type Launch = { module: string } | { cli: string[] };
+
+async function start(launch: Launch, dataDir: string): Promise<Served> {
+  const args = "module" in launch
+    ? ["serve", "--config", CONFIG, "-A", "--port", "0", "--host", "127.0.0.1", launch.module]
+    : [
+      "run",
+      "--config",
+      CONFIG,
+      "-A",
+      CLI,
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      dataDir,
+      ...launch.cli,
+    ];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "--config", CONFIG, "-A", "--port", "0", "--host", "127.0.0.1", module],
+    args,
     env: { STEMEDB_DATA: dataDir, NO_COLOR: "1", OTEL_DENO: "" },
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  // deno serve says where it listens on stderr, stemedb serve on stdout: read both.
+  const lines = new TransformStream<string, string>();
+  const writer = lines.writable.getWriter();
+  const pump = (stream: ReadableStream<Uint8Array>) =>
+    (async () => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+        await writer.write(text);
+      }
+    })();
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]).then(() => writer.close());
+  const reader = lines.readable.getReader();
   let text = "";
   let match: RegExpExecArray | null = null;
   while (match === null) {
     const { done, value } = await reader.read();
-    if (done) throw new Error(`${module} did not start:\n${text}`);
+    if (done) throw new Error(`${JSON.stringify(launch)} did not start:\n${text}`);
     text += value;
-    match = /Listening on http:\/\/([^:\s]+):(\d+)/.exec(text);
+    match = /[Ll]istening on http:\/\/([^:\s]+):(\d+)/.exec(text);
   }
   const drain = (async () => {
-    while (!(await reader.read()).done) { /* keep the pipe empty */ }
+    while (!(await reader.read()).done) { /* keep the pipes empty */ }
   })();
   return {
     child,
@@ -68,6 +104,7 @@ async function start(module: string, dataDir: string): Promise<Served> {
       child.kill("SIGTERM");
       await child.status;
       await drain;
+      await pumps;
     },
   };
 }
@@ -84,45 +121,61 @@ async function openFileLimit(pid: number): Promise<string> {
   return /Max open files\s+(\S+)/.exec(limits)![1];
 }
 
-/** A connection that sent half a request head; resolves when the server closes it. */
-async function stall(served: Served): Promise<{ conn: Deno.TcpConn; closed: Promise<number> }> {
+/** What became of a stalled connection: when the server closed it, and whether it answered 408. */
+interface Cut {
+  ms: number;
+  answered408: boolean;
+}
+
+/** A connection that sent half a request head; `closed` resolves when the connection ends. */
+async function stall(served: Served): Promise<{ conn: Deno.TcpConn; closed: Promise<Cut> }> {
   const conn = await Deno.connect({ hostname: served.hostname, port: served.port });
   await conn.write(new TextEncoder().encode(HALF_HEAD));
   const started = performance.now();
-  const closed = conn.read(new Uint8Array(1024)).then(
-    () => performance.now() - started,
-    () => performance.now() - started,
-  );
+  const closed = (async () => {
+    const buf = new Uint8Array(1024);
+    let text = "";
+    while (true) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    return { ms: performance.now() - started, answered408: text.startsWith("HTTP/1.1 408 ") };
+  })();
   return { conn, closed };
 }
 
 interface Row {
   name: string;
   idleKiB: number;
+  peakKiB: number;
   heldKiB: number;
-  closedByServer: number;
+  cuts: Cut[];
   answers: boolean;
   limit: string;
 }
 
-async function measure(name: string, module: string): Promise<Row> {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measure(name: string, launch: Launch): Promise<Row> {
   const dataDir = await Deno.makeTempDir({ prefix: "stemedb_slow_bench_" });
-  const served = await start(module, dataDir);
-  const held: { conn: Deno.TcpConn; closed: Promise<number> }[] = [];
+  const served = await start(launch, dataDir);
+  const held: { conn: Deno.TcpConn; closed: Promise<Cut> }[] = [];
   try {
     // Open the service (the entry opens journal and KV on its first request) before the baseline.
     await (await fetch(`http://${served.hostname}:${served.port}/health`)).body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const idleKiB = await rssKiB(served.child.pid);
     for (let i = 0; i < CONNECTIONS; i++) held.push(await stall(served));
-    let closedByServer = 0;
-    for (const h of held) h.closed.then(() => closedByServer++);
-    await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+    const peakKiB = await rssKiB(served.child.pid);
+    const cuts: Cut[] = [];
+    for (const h of held) h.closed.then((cut) => cuts.push(cut));
+    await sleep(HOLD_MS);
     const heldKiB = await rssKiB(served.child.pid);
     const health = await fetch(`http://${served.hostname}:${served.port}/health`);
     await health.body?.cancel();
     const limit = await openFileLimit(served.child.pid);
-    return { name, idleKiB, heldKiB, closedByServer, answers: health.ok, limit };
+    return { name, idleKiB, peakKiB, heldKiB, cuts: [...cuts], answers: health.ok, limit };
   } finally {
     for (const { conn } of held) {
       try {
@@ -137,22 +190,38 @@ async function measure(name: string, module: string): Promise<Row> {
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+
 const rows: Row[] = [];
+const cases: [string, Launch][] = [
+  [`stemedb serve, listen() (--header-timeout ${HEADER_MS})`, {
+    cli: ["--header-timeout", String(HEADER_MS)],
+  }],
+  ["stemedb, deno serve src/http/mod.ts", { module: MOD }],
+  ["null deno serve handler", { module: NULL }],
+];
 for (let round = 0; round < ROUNDS; round++) {
-  rows.push(await measure("stemedb (deno serve src/http/mod.ts)", MOD));
-  rows.push(await measure("null deno serve handler", NULL));
+  for (const [name, launch] of cases) rows.push(await measure(name, launch));
 }
 console.log(
-  `${CONNECTIONS} connections each holding half a request head for ${HOLD_MS / 1000} s:`,
+  `${CONNECTIONS} connections each sending half a request head, then holding for ${
+    HOLD_MS / 1000
+  } s:`,
 );
 for (const r of rows) {
-  const perConn = (r.heldKiB - r.idleKiB) / CONNECTIONS;
+  const perConn = (r.peakKiB - r.idleKiB) / CONNECTIONS;
+  const ms = r.cuts.map((c) => c.ms);
+  const cut = r.cuts.length === 0
+    ? "none closed by the server"
+    : `${r.cuts.length} closed by the server (${
+      r.cuts.filter((c) => c.answered408).length
+    } answered 408), after ${(median(ms) / 1000).toFixed(1)} s median, ${
+      (Math.max(...ms) / 1000).toFixed(1)
+    } s at most`;
   console.log(
-    `${r.name.padEnd(38)} RSS ${(r.idleKiB / 1024).toFixed(1)} MiB idle, ${
-      (r.heldKiB / 1024).toFixed(1)
-    } MiB holding them: ${
-      perConn.toFixed(1)
-    } KiB each; closed by the server: ${r.closedByServer}; ` +
+    `${r.name.padEnd(44)} RSS ${mib(r.idleKiB)} idle, ${mib(r.peakKiB)} holding them ` +
+      `(${perConn.toFixed(1)} KiB each), ${mib(r.heldKiB)} after ${HOLD_MS / 1000} s; ${cut}; ` +
       `still answers: ${r.answers}; open-file limit ${r.limit}`,
   );
 }

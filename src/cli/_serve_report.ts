@@ -12,17 +12,16 @@ import type { CommandInput } from "./_command.ts";
 
 /**
  * Everything `serve` was asked for, flags over environment over defaults:
- * the service's settings, every one of which a worker is given through the
- * environment (`serviceEnvVars()`), and the listener's, which `deno serve`
- * takes as flags. A new setting goes in `ServiceEnvSettings` (and so reaches
- * every worker) unless it is about the listener.
+ * the service's settings, which every worker thread is handed whole, and
+ * the listener's. A new setting goes in `ServiceEnvSettings` (and so reaches
+ * the `deno serve` entry too) unless it is about the listener.
  */
 export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | "kvTimeoutMs"> {
-  /** `--port`, `STEMEDB_PORT`, `PORT`; 0 picks a free one. Workers: `deno serve --port`. */
+  /** `--port`, `STEMEDB_PORT`, `PORT`; 0 picks a free one, which every worker then shares. */
   port: number;
-  /** `--hostname`, `STEMEDB_HOSTNAME`. Workers: `deno serve --host`. */
+  /** `--hostname`, `STEMEDB_HOSTNAME`. */
   hostname: string;
-  /** `--workers`: `deno serve --parallel` workers (`DENO_JOBS`), one journal shard each. */
+  /** `--workers`: worker threads, one journal shard and one listener each, on one port. */
   workers: number;
   /** `--insecure`: listen on a non-loopback address without a token (checked before listening). */
   insecure: boolean;
@@ -34,6 +33,10 @@ export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | 
   maxBodyBytes: number;
   /** `--body-timeout`, `STEMEDB_BODY_TIMEOUT_MS`: longest a body may take to arrive, in ms. */
   bodyTimeoutMs: number;
+  /**
+   * `--header-timeout`, `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take, in ms.
+   */
+  headerTimeoutMs: number;
   /** `--max-inflight-writes`, `STEMEDB_MAX_INFLIGHT_WRITES`: writes answered at once. */
   maxInflightWrites: number;
 }
@@ -79,6 +82,7 @@ export function startReport(
     maxLag: settings.maxLagRecords ?? null,
     maxBody: settings.maxBodyBytes,
     bodyTimeoutMs: settings.bodyTimeoutMs,
+    headerTimeoutMs: settings.headerTimeoutMs,
     maxInflightWrites: settings.maxInflightWrites,
   };
 }

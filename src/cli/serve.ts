@@ -12,16 +12,25 @@ import type { CleanupOptions } from "../ingest/mod.ts";
 import {
   accessNotice,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_INFLIGHT_WRITES,
+  listen,
 } from "../http/mod.ts";
 import { openServed } from "../http/served.ts";
+import { listenOnThreads } from "../http/_listener_threads.ts";
+import type { DataConfig } from "../config/data_dir.ts";
 import { exitWithinDeadline } from "../telemetry/_exit_deadline.ts";
 import { type Command, type CommandInput, intOption, stringOption } from "./_command.ts";
 import { emit, EXIT_OK, printOut, UsageError } from "./_output.ts";
 import { onStopSignal } from "./_signals.ts";
-import { banner, type ServeSettings, startReport, urlOf } from "./_serve_report.ts";
-import { serveWorkers } from "./_workers.ts";
+import {
+  banner,
+  type ServedJournal,
+  type ServeSettings,
+  startReport,
+  urlOf,
+} from "./_serve_report.ts";
 
 /** Default listening port. */
 export const DEFAULT_PORT = 8000;
@@ -54,7 +63,7 @@ const serveOptions: Command["options"] = {
     type: "string",
     value: "n",
     description:
-      "Workers, each writing a journal shard of its own (deno serve --parallel; default 1)",
+      "Workers, each a thread writing a journal shard of its own, all on one port (default 1)",
   },
   retention: {
     type: "string",
@@ -77,6 +86,12 @@ const serveOptions: Command["options"] = {
     value: "ms",
     description:
       `Longest a request body may take to arrive, else 408 (env STEMEDB_BODY_TIMEOUT_MS; default ${DEFAULT_BODY_TIMEOUT_MS})`,
+  },
+  "header-timeout": {
+    type: "string",
+    value: "ms",
+    description:
+      `Longest a request head may take to arrive, else 408 and the connection closes (env STEMEDB_HEADER_TIMEOUT_MS; default ${DEFAULT_HEADER_TIMEOUT_MS})`,
   },
   "max-inflight-writes": {
     type: "string",
@@ -105,7 +120,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP API with the ingestor in the same process",
   usage:
-    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
+    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
     "over the journal and Deno KV, with the ingestor applying new records in the background.",
@@ -114,7 +129,8 @@ export const serveCommand: Command = {
     "share the KV, so any worker answers any query. Sealed segments every consumer has read",
     "are deleted unless --retention keeps them. --read-only opens the KV alone (an edge",
     "reader). Stops gracefully on SIGINT/SIGTERM: in-flight requests finish, then the",
-    "ingestor stops and the journal closes.",
+    "ingestor stops and the journal closes. Every worker listens over node:http, which cuts a",
+    "request head slower than --header-timeout (408); deno serve has no such deadline.",
   ].join("\n"),
   options: serveOptions,
   positionals: [0, 0],
@@ -126,7 +142,7 @@ export const startCommand: Command = {
   name: "start",
   summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
   usage:
-    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
+    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
     "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
@@ -187,6 +203,11 @@ function settingsOf(input: CommandInput): ServeSettings {
     segmentBytes: has("segment-bytes") ? intOption(input, "segment-bytes", 0) : env.segmentBytes,
     maxBodyBytes: intOption(input, "max-body", env.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
     bodyTimeoutMs: intOption(input, "body-timeout", env.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS),
+    headerTimeoutMs: intOption(
+      input,
+      "header-timeout",
+      env.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
+    ),
     maxInflightWrites: intOption(
       input,
       "max-inflight-writes",
@@ -211,46 +232,69 @@ async function runServe(input: CommandInput, explain: boolean): Promise<number> 
     );
   }
   const access = accessNotice({ token, protectReads });
-  if (settings.workers > 1) {
-    exitWithinDeadline(await serveWorkers(input, { ...settings, access }, explain));
-  }
-  const { app, journal, close } = await openServed(input.config, settings);
   const stop = onStopSignal();
   try {
-    const listening = Promise.withResolvers<Deno.NetAddr>();
-    let server;
-    try {
-      server = Deno.serve(
-        {
-          port: settings.port,
-          hostname: settings.hostname,
-          signal: stop.signal,
-          onListen: (addr) => listening.resolve(addr),
-        },
-        app.fetch,
-      );
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-      throw new Error(
-        `Cannot listen on ${settings.hostname}:${settings.port}: the address is in use (another stemedb serve?). ` +
-          "Stop what listens there, or pick another port with --port <n> (--port 0 picks a free one)",
-        { cause: error },
-      );
-    }
-    const addr = await listening.promise;
-    const url = urlOf(addr);
+    const running = await startListening(input.config, settings, stop.signal);
+    const url = urlOf(running.addr);
     emit(
       input.json,
-      startReport(addr, input, settings, journal),
-      () => banner(url, input, { ...settings, journal, access }, explain),
+      startReport(running.addr, input, settings, running.journal),
+      () => banner(url, input, { ...settings, journal: running.journal, access }, explain),
     );
-    // Deno.serve's signal stops accepting; `finished` waits for in-flight requests.
-    await server.finished;
+    // The signal stops accepting; `finished` waits for in-flight requests (at most 10 s).
+    await running.finished;
   } finally {
     stop.dispose();
-    await close();
   }
   if (!input.json) printOut("Stopped");
   // This command owns the process: its end is bounded even if the telemetry flush blocks.
   exitWithinDeadline(EXIT_OK);
+}
+
+/** The service listening: where, its journal shard (`null` for many or none), and its end. */
+interface Running {
+  addr: Deno.NetAddr;
+  journal: ServedJournal;
+  /** Resolves once stopped (by `signal`) and closed. */
+  finished: Promise<void>;
+}
+
+/**
+ * Open the service and listen with `listen()` (node:http, not Deno.serve, which has no deadline
+ * on the request head): in this thread, or on `--workers` threads with a shard and a listener
+ * each on one port.
+ */
+async function startListening(
+  config: DataConfig,
+  settings: ServeSettings,
+  signal: AbortSignal,
+): Promise<Running> {
+  const { port, hostname, headerTimeoutMs } = settings;
+  try {
+    if (settings.workers > 1) {
+      const threads = await listenOnThreads({
+        workers: settings.workers,
+        config,
+        settings,
+        listen: { port, hostname, headerTimeoutMs },
+        signal,
+      });
+      return { addr: threads.addr, journal: null, finished: threads.finished };
+    }
+    const { app, journal, close } = await openServed(config, settings);
+    try {
+      const listener = await listen(app, { port, hostname, headerTimeoutMs, signal });
+      return { addr: listener.addr, journal, finished: listener.finished.finally(close) };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    throw new Error(
+      `Cannot listen on ${hostname}:${port}: the address is in use (another stemedb serve?). ` +
+        "Stop what listens there, or pick another port with --port <n> (--port 0 picks a free one)",
+      { cause: error },
+    );
+  }
 }

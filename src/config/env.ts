@@ -52,6 +52,8 @@ export const ENV = {
   bodyTimeout: "STEMEDB_BODY_TIMEOUT_MS",
   /** Most write requests in flight at once, more answer 429. */
   maxInflightWrites: "STEMEDB_MAX_INFLIGHT_WRITES",
+  /** Longest a request head may take to arrive, in milliseconds, else 408 (`serve`/`start` only). */
+  headerTimeout: "STEMEDB_HEADER_TIMEOUT_MS",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -216,6 +218,15 @@ export function progressMsEnv(env: Environment = Deno.env): number | undefined {
  */
 export function bodyTimeoutEnv(env: Environment = Deno.env): number | undefined {
   return integerEnv(env, ENV.bodyTimeout, { min: 1, unit: "milliseconds" });
+}
+
+/**
+ * The head deadline `STEMEDB_HEADER_TIMEOUT_MS` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function headerTimeoutEnv(env: Environment = Deno.env): number | undefined {
+  return integerEnv(env, ENV.headerTimeout, { min: 1, unit: "milliseconds" });
 }
 
 /**

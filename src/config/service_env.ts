@@ -1,10 +1,11 @@
 /**
  * The service's settings as environment variables, both ways: how the
- * `deno serve` entry reads them, and how `serve --workers N` writes them for
- * its workers. One table holds every setting with its variable, so a setting
- * the entry reads is a setting the workers are given: the type of the table
- * names every field of {@linkcode ServiceEnvSettings}, and a field without a
- * row does not compile.
+ * `deno serve` entry reads them, and how a launcher writes them for a
+ * `deno serve` it starts ({@linkcode serviceEnvVars}; `serve --workers N`
+ * used to, and now hands its worker threads the settings whole). One table
+ * holds every setting with its variable, so a setting the entry reads is a
+ * setting a launcher can give it: the type of the table names every field of
+ * {@linkcode ServiceEnvSettings}, and a field without a row does not compile.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   dataEnv,
   ENV,
   type Environment,
+  headerTimeoutEnv,
   kvTimeoutEnv,
   maxInflightWritesEnv,
   maxLagEnv,
@@ -49,6 +51,13 @@ export interface ServiceEnvSettings {
   maxBodyBytes?: number;
   /** `STEMEDB_BODY_TIMEOUT_MS`: longest a request body may take to arrive. */
   bodyTimeoutMs?: number;
+  /**
+   * `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take to arrive.
+   * Only the `node:http` listener of `serve`/`start` (each of its workers)
+   * has a head deadline; under `deno serve` the runtime owns the listener
+   * and has none (denoland/deno#3515).
+   */
+  headerTimeoutMs?: number;
   /** `STEMEDB_MAX_INFLIGHT_WRITES`: write requests in flight at once. */
   maxInflightWrites?: number;
   /** `STEMEDB_MAX_LAG`: records behind past which writes answer 429. */
@@ -96,6 +105,7 @@ const ROWS: { [K in keyof ServiceEnvSettings]-?: Row<ServiceEnvSettings[K]> } = 
   },
   maxBodyBytes: { variable: ENV.maxBody, read: (env) => sizeEnv(ENV.maxBody, env), write: int },
   bodyTimeoutMs: { variable: ENV.bodyTimeout, read: bodyTimeoutEnv, write: int },
+  headerTimeoutMs: { variable: ENV.headerTimeout, read: headerTimeoutEnv, write: int },
   maxInflightWrites: { variable: ENV.maxInflightWrites, read: maxInflightWritesEnv, write: int },
   maxLagRecords: { variable: ENV.maxLag, read: maxLagEnv, write: int },
 };

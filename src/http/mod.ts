@@ -21,6 +21,13 @@
  * entry) it installs no signal handler: call `close()` yourself after
  * shutting your server down, or the ingestor keeps the process alive.
  *
+ * Under `deno serve` the runtime owns the listener, and Deno 2.9.6's has no
+ * deadline on the request head (denoland/deno#3515): a client that never
+ * ends its head keeps its connection open. Face untrusted clients through a
+ * proxy with a header timeout, or run `stemedb serve` (`--workers N` for
+ * every core), which serves this app over {@linkcode listen}, a `node:http` listener that
+ * answers such a client 408 and disconnects it.
+ *
  * {@linkcode createApp} builds the same handler over a journal and store you
  * opened yourself.
  *
@@ -66,6 +73,14 @@ export {
 };
 export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_BODY_BYTES } from "./body.ts";
 export { DEFAULT_MAX_INFLIGHT_WRITES } from "./admission.ts";
+export {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  listen,
+  type Listener,
+  type ListenOptions,
+} from "./node_listener.ts";
 export type { WriteReceipt } from "./write_routes.ts";
 export type { SkippedReceipt } from "./dedupe.ts";
 export type { ShardedStatusReport, StatusReport } from "../ingest/mod.ts";

@@ -26,6 +26,7 @@ export {
   type Series,
 } from "./registry.ts";
 export { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus.ts";
+export { inServerSpan } from "./server_span.ts";
 export {
   endSpan,
   nameRequestSpan,

@@ -126,7 +126,7 @@ Deno.test("demo loads countries-list, ingests it and answers sample queries", as
   );
 });
 
-Deno.test("serve --workers 2 runs deno serve --parallel: two shards, one port, stops 0 on SIGTERM", async () => {
+Deno.test("serve --workers 2 runs two worker threads: two shards, one port, stops 0 on SIGTERM", async () => {
   await using data = await tempData();
   const server = spawnStemedb([
     "serve",

@@ -1,45 +1,11 @@
 /**
- * `serve --workers N` gives every worker every setting: the launch is built
- * in one place, and each worker of a real `deno serve --parallel` applies
- * the limits it was given, checked on connections known to reach it.
+ * `serve --workers N` gives every worker every setting: each worker thread
+ * of a real `serve --workers` applies the limits and deadlines it was
+ * given, checked on connections known to reach it.
  */
 import assert from "node:assert/strict";
-import { workerLaunch } from "../../src/cli/_workers.ts";
-import type { ServeSettings } from "../../src/cli/_serve_report.ts";
-import { serviceEnv } from "../../src/config/service_env.ts";
 import { postHead, rawSend, readUntilClosed } from "../http/_raw.ts";
 import { assertionJson, isJson, json, ndjson, spawnStemedb, stemedb, tempData } from "./_cli.ts";
-
-Deno.test("workerLaunch() hands the workers every service setting and the listener as deno serve flags", () => {
-  const settings: ServeSettings = {
-    port: 8123,
-    hostname: "0.0.0.0",
-    workers: 3,
-    insecure: true,
-    token: "t0k3n",
-    protectReads: true,
-    readOnly: false,
-    retention: { retainBytes: 4096 },
-    segmentBytes: 65_536,
-    maxBodyBytes: 2048,
-    bodyTimeoutMs: 300,
-    maxInflightWrites: 2,
-    maxLagRecords: 10,
-  };
-  const config = { dataDir: "/d", walDir: "/d/wal", kv: "/d/kv.sqlite", kvTimeoutMs: 999 };
-  const { args, env } = workerLaunch(settings, config);
-  const read = serviceEnv({ get: (name) => env[name] });
-  const { port: _p, hostname: _h, workers: _w, insecure: _i, ...service } = settings;
-  assert.deepEqual(read, { ...service, data: "/d", kv: "/d/kv.sqlite", kvTimeoutMs: 999 });
-  assert.equal(env.DENO_JOBS, "3");
-  assert.deepEqual(args.slice(args.indexOf("--port"), args.indexOf("--port") + 4), [
-    "--port",
-    "8123",
-    "--host",
-    "0.0.0.0",
-  ]);
-  assert.ok(args.includes("--parallel") && args.includes("--allow-write"));
-});
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -202,4 +168,32 @@ Deno.test("serve --workers 2: every worker applies --body-timeout, --max-infligh
   assert.deepEqual(new Set(ids), journals);
   const human = await stemedb(["status", "--data", data.dir]);
   for (const id of journals) assert.ok(human.stdout.includes(id), human.stdout);
+});
+
+Deno.test("serve --workers 2: every worker cuts a request head slower than --header-timeout with 408", async () => {
+  await using data = await tempData();
+  const server = spawnStemedb(
+    ["serve", "--workers", "2", "--port", "0", "--json", "--data", data.dir],
+    { STEMEDB_HEADER_TIMEOUT_MS: "300", STEMEDB_TOKEN: TOKEN },
+  );
+  const opened: WorkerConn[] = [];
+  try {
+    const info = JSON.parse(await server.waitFor(isJson));
+    assert.equal(info.headerTimeoutMs, 300);
+    // A keep-alive connection to each worker, then half a head on each.
+    const { conns } = await connectionsPerWorker(info.url, 2, 1);
+    for (const [conn] of conns) {
+      opened.push(conn);
+      await conn.conn.write(encoder.encode("GET /health HTTP/1.1\r\nHost: test\r\n"));
+    }
+    for (const [conn] of conns) {
+      const { text, closed } = await readUntilClosed(conn.conn, 300 + 3000);
+      assert.match(text, /^HTTP\/1\.1 408 /);
+      assert.ok(closed, "the worker closed the connection");
+    }
+  } finally {
+    for (const conn of opened) conn.close();
+    const run = await server.finish("SIGTERM");
+    assert.equal(run.code, 0, run.stderr);
+  }
 });

@@ -22,6 +22,7 @@ const EVERY: Required<ServiceEnvSettings> = {
   segmentBytes: 65_536,
   maxBodyBytes: 2048,
   bodyTimeoutMs: 300,
+  headerTimeoutMs: 700,
   maxInflightWrites: 3,
   maxLagRecords: 500,
 };
@@ -44,8 +45,13 @@ Deno.test("serviceEnvVars() writes every variable, unset settings as empty, so i
   });
 });
 
-Deno.test("serviceEnv() rejects a body timeout or in-flight cap below 1 with a ConfigError naming the variable", () => {
-  for (const variable of ["STEMEDB_BODY_TIMEOUT_MS", "STEMEDB_MAX_INFLIGHT_WRITES"]) {
+Deno.test("serviceEnv() rejects a body or header timeout or in-flight cap below 1 with a ConfigError naming the variable", () => {
+  const variables = [
+    "STEMEDB_BODY_TIMEOUT_MS",
+    "STEMEDB_HEADER_TIMEOUT_MS",
+    "STEMEDB_MAX_INFLIGHT_WRITES",
+  ];
+  for (const variable of variables) {
     assert.throws(() => serviceEnv(env({ [variable]: "0" })), (error) => {
       assert.ok(error instanceof ConfigError);
       assert.equal(error.variable, variable);

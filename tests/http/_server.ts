@@ -1,6 +1,6 @@
 /** Test helper: the HTTP app over a fresh journal and KV, served on an ephemeral port. */
 
-import { type AppOptions, createApp } from "../../src/http/mod.ts";
+import { type AppOptions, createApp, listen, type ListenOptions } from "../../src/http/mod.ts";
 import { Journal } from "../../src/wal/mod.ts";
 import { KvStore } from "../../src/store/mod.ts";
 import { Ingestor, LagTracker } from "../../src/ingest/mod.ts";
@@ -21,6 +21,8 @@ export async function startServer(
   options: Omit<AppOptions, "journal" | "store" | "ingestor" | "lag"> & {
     background?: boolean;
     trackLag?: boolean;
+    /** Serve over `listen()` (`node:http`) with these options instead of `Deno.serve`. */
+    node?: ListenOptions;
   } = {},
 ): Promise<TestServer> {
   const dir = await Deno.makeTempDir({ prefix: "stemedb_http_" });
@@ -31,13 +33,23 @@ export async function startServer(
   const lag = options.trackLag
     ? await LagTracker.start(journal, store, { pollIntervalMs: 10 })
     : undefined;
-  const app = createApp({ journal, store, ingestor, lag, ...options });
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen: (addr) => listening.resolve(addr) },
-    app.fetch,
-  );
-  const addr = await listening.promise;
+  const { node, ...appOptions } = options;
+  const app = createApp({ journal, store, ingestor, lag, ...appOptions });
+  let addr: Deno.NetAddr;
+  let shutdown: () => Promise<void>;
+  if (node !== undefined) {
+    const listener = await listen(app, { hostname: "127.0.0.1", ...node, port: 0 });
+    addr = listener.addr;
+    shutdown = listener.stop;
+  } else {
+    const listening = Promise.withResolvers<Deno.NetAddr>();
+    const server = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen: (addr) => listening.resolve(addr) },
+      app.fetch,
+    );
+    addr = await listening.promise;
+    shutdown = () => server.shutdown();
+  }
   return {
     url: `http://127.0.0.1:${addr.port}`,
     journal,
@@ -48,7 +60,7 @@ export async function startServer(
       while (!(await ingestor.runOnce()).caughtUp);
     },
     async close() {
-      await server.shutdown();
+      await shutdown();
       await ingestor.stop();
       await lag?.close();
       store.close();

@@ -38,6 +38,35 @@ Deno.test("A request body that does not arrive within --body-timeout answers 408
   }
 });
 
+Deno.test("serve --header-timeout answers a client that never ends its request head 408 and disconnects it; the startup report says the deadline", async () => {
+  await using data = await tempData();
+  const server = spawnStemedb([
+    "serve",
+    "--port",
+    "0",
+    "--json",
+    "--data",
+    data.dir,
+    "--header-timeout",
+    "300",
+  ]);
+  try {
+    const info = JSON.parse(await server.waitFor(isJson));
+    assert.equal(info.headerTimeoutMs, 300);
+    const conn = await rawSend(info.url, "POST /assertions HTTP/1.1\r\nHost: test\r\n");
+    const { text, closed } = await readUntilClosed(conn, 300 + 2000);
+    conn.close();
+    assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.ok(closed, "the connection is closed after the 408");
+    // A client that ends its head in time is served.
+    const ok = await fetch(`${info.url}/assertions`, JSON_POST);
+    assert.equal(ok.status, 201);
+    await ok.body?.cancel();
+  } finally {
+    assert.equal((await server.finish("SIGTERM")).code, 0);
+  }
+});
+
 Deno.test("Writes past --max-inflight-writes answer 429 with Retry-After, and are accepted once one finishes", async () => {
   await using data = await tempData();
   const { server, url } = await serve(data.dir, ["--max-inflight-writes", "2"]);
