@@ -37,6 +37,11 @@ export interface ServeSettings extends Omit<ServiceEnvSettings, "data" | "kv" | 
    * `--header-timeout`, `STEMEDB_HEADER_TIMEOUT_MS`: longest a request head may take, in ms.
    */
   headerTimeoutMs: number;
+  /**
+   * `--max-connections`, `STEMEDB_MAX_CONNECTIONS`, else the open-file limit
+   * less what the service keeps open; `undefined`: no cap (the limit is unknown).
+   */
+  maxConnections: number | undefined;
   /** `--max-inflight-writes`, `STEMEDB_MAX_INFLIGHT_WRITES`: writes answered at once. */
   maxInflightWrites: number;
 }
@@ -83,6 +88,7 @@ export function startReport(
     maxBody: settings.maxBodyBytes,
     bodyTimeoutMs: settings.bodyTimeoutMs,
     headerTimeoutMs: settings.headerTimeoutMs,
+    maxConnections: settings.maxConnections ?? null,
     maxInflightWrites: settings.maxInflightWrites,
   };
 }

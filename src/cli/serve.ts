@@ -7,6 +7,7 @@
 
 import { ConfigError, hostnameEnv, portEnv } from "../config/env.ts";
 import { parseRetention } from "../config/retention.ts";
+import { defaultMaxConnections, openFileLimit, RESERVED_FILES } from "../config/open_files.ts";
 import { serviceEnv, type ServiceEnvSettings } from "../config/service_env.ts";
 import type { CleanupOptions } from "../ingest/mod.ts";
 import {
@@ -93,6 +94,12 @@ const serveOptions: Command["options"] = {
     description:
       `Longest a request head may take to arrive, else 408 and the connection closes (env STEMEDB_HEADER_TIMEOUT_MS; default ${DEFAULT_HEADER_TIMEOUT_MS})`,
   },
+  "max-connections": {
+    type: "string",
+    value: "n",
+    description:
+      `Connections held at once, all workers together; more are closed at once (env STEMEDB_MAX_CONNECTIONS; default the open-file limit less ${RESERVED_FILES})`,
+  },
   "max-inflight-writes": {
     type: "string",
     value: "n",
@@ -120,7 +127,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP API with the ingestor in the same process",
   usage:
-    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
+    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-connections <n>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
     "over the journal and Deno KV, with the ingestor applying new records in the background.",
@@ -142,7 +149,7 @@ export const startCommand: Command = {
   name: "start",
   summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
   usage:
-    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-inflight-writes <n>] [--insecure]",
+    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-connections <n>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
     "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
@@ -208,6 +215,9 @@ function settingsOf(input: CommandInput): ServeSettings {
       "header-timeout",
       env.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
     ),
+    maxConnections: has("max-connections")
+      ? intOption(input, "max-connections", 0)
+      : env.maxConnections ?? defaultMaxConnections(openFileLimit()),
     maxInflightWrites: intOption(
       input,
       "max-inflight-writes",
@@ -269,21 +279,35 @@ async function startListening(
   settings: ServeSettings,
   signal: AbortSignal,
 ): Promise<Running> {
-  const { port, hostname, headerTimeoutMs } = settings;
+  const { port, hostname, headerTimeoutMs, maxConnections } = settings;
   try {
     if (settings.workers > 1) {
       const threads = await listenOnThreads({
         workers: settings.workers,
         config,
         settings,
-        listen: { port, hostname, headerTimeoutMs },
+        // One process, one descriptor limit: each thread holds its part of the connections.
+        listen: {
+          port,
+          hostname,
+          headerTimeoutMs,
+          maxConnections: maxConnections === undefined
+            ? undefined
+            : Math.max(1, Math.floor(maxConnections / settings.workers)),
+        },
         signal,
       });
       return { addr: threads.addr, journal: null, finished: threads.finished };
     }
     const { app, journal, close } = await openServed(config, settings);
     try {
-      const listener = await listen(app, { port, hostname, headerTimeoutMs, signal });
+      const listener = await listen(app, {
+        port,
+        hostname,
+        headerTimeoutMs,
+        maxConnections,
+        signal,
+      });
       return { addr: listener.addr, journal, finished: listener.finished.finally(close) };
     } catch (error) {
       await close();

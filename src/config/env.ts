@@ -54,6 +54,7 @@ export const ENV = {
   maxInflightWrites: "STEMEDB_MAX_INFLIGHT_WRITES",
   /** Longest a request head may take to arrive, in milliseconds, else 408 (`serve`/`start` only). */
   headerTimeout: "STEMEDB_HEADER_TIMEOUT_MS",
+  maxConnections: "STEMEDB_MAX_CONNECTIONS",
 } as const;
 
 /** A variable set to a value it cannot mean. */
@@ -227,6 +228,15 @@ export function bodyTimeoutEnv(env: Environment = Deno.env): number | undefined 
  */
 export function headerTimeoutEnv(env: Environment = Deno.env): number | undefined {
   return integerEnv(env, ENV.headerTimeout, { min: 1, unit: "milliseconds" });
+}
+
+/**
+ * The connection cap `STEMEDB_MAX_CONNECTIONS` names, `undefined` when unset.
+ *
+ * @throws {ConfigError} If it is not an integer of at least 1.
+ */
+export function maxConnectionsEnv(env: Environment = Deno.env): number | undefined {
+  return integerEnv(env, ENV.maxConnections, { min: 1, unit: "a number of connections" });
 }
 
 /**

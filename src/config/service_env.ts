@@ -19,6 +19,7 @@ import {
   type Environment,
   headerTimeoutEnv,
   kvTimeoutEnv,
+  maxConnectionsEnv,
   maxInflightWritesEnv,
   maxLagEnv,
   readOnlyEnv,
@@ -58,6 +59,12 @@ export interface ServiceEnvSettings {
    * and has none (denoland/deno#3515).
    */
   headerTimeoutMs?: number;
+  /**
+   * `STEMEDB_MAX_CONNECTIONS`: connections the service holds at once, all
+   * its workers together; past it a new connection is closed at once. Only
+   * the `node:http` listener of `serve`/`start` has the cap.
+   */
+  maxConnections?: number;
   /** `STEMEDB_MAX_INFLIGHT_WRITES`: write requests in flight at once. */
   maxInflightWrites?: number;
   /** `STEMEDB_MAX_LAG`: records behind past which writes answer 429. */
@@ -106,6 +113,7 @@ const ROWS: { [K in keyof ServiceEnvSettings]-?: Row<ServiceEnvSettings[K]> } = 
   maxBodyBytes: { variable: ENV.maxBody, read: (env) => sizeEnv(ENV.maxBody, env), write: int },
   bodyTimeoutMs: { variable: ENV.bodyTimeout, read: bodyTimeoutEnv, write: int },
   headerTimeoutMs: { variable: ENV.headerTimeout, read: headerTimeoutEnv, write: int },
+  maxConnections: { variable: ENV.maxConnections, read: maxConnectionsEnv, write: int },
   maxInflightWrites: { variable: ENV.maxInflightWrites, read: maxInflightWritesEnv, write: int },
   maxLagRecords: { variable: ENV.maxLag, read: maxLagEnv, write: int },
 };

@@ -23,7 +23,7 @@ export type ListenerThreadMessage =
     kind: "start";
     config: DataConfig;
     settings: ServiceEnvSettings;
-    listen: Pick<ListenOptions, "port" | "hostname" | "headerTimeoutMs">;
+    listen: Pick<ListenOptions, "port" | "hostname" | "headerTimeoutMs" | "maxConnections">;
   }
   | { kind: "stop" };
 
@@ -46,8 +46,8 @@ export interface ThreadsOptions {
   config: DataConfig;
   /** The service's settings, as `stemedb serve` reads them. */
   settings: ServiceEnvSettings;
-  /** Where to listen, and the head deadline. */
-  listen: { port: number; hostname: string; headerTimeoutMs: number };
+  /** Where to listen, the head deadline, and each thread's connection cap. */
+  listen: { port: number; hostname: string; headerTimeoutMs: number; maxConnections?: number };
   /** Aborting it stops every thread. */
   signal: AbortSignal;
 }

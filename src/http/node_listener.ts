@@ -69,6 +69,13 @@ export interface ListenOptions {
    */
   stopTimeoutMs?: number;
   /**
+   * Connections held at once; past it a new connection is closed as soon
+   * as it is accepted, unanswered, so that the process never runs out of
+   * descriptors. Unlimited when not given.
+   * @default undefined
+   */
+  maxConnections?: number;
+  /**
    * Let other listeners (other threads or processes) bind the same port
    * (`SO_REUSEPORT`); the kernel spreads connections between them.
    * @default false
@@ -130,6 +137,8 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
     keepAliveTimeout: keepAliveTimeoutMs,
     connectionsCheckingInterval: checkIntervalMs(headerTimeoutMs),
   });
+  const maxConnections = positiveCount("maxConnections", options.maxConnections);
+  if (maxConnections !== undefined) server.maxConnections = maxConnections;
   let stopping = false;
   let inFlight = 0;
   let idle: (() => void) | null = null;
@@ -235,6 +244,14 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
   options.signal?.addEventListener("abort", () => void stop(), { once: true });
   if (options.signal?.aborted) void stop();
   return { addr, finished: finished.promise, stop, [Symbol.asyncDispose]: stop };
+}
+
+function positiveCount(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`Invalid ${name} "${value}": expected an integer >= 1`);
+  }
+  return value;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {

@@ -23,6 +23,7 @@ const EVERY: Required<ServiceEnvSettings> = {
   maxBodyBytes: 2048,
   bodyTimeoutMs: 300,
   headerTimeoutMs: 700,
+  maxConnections: 900,
   maxInflightWrites: 3,
   maxLagRecords: 500,
 };

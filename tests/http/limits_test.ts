@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { assertionJson, isJson, spawnStemedb, tempData } from "../cli/_cli.ts";
 import { answered, postHead, rawSend, readUntilClosed, rssMiB } from "./_raw.ts";
+import { defaultMaxConnections, openFileLimit } from "../../src/config/open_files.ts";
 
 const BODY = JSON.stringify(assertionJson("Slow", "sends", "slowly"));
 const JSON_POST = { method: "POST", headers: { "content-type": "application/json" }, body: BODY };
@@ -64,6 +65,37 @@ Deno.test("serve --header-timeout answers a client that never ends its request h
     await ok.body?.cancel();
   } finally {
     assert.equal((await server.finish("SIGTERM")).code, 0);
+  }
+});
+
+Deno.test("serve --max-connections closes a connection past the cap unanswered; the startup report says the cap, by default the open-file limit less the service's own", async () => {
+  await using data = await tempData();
+  const server = spawnStemedb(["serve", "--port", "0", "--json", "--data", data.dir]);
+  try {
+    const info = JSON.parse(await server.waitFor(isJson));
+    const expected = defaultMaxConnections(openFileLimit());
+    assert.equal(info.maxConnections, expected ?? null);
+  } finally {
+    assert.equal((await server.finish("SIGTERM")).code, 0);
+  }
+  const capped = spawnStemedb(
+    ["serve", "--port", "0", "--json", "--data", data.dir, "--max-connections", "1"],
+  );
+  try {
+    const info = JSON.parse(await capped.waitFor(isJson));
+    assert.equal(info.maxConnections, 1);
+    const held = await rawSend(info.url, "GET /health HTTP/1.1\r\nHost: test\r\n\r\n");
+    assert.match(
+      (await readUntilClosed(held, 2000, (t) => t.includes("}"))).text,
+      /^HTTP\/1\.1 200 /,
+    );
+    const over = await rawSend(info.url, "GET /health HTTP/1.1\r\nHost: test\r\n\r\n");
+    const refused = await readUntilClosed(over, 2000);
+    over.close();
+    held.close();
+    assert.ok(refused.closed && refused.text === "", JSON.stringify(refused.text));
+  } finally {
+    assert.equal((await capped.finish("SIGTERM")).code, 0);
   }
 });
 

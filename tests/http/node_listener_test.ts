@@ -78,6 +78,32 @@ Deno.test("listen() cuts a connection that sends nothing at all within the heade
   assert.ok(closed);
 });
 
+Deno.test("listen() closes a connection past maxConnections unanswered, and takes one again once a held one closes", async () => {
+  await using listener = await listen(ok, { maxConnections: 2 });
+  const url = `http://127.0.0.1:${listener.addr.port}`;
+  const request = "GET / HTTP/1.1\r\nHost: test\r\n\r\n";
+  const answered = (t: string) => t.endsWith('{"ok":true}');
+  const held = [await rawSend(url, request), await rawSend(url, request)];
+  for (const conn of held) {
+    assert.match((await readUntilClosed(conn, 2000, answered)).text, /^HTTP\/1\.1 200 /);
+  }
+  const over = await rawSend(url, request);
+  const refused = await readUntilClosed(over, 2000);
+  over.close();
+  assert.ok(refused.closed, "the connection past the cap is closed");
+  assert.equal(refused.text, "", "and not answered");
+  held[0].close();
+  await sleep(100);
+  const next = await rawSend(url, request);
+  assert.match((await readUntilClosed(next, 2000, answered)).text, /^HTTP\/1\.1 200 /);
+  next.close();
+  held[1].close();
+});
+
+Deno.test("listen() refuses a maxConnections that is not a positive integer", async () => {
+  await assert.rejects(() => listen(ok, { maxConnections: 0 }), RangeError);
+});
+
 Deno.test("Over listen() a body slower than the app's body timeout is answered 408 request_timeout and the connection closes", async () => {
   const server = await startServer({ bodyTimeoutMs: 300, node: { headerTimeoutMs: 5000 } });
   try {
