@@ -50,6 +50,7 @@ import { recordToJson } from "../src/records/mod.ts";
 import { corpus } from "./_corpus.ts";
 import { median } from "./wal_measure.ts";
 import { perSecond, reportTargets } from "./_targets.ts";
+import { type ChildServer, startChild } from "./_server_child.ts";
 
 /** Kernel clock ticks per second, the unit of `/proc/<pid>/stat` CPU times (`getconf CLK_TCK`). */
 const CLOCK_TICKS = 100;
@@ -101,51 +102,21 @@ if (flags.server !== undefined) {
   await main();
 }
 
-/** A server child: where it listens, and how to stop it. */
-interface Server {
-  url: string;
+/** A server child, with the CPU time it has used. */
+interface Server extends ChildServer {
   /** CPU time the server process has used so far, in microseconds (Linux). */
   cpuMicros(): Promise<number>;
-  stop(): Promise<void>;
 }
 
 async function startServer(args: string[], env: Record<string, string>): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    env: { ...env, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  // The first JSON document on stdout (`serve --json` prints one, maybe over several lines).
-  let text = "";
-  let port: number | undefined;
-  while (port === undefined) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`Cannot start server ${args.join(" ")}: it exited`);
-    text += value;
-    try {
-      port = JSON.parse(text).port;
-    } catch {
-      // Not whole yet.
-    }
-  }
-  // Keep draining stdout so the child never blocks on a full pipe.
-  const drained = (async () => {
-    while (!(await reader.read()).done);
-  })();
+  const child = await startChild({ args, env, announces: "json-stdout" });
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...child,
     async cpuMicros() {
       // Fields 14 and 15 of /proc/<pid>/stat, after the command name: utime, stime in ticks.
       const stat = await Deno.readTextFile(`/proc/${child.pid}/stat`);
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       return (Number(fields[11]) + Number(fields[12])) * (1e6 / CLOCK_TICKS);
-    },
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drained.catch(() => {});
     },
   };
 }

@@ -14,6 +14,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { type ChildServer, startChild } from "./_server_child.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -28,85 +29,40 @@ const NULL = new URL("./null_server.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const CLI = new URL("../src/cli/main.ts", import.meta.url).pathname;
 
-interface Server {
-  url: string;
-  stop(): Promise<void>;
+/** Start a service or null handler; give every worker a request first (each opens its shard). */
+async function warmed(server: ChildServer, workers: number): Promise<ChildServer> {
+  for (let i = 0; i < 4 * workers; i++) {
+    await (await fetch(`${server.url}/health`)).body?.cancel();
+  }
+  return server;
 }
 
 /** `stemedb serve --workers <workers>`: its `--json` start report names the port. */
-async function startCli(workers: number, dataDir: string): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG, CLI, "serve", "--port", "0", "--json", "--workers"]
-      .concat(String(workers)),
-    env: { STEMEDB_DATA: dataDir, STEMEDB_KV: "", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  let port: number | undefined;
-  while (port === undefined) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`stemedb serve exited:\n${text}`);
-    text += value;
-    try {
-      port = JSON.parse(text).port;
-    } catch {
-      // Not whole yet.
-    }
-  }
-  const drained = (async () => {
-    while (!(await reader.read()).done);
-  })();
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 4 * workers; i++) await (await fetch(`${url}/health`)).body?.cancel();
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drained.catch(() => {});
-    },
-  };
+async function startCli(workers: number, dataDir: string): Promise<ChildServer> {
+  const args = ["run", "-A", "--config", CONFIG, CLI, "serve", "--port", "0", "--json"];
+  return warmed(
+    await startChild({
+      args: [...args, "--workers", String(workers)],
+      env: { STEMEDB_DATA: dataDir, STEMEDB_KV: "" },
+      announces: "json-stdout",
+      quiet: true,
+    }),
+    workers,
+  );
 }
 
-async function start(module: string, workers: number, dataDir: string): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "serve",
-      ...(workers > 1 ? ["--parallel"] : []),
-      "--config",
-      CONFIG,
-      "-A",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      module,
-    ],
-    env: { DENO_JOBS: String(workers), STEMEDB_DATA: dataDir, STEMEDB_KV: "", NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  let url: string | undefined;
-  while (url === undefined) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`deno serve exited:\n${text}`);
-    text += value;
-    url = /Listening on (http:\/\/[^\s/]+)/.exec(text)?.[1];
-  }
-  // Every worker opens its shard at start; give them a request each first.
-  for (let i = 0; i < 4 * workers; i++) await (await fetch(`${url}/health`)).body?.cancel();
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
+/** `deno serve [--parallel] <module>`: it says where it listens on stderr. */
+async function start(module: string, workers: number, dataDir: string): Promise<ChildServer> {
+  const args = ["serve", ...(workers > 1 ? ["--parallel"] : []), "--config", CONFIG, "-A"];
+  return warmed(
+    await startChild({
+      args: [...args, "--port", "0", "--host", "127.0.0.1", module],
+      env: { DENO_JOBS: String(workers), STEMEDB_DATA: dataDir, STEMEDB_KV: "" },
+      announces: "listening-stderr",
+      quiet: true,
+    }),
+    workers,
+  );
 }
 
 let serial = 0;
