@@ -17,6 +17,7 @@
  * @module
  */
 
+import { fromHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
 import type { KeyLayout } from "./keys.ts";
 import type { KvSum, Tally } from "./consensus_types.ts";
@@ -75,8 +76,10 @@ export class TallyDeltas {
   #mutations(keys: KeyLayout, zeros: boolean): KvSum[] {
     const out: KvSum[] = [];
     for (const [assertion, d] of this.#byAssertion) {
+      // One conversion for all of the assertion's counters.
+      const hash = fromHex(assertion);
       for (const field of TALLY_FIELDS) {
-        if (zeros || d[field] !== 0n) out.push(tallySum(keys.tally(assertion, field), d[field]));
+        if (zeros || d[field] !== 0n) out.push(tallySum(keys.tally(hash, field), d[field]));
       }
     }
     return out;
