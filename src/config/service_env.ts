@@ -1,11 +1,9 @@
 /**
- * The service's settings as environment variables, both ways: how the
- * `deno serve` entry reads them, and how a launcher writes them for a
- * `deno serve` it starts ({@linkcode serviceEnvVars}; `serve --workers N`
- * used to, and now hands its worker threads the settings whole). One table
- * holds every setting with its variable, so a setting the entry reads is a
- * setting a launcher can give it: the type of the table names every field of
- * {@linkcode ServiceEnvSettings}, and a field without a row does not compile.
+ * The service's settings as environment variables: how the `deno serve`
+ * entry reads them, and what `stemedb serve` reads beneath its flags. One
+ * table holds every setting with its variable: the type of the table names
+ * every field of {@linkcode ServiceEnvSettings}, and a field without a row
+ * does not compile.
  *
  * @module
  */
@@ -71,51 +69,33 @@ export interface ServiceEnvSettings {
   maxLagRecords?: number;
 }
 
-/** One setting: its variable, how it is read, and how a value is written back. */
+/** One setting: its variable and how it is read. */
 interface Row<T> {
   variable: string;
   read(env: Environment): T;
-  /** The text `read` gives `value` back from; `""` (unset) for `undefined` or `false`. */
-  write(value: T): string;
-}
-
-const text: Row<string | undefined>["write"] = (value) => value ?? "";
-const int: Row<number | undefined>["write"] = (value) => value === undefined ? "" : String(value);
-const flag: Row<boolean>["write"] = (value) => value ? "1" : "";
-
-/** A retention as `parseRetention()` reads it: milliseconds for a duration, bytes for a size. */
-function retentionText(retention: CleanupOptions | undefined): string {
-  if (retention === undefined) return "";
-  const { retainMs, retainBytes } = retention;
-  if (retainMs !== undefined && retainBytes) {
-    throw new RangeError("Cannot write a retention of both a duration and a size to one variable");
-  }
-  return retainMs !== undefined ? `${retainMs}ms` : String(retainBytes ?? 0);
 }
 
 const ROWS: { [K in keyof ServiceEnvSettings]-?: Row<ServiceEnvSettings[K]> } = {
-  data: { variable: ENV.data, read: (env) => dataEnv(env).data, write: text },
-  kv: { variable: ENV.kv, read: (env) => dataEnv(env).kv, write: text },
-  kvTimeoutMs: { variable: ENV.kvTimeout, read: kvTimeoutEnv, write: int },
-  token: { variable: ENV.token, read: (env) => accessEnv(env).token, write: text },
+  data: { variable: ENV.data, read: (env) => dataEnv(env).data },
+  kv: { variable: ENV.kv, read: (env) => dataEnv(env).kv },
+  kvTimeoutMs: { variable: ENV.kvTimeout, read: kvTimeoutEnv },
+  token: { variable: ENV.token, read: (env) => accessEnv(env).token },
   protectReads: {
     variable: ENV.protectReads,
     read: (env) => accessEnv(env).protectReads,
-    write: flag,
   },
-  readOnly: { variable: ENV.readOnly, read: readOnlyEnv, write: flag },
-  retention: { variable: ENV.retention, read: retentionEnv, write: retentionText },
+  readOnly: { variable: ENV.readOnly, read: readOnlyEnv },
+  retention: { variable: ENV.retention, read: retentionEnv },
   segmentBytes: {
     variable: ENV.segmentBytes,
     read: (env) => sizeEnv(ENV.segmentBytes, env),
-    write: int,
   },
-  maxBodyBytes: { variable: ENV.maxBody, read: (env) => sizeEnv(ENV.maxBody, env), write: int },
-  bodyTimeoutMs: { variable: ENV.bodyTimeout, read: bodyTimeoutEnv, write: int },
-  headerTimeoutMs: { variable: ENV.headerTimeout, read: headerTimeoutEnv, write: int },
-  maxConnections: { variable: ENV.maxConnections, read: maxConnectionsEnv, write: int },
-  maxInflightWrites: { variable: ENV.maxInflightWrites, read: maxInflightWritesEnv, write: int },
-  maxLagRecords: { variable: ENV.maxLag, read: maxLagEnv, write: int },
+  maxBodyBytes: { variable: ENV.maxBody, read: (env) => sizeEnv(ENV.maxBody, env) },
+  bodyTimeoutMs: { variable: ENV.bodyTimeout, read: bodyTimeoutEnv },
+  headerTimeoutMs: { variable: ENV.headerTimeout, read: headerTimeoutEnv },
+  maxConnections: { variable: ENV.maxConnections, read: maxConnectionsEnv },
+  maxInflightWrites: { variable: ENV.maxInflightWrites, read: maxInflightWritesEnv },
+  maxLagRecords: { variable: ENV.maxLag, read: maxLagEnv },
 };
 
 const KEYS = Object.keys(ROWS) as (keyof ServiceEnvSettings)[];
@@ -129,18 +109,4 @@ export function serviceEnv(env: Environment = Deno.env): ServiceEnvSettings {
   const settings: Partial<Record<keyof ServiceEnvSettings, unknown>> = {};
   for (const key of KEYS) settings[key] = ROWS[key].read(env);
   return settings as unknown as ServiceEnvSettings;
-}
-
-/**
- * The variables that make {@linkcode serviceEnv} read `settings` back, every
- * one of them present: an unset setting is `""`, so a value inherited from
- * the parent's environment cannot leak past the settings it was folded into.
- */
-export function serviceEnvVars(settings: ServiceEnvSettings): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const key of KEYS) {
-    const row = ROWS[key] as Row<ServiceEnvSettings[typeof key]>;
-    vars[row.variable] = row.write(settings[key]);
-  }
-  return vars;
 }

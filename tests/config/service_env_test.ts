@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/config/env.ts";
-import {
-  serviceEnv,
-  type ServiceEnvSettings,
-  serviceEnvVars,
-} from "../../src/config/service_env.ts";
+import { serviceEnv, type ServiceEnvSettings } from "../../src/config/service_env.ts";
 
 function env(vars: Record<string, string>) {
   return { get: (name: string) => vars[name] };
@@ -28,22 +24,39 @@ const EVERY: Required<ServiceEnvSettings> = {
   maxLagRecords: 500,
 };
 
-Deno.test("serviceEnv() reads back every setting serviceEnvVars() writes", () => {
-  assert.deepEqual(serviceEnv(env(serviceEnvVars(EVERY))), EVERY);
-  const sized = { ...EVERY, retention: { retainBytes: 1 << 30 } };
-  assert.deepEqual(serviceEnv(env(serviceEnvVars(sized))), sized);
+/** The variables that say EVERY. */
+const EVERY_VARS: Record<string, string> = {
+  STEMEDB_DATA: "/srv/stemedb",
+  STEMEDB_KV: "https://kv.example/db",
+  STEMEDB_KV_TIMEOUT_MS: "1234",
+  STEMEDB_TOKEN: "s3cret",
+  STEMEDB_PROTECT_READS: "1",
+  STEMEDB_READ_ONLY: "1",
+  STEMEDB_RETENTION: "7d",
+  STEMEDB_SEGMENT_BYTES: "65536",
+  STEMEDB_MAX_BODY: "2048",
+  STEMEDB_BODY_TIMEOUT_MS: "300",
+  STEMEDB_HEADER_TIMEOUT_MS: "700",
+  STEMEDB_MAX_CONNECTIONS: "900",
+  STEMEDB_MAX_INFLIGHT_WRITES: "3",
+  STEMEDB_MAX_LAG: "500",
+};
+
+Deno.test("serviceEnv() reads every service setting from its variable", () => {
+  assert.deepEqual(serviceEnv(env(EVERY_VARS)), EVERY);
+  const sized = serviceEnv(env({ ...EVERY_VARS, STEMEDB_RETENTION: "1GiB" }));
+  assert.deepEqual(sized.retention, { retainBytes: 1 << 30 });
 });
 
-Deno.test("serviceEnvVars() writes every variable, unset settings as empty, so inherited values cannot leak", () => {
-  const vars = serviceEnvVars({ protectReads: false, readOnly: false });
-  assert.equal(Object.keys(vars).length, Object.keys(EVERY).length);
-  assert.ok(Object.values(vars).every((value) => value === ""));
-  const inherited = env({ STEMEDB_MAX_LAG: "10", STEMEDB_TOKEN: "old", ...vars });
-  assert.deepEqual(serviceEnv(inherited), {
-    ...Object.fromEntries(Object.keys(EVERY).map((key) => [key, undefined])),
-    protectReads: false,
-    readOnly: false,
-  });
+Deno.test("serviceEnv() leaves every setting unset when its variable is unset or empty", () => {
+  const empty = Object.fromEntries(Object.keys(EVERY_VARS).map((name) => [name, ""]));
+  for (const vars of [{}, empty]) {
+    assert.deepEqual(serviceEnv(env(vars)), {
+      ...Object.fromEntries(Object.keys(EVERY).map((key) => [key, undefined])),
+      protectReads: false,
+      readOnly: false,
+    });
+  }
 });
 
 Deno.test("serviceEnv() rejects a body or header timeout or in-flight cap below 1 with a ConfigError naming the variable", () => {
