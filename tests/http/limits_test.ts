@@ -124,12 +124,17 @@ Deno.test("Writes past --max-inflight-writes answer 429 with Retry-After, and ar
 
 Deno.test({
   name:
-    "1,000 connections stalled in the request line and 1,000 in the body keep the service's memory bounded; every stalled body is answered",
+    "1,000 connections stalled in the request line and 1,000 in the body keep the service's memory bounded; every stalled head and body is answered and closed",
   // A measurement (bench/slow_clients_bench.ts has the figures): about 15 s, in the exhaustive run.
   ignore: Deno.env.get("STEMEDB_EXHAUSTIVE") !== "1",
 }, async () => {
   await using data = await tempData();
-  const { server, url } = await serve(data.dir, ["--body-timeout", "1000"]);
+  const { server, url } = await serve(data.dir, [
+    "--body-timeout",
+    "1000",
+    "--header-timeout",
+    "1500",
+  ]);
   const conns: Deno.TcpConn[] = [];
   try {
     const before = await rssMiB(server.child.pid);
@@ -158,6 +163,10 @@ Deno.test({
     assert.ok((counts["408"]?.length ?? 0) >= 1, "some bodies were read until the timeout");
     assert.ok(heads - before < 64, `stalled request lines cost ${heads - before} MiB`);
     assert.ok(peak - before < 160, `stalled connections cost ${peak - before} MiB`);
+    // The stalled heads are past their deadline by now (or soon): each answered 408 and closed.
+    const cut = await Promise.all(conns.slice(0, 1000).map((conn) => readUntilClosed(conn, 5_000)));
+    const uncut = cut.filter((c) => !c.closed || !/^HTTP\/1\.1 408 /.test(c.text));
+    assert.equal(uncut.length, 0, `${uncut.length} stalled heads not cut: ${uncut[0]?.text}`);
     // The service still answers.
     const health = await fetch(`${url}/health`);
     assert.equal(health.status, 200);
