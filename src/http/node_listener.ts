@@ -28,13 +28,43 @@ import { inServerSpan } from "../telemetry/mod.ts";
 import { errorResponse, HttpError } from "./errors.ts";
 import { toRequest, writeResponse } from "./_node_exchange.ts";
 
-/** Default deadline of a request head: 10 s, as the body's. */
+/**
+ * Default deadline of a request head: 10 s, as the body's.
+ *
+ * @example The default a listener uses when `headerTimeoutMs` is not given
+ * ```ts
+ * import { DEFAULT_HEADER_TIMEOUT_MS } from "@stemedb/ingest/http";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DEFAULT_HEADER_TIMEOUT_MS > 0);
+ * ```
+ */
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 
-/** Default time an idle keep-alive connection is kept: 5 s, as Node's. */
+/**
+ * Default time an idle keep-alive connection is kept: 5 s, as Node's.
+ *
+ * @example The default a listener uses when `keepAliveTimeoutMs` is not given
+ * ```ts
+ * import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from "@stemedb/ingest/http";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DEFAULT_KEEP_ALIVE_TIMEOUT_MS > 0);
+ * ```
+ */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
-/** Default time a stop waits for in-flight requests before closing their connections. */
+/**
+ * Default time a stop waits for in-flight requests before closing their connections.
+ *
+ * @example The default a listener uses when `stopTimeoutMs` is not given
+ * ```ts
+ * import { DEFAULT_STOP_TIMEOUT_MS } from "@stemedb/ingest/http";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(DEFAULT_STOP_TIMEOUT_MS > 0);
+ * ```
+ */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /** Options of {@linkcode listen}. */
@@ -125,10 +155,12 @@ function checkIntervalMs(headerTimeoutMs: number): number {
  */
 export async function listen(app: App, options: ListenOptions = {}): Promise<Listener> {
   const hostname = options.hostname ?? "127.0.0.1";
-  const headerTimeoutMs = positive("headerTimeoutMs", options.headerTimeoutMs) ??
-    DEFAULT_HEADER_TIMEOUT_MS;
-  const keepAliveTimeoutMs = positive("keepAliveTimeoutMs", options.keepAliveTimeoutMs) ??
-    DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
+  const headerTimeoutMs =
+    positive("headerTimeoutMs", options.headerTimeoutMs, "of milliseconds ") ??
+      DEFAULT_HEADER_TIMEOUT_MS;
+  const keepAliveTimeoutMs =
+    positive("keepAliveTimeoutMs", options.keepAliveTimeoutMs, "of milliseconds ") ??
+      DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
   const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
   const server = createServer({
     headersTimeout: headerTimeoutMs,
@@ -137,7 +169,7 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
     keepAliveTimeout: keepAliveTimeoutMs,
     connectionsCheckingInterval: checkIntervalMs(headerTimeoutMs),
   });
-  const maxConnections = positiveCount("maxConnections", options.maxConnections);
+  const maxConnections = positive("maxConnections", options.maxConnections, "");
   if (maxConnections !== undefined) server.maxConnections = maxConnections;
   let stopping = false;
   let inFlight = 0;
@@ -246,18 +278,11 @@ export async function listen(app: App, options: ListenOptions = {}): Promise<Lis
   return { addr, finished: finished.promise, stop, [Symbol.asyncDispose]: stop };
 }
 
-function positiveCount(name: string, value: number | undefined): number | undefined {
+/** `value` when it is an integer of at least 1 (`unit` names what it counts), else a RangeError. */
+function positive(name: string, value: number | undefined, unit: string): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`Invalid ${name} "${value}": expected an integer >= 1`);
-  }
-  return value;
-}
-
-function positive(name: string, value: number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`Invalid ${name} "${value}": expected an integer of milliseconds >= 1`);
+    throw new RangeError(`Invalid ${name} "${value}": expected an integer ${unit}>= 1`);
   }
   return value;
 }
