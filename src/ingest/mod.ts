@@ -44,6 +44,11 @@
  */
 export { Ingestor } from "./ingestor.ts";
 export {
+  DEFAULT_INGEST_THREAD_STOP_MS,
+  IngestThread,
+  type IngestThreadOptions,
+} from "./ingest_thread.ts";
+export {
   type CursorAhead,
   CursorAheadError,
   IngestWaitError,
