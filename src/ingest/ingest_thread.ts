@@ -19,7 +19,7 @@ import { Waiters, type WaitForOptions } from "./waiters.ts";
 const WORKER = new URL("./_ingest_thread_worker.ts", import.meta.url);
 
 /** Longest `stop()` waits for the thread's pass in progress by default, in milliseconds. */
-export const DEFAULT_INGEST_THREAD_STOP_MS = 5000;
+const DEFAULT_STOP_MS = 5000;
 
 /** What this side sends the thread. */
 export type IngestThreadMessage =
@@ -250,7 +250,7 @@ export class IngestThread {
 
   async #stop(): Promise<void> {
     if (this.#failure === null) {
-      const ms = this.#options.stopTimeoutMs ?? DEFAULT_INGEST_THREAD_STOP_MS;
+      const ms = this.#options.stopTimeoutMs ?? DEFAULT_STOP_MS;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<null>((resolve) => timer = setTimeout(resolve, ms, null));
       const reply = this.#next();

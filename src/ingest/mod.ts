@@ -43,11 +43,7 @@
  * @module
  */
 export { Ingestor } from "./ingestor.ts";
-export {
-  DEFAULT_INGEST_THREAD_STOP_MS,
-  IngestThread,
-  type IngestThreadOptions,
-} from "./ingest_thread.ts";
+export { IngestThread, type IngestThreadOptions } from "./ingest_thread.ts";
 export {
   type CursorAhead,
   CursorAheadError,
