@@ -22,9 +22,9 @@
  *   `Deno.serve` (`--server null`) and over `listen()` (`--server
  *   null-node`): what each HTTP stack, this load generator and this machine
  *   allow at all;
- * - the real service with its ingestor on a worker thread of its own
- *   (`stemedb serve --ingest-thread`), and both shapes under `--workers 2`:
- *   printed rows beside the targets, each against its peer of the same run.
+ * - the real service under `--workers 2` (two threads, a shard and an
+ *   ingestor each, on the same two cores as the load generator): a printed
+ *   row beside the targets, against one worker in the same run.
  *
  * Rounds are interleaved (every case once per round, the order alternating);
  * a figure is the median over rounds, a ratio the median of per-round ratios.
@@ -36,7 +36,7 @@
  * ```sh
  * deno run -A bench/http_bench.ts                 # 3 s per case, 3 rounds
  * deno run -A bench/http_bench.ts --seconds=5 --rounds=5
- * deno run -A bench/http_bench.ts --cases=on,thread,off,null   # some cases only
+ * deno run -A bench/http_bench.ts --cases=on,off,null,w2      # some cases only
  * ```
  *
  * @module
@@ -206,15 +206,7 @@ async function main(): Promise<void> {
     deno: { name: "same service over Deno.serve", start: child("service-deno") },
     "null-node": { name: "null handler over listen()", start: child("null-node") },
     node: { name: "same service over listen()", start: child("service-node") },
-    thread: {
-      name: "service, ingestor on a thread (--ingest-thread)",
-      start: (dir) => serve(dir, "--ingest-thread"),
-    },
     w2: { name: "service, --workers 2", start: (dir) => serve(dir, "--workers", "2") },
-    "w2-thread": {
-      name: "service, --workers 2 --ingest-thread",
-      start: (dir) => serve(dir, "--workers", "2", "--ingest-thread"),
-    },
   };
   const keys = flags.cases === undefined ? Object.keys(all) : flags.cases.split(",");
   for (const key of keys) {
@@ -273,18 +265,12 @@ async function main(): Promise<void> {
   /** Median of per-round ratios of case `a` over case `b`. */
   const over = (a: string, b: string) => median(of(a).map((r, i) => r / of(b)[i]));
   const req = (rates: number[]) => perSecond(median(rates), "req/s");
-  // The ingestor on a thread of its own: printed beside the targets, which keep their definitions.
+  // Printed beside the targets, which keep their definitions.
   const shapes: [string, string, string][] = [
-    ["thread", "off", "ingestor on a thread vs no ingestor"],
-    ["on", "off", "ingestor in-process vs no ingestor"],
-    ["thread", "null", "ingestor on a thread vs a null Deno.serve handler"],
-    ["on", "null", "ingestor in-process vs a null Deno.serve handler"],
-    ["thread", "on", "ingestor on a thread vs in-process"],
-    ["w2-thread", "w2", "--workers 2: ingestor on a thread vs in-process"],
-    ["w2", "on", "--workers 2 vs one worker, ingestor in-process"],
-    ["w2-thread", "thread", "--workers 2 vs one worker, ingestor on a thread"],
+    ["w2", "on", "--workers 2 vs one worker"],
+    ["w2", "off", "--workers 2 vs one worker without its ingestor"],
   ];
-  console.log("\ningestor shapes (median of per-round ratios)");
+  console.log("\nshapes (median of per-round ratios)");
   for (const [a, b, what] of shapes) {
     if (!has(a, b)) continue;
     console.log(

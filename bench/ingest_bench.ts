@@ -16,10 +16,7 @@
  *    path: the same records' keys written straight into a fresh KV. Target
  *    ≥ 0.8× (issue 15). Deno KV's own queue (`kv.enqueue()` and a
  *    `kv.listenQueue()` handler writing the same keys) is shown beside it,
- *    and the latency of one record submitted alone on both paths; and, as a
- *    printed row beside the target, the same path with the ingestor on a
- *    worker thread of its own (`IngestThread`, as `serve --ingest-thread`
- *    runs it) against the same peer.
+ *    and the latency of one record submitted alone on both paths.
  * 3. Memory: RSS while the ingestor works through a 1 GiB log
  *    (`bench/ingest_memory_bench.ts`).
  *
@@ -39,7 +36,7 @@ import { parseArgs } from "node:util";
 import { Journal } from "../src/wal/mod.ts";
 import { contentHash } from "../src/records/mod.ts";
 import { type KvSet, KvStore } from "../src/store/mod.ts";
-import { Ingestor, IngestThread } from "../src/ingest/mod.ts";
+import { Ingestor } from "../src/ingest/mod.ts";
 import { median } from "./wal_measure.ts";
 import {
   corpusPayloads,
@@ -240,29 +237,14 @@ async function ingestorPath(
     latency: { payloads: Uint8Array[]; hashes: string[] } | null;
     /** Filled with the commits the ingestor made for `payloads` (not for the latency samples). */
     record?: RecordedOp[][];
-    /** Run the ingestor on a worker thread of its own (`IngestThread`); it cannot `record`. */
-    thread?: boolean;
-    /**
-     * Appended and applied before anything is timed: a thread is a fresh
-     * isolate, whose code a long-running service's thread has long compiled.
-     */
-    warmup?: Uint8Array[];
   },
 ): Promise<{ ms: number; appendMs: number; latencies: number[] }> {
   const { latency, record } = options;
   const journal = await Journal.open(`${dir}/wal`);
   const kv = await Deno.openKv(`${dir}/kv.sqlite`);
   const store = await KvStore.open(record === undefined ? kv : recordingKv(kv, record));
-  let ingestor: Ingestor | IngestThread;
-  if (options.thread) {
-    ingestor = await IngestThread.start(journal, store, {
-      kv: `${dir}/kv.sqlite`,
-      pollIntervalMs: 250,
-    });
-  } else {
-    ingestor = new Ingestor(journal, store, { pollIntervalMs: 250 });
-    ingestor.start();
-  }
+  const ingestor = new Ingestor(journal, store, { pollIntervalMs: 250 });
+  ingestor.start();
   try {
     const latencies: number[] = [];
     for (let i = 0; i < (latency?.payloads.length ?? 0); i++) {
@@ -270,10 +252,6 @@ async function ingestorPath(
       await journal.append(latency!.payloads[i]);
       await waitUntil(async () => (await store.getAssertion(latency!.hashes[i])) !== null);
       latencies.push(performance.now() - t0);
-    }
-    if (options.warmup !== undefined) {
-      await pooled(options.warmup.length, E2E_IN_FLIGHT, (i) => journal.append(options.warmup![i]));
-      await ingestor.waitFor(journal.durableOffset - 1, { timeoutMs: 60_000 });
     }
     record?.splice(0);
     const t0 = performance.now();
@@ -377,14 +355,10 @@ async function endToEnd(): Promise<void> {
   }
   planner.close();
 
-  // As many as the timed batch: the in-process ingestor's code is compiled by the rounds before.
-  const warmup = Array.from({ length: E2E_RECORDS }, (_, i) => payloadOf(i, `warm-${i}`));
   const recorded: RecordedOp[][] = [];
   const latIngest: number[] = [];
-  const latThread: number[] = [];
   const latQueue: number[] = [];
   const appendMs: number[] = [];
-  const threadAppendMs: number[] = [];
   const ms = await rounds({
     ingestor: async (round) => {
       const dir = `${root}/e2e-ingest-${round}`;
@@ -398,21 +372,6 @@ async function endToEnd(): Promise<void> {
       if (found === null) throw new Error("Cannot find the last record");
       latIngest.push(...run.latencies);
       appendMs.push(run.appendMs);
-      return run.ms;
-    },
-    "ingestor on a thread": async (round) => {
-      const dir = `${root}/e2e-thread-${round}`;
-      const run = await ingestorPath(dir, payloads, {
-        latency: round === 0 ? latency : null,
-        thread: true,
-        warmup,
-      });
-      const store = await KvStore.open(`${dir}/kv.sqlite`);
-      const found = await store.getAssertion(lastHash);
-      store.close();
-      if (found === null) throw new Error("Cannot find the last record");
-      latThread.push(...run.latencies);
-      threadAppendMs.push(run.appendMs);
       return run.ms;
     },
     "straight into KV": async (round) => {
@@ -460,19 +419,6 @@ async function endToEnd(): Promise<void> {
       }× of it, which caps the ratio to the same keys at ${
         ratio(ms["appends beside its commits"], ms["straight into KV"]).toFixed(2)
       }×`,
-  );
-  const threadMs = median(ms["ingestor on a thread"]);
-  console.log(
-    `   ingestor on a thread of its own (IngestThread, after ${warmup.length} records of ` +
-      `warm-up): ${rate(n, threadMs)} ` +
-      `(${threadMs.toFixed(0)} ms; durable appends done after ` +
-      `${median(threadAppendMs).toFixed(0)} ms; rounds ${
-        trials(ms["ingestor on a thread"])
-      } ms); ` +
-      `one record alone: median ${median(latThread).toFixed(1)} ms; ` +
-      `${ratio(ms["ingestor on a thread"], ms["straight into KV"]).toFixed(2)}× the keys ` +
-      `straight into KV (in-process: ${r.toFixed(2)}×), ` +
-      `${ratio(ms["ingestor on a thread"], ms.ingestor).toFixed(2)}× the in-process ingestor`,
   );
   console.log(
     `   Deno KV queue: ${rate(n, queueMs)} (${queueMs.toFixed(0)} ms); one record alone: ` +

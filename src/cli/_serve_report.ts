@@ -80,11 +80,7 @@ export function startReport(
     readOnly: settings.readOnly,
     journal,
     kv: input.config.kv,
-    ingestor: !writer
-      ? "none"
-      : `running${settings.workers > 1 ? " in each worker" : ""}${
-        settings.ingestThread ? " on a thread of its own" : ""
-      }`,
+    ingestor: !writer ? "none" : settings.workers > 1 ? "running in each worker" : "running",
     retention: writer ? describeRetention(settings.retention) : null,
     auth: authOf(settings),
     writes: !writer ? "none" : settings.token === undefined ? "loopback" : "token",
@@ -120,9 +116,7 @@ export function banner(
         ? `  journals  ${shown.workers} workers, each its own shard of ${input.config.dataDir} (wal, wal-1, ...)`
         : `  journal   ${shown.journal.dir} (shard ${shown.journal.shard}, id ${shown.journal.id})`,
       `  kv        ${input.config.kv}`,
-      `  ingestor  running in this process${
-        shown.ingestThread ? ", on a thread of its own" : ""
-      }: POSTed records become queryable within moments`,
+      "  ingestor  running in this process: POSTed records become queryable within moments",
       `  cleanup   sealed segments every consumer has read, keeping ${
         describeRetention(shown.retention)
       }`,

@@ -66,11 +66,6 @@ const serveOptions: Command["options"] = {
     description:
       "Workers, each a thread writing a journal shard of its own, all on one port (default 1)",
   },
-  "ingest-thread": {
-    type: "boolean",
-    description:
-      "Run each worker's ingestor on a thread of its own, beside the writer's (env STEMEDB_INGEST_THREAD)",
-  },
   retention: {
     type: "string",
     value: "duration|bytes",
@@ -132,7 +127,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "Run the HTTP API with the ingestor in the same process",
   usage:
-    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--ingest-thread] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-connections <n>] [--max-inflight-writes <n>] [--insecure]",
+    "serve [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-connections <n>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Serves the HTTP API (POST /assertions, /votes, /epochs; GET /assertions/:hash, ...)",
     "over the journal and Deno KV, with the ingestor applying new records in the background.",
@@ -143,8 +138,6 @@ export const serveCommand: Command = {
     "reader). Stops gracefully on SIGINT/SIGTERM: in-flight requests finish, then the",
     "ingestor stops and the journal closes. Every worker listens over node:http, which cuts a",
     "request head slower than --header-timeout (408); deno serve has no such deadline.",
-    "--ingest-thread runs each worker's ingestor on a worker thread of its own (its own",
-    "journal reader and KV handle), so that it does not share the event loop of the writer.",
   ].join("\n"),
   options: serveOptions,
   positionals: [0, 0],
@@ -156,7 +149,7 @@ export const startCommand: Command = {
   name: "start",
   summary: "Start the service on the embedded defaults (./data, 127.0.0.1:8000)",
   usage:
-    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--ingest-thread] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-connections <n>] [--max-inflight-writes <n>] [--insecure]",
+    "start [--port <n>] [--hostname <host>] [--protect-reads] [--max-body <bytes>] [--workers <n>] [--retention <duration|bytes>] [--segment-bytes <bytes>] [--read-only] [--max-lag <records>] [--body-timeout <ms>] [--header-timeout <ms>] [--max-connections <n>] [--max-inflight-writes <n>] [--insecure]",
   description: [
     "Starts the service on the embedded defaults: journal in ./data/wal, Deno KV in",
     "./data/kv.sqlite, HTTP on 127.0.0.1:8000 (PORT or STEMEDB_PORT overrides the port;",
@@ -213,7 +206,6 @@ function settingsOf(input: CommandInput): ServeSettings {
     token: env.token,
     protectReads: input.values["protect-reads"] === true || env.protectReads,
     readOnly: input.values["read-only"] === true || env.readOnly,
-    ingestThread: input.values["ingest-thread"] === true || env.ingestThread,
     retention: retentionOf(input, env),
     segmentBytes: has("segment-bytes") ? intOption(input, "segment-bytes", 0) : env.segmentBytes,
     maxBodyBytes: intOption(input, "max-body", env.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),

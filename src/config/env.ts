@@ -36,8 +36,6 @@ export const ENV = {
   hostname: "STEMEDB_HOSTNAME",
   /** `1`, `true` or `yes`: serve reads from the KV alone, opening no journal. */
   readOnly: "STEMEDB_READ_ONLY",
-  /** `1`, `true` or `yes`: the service's ingestor runs on a worker thread of its own. */
-  ingestThread: "STEMEDB_INGEST_THREAD",
   /** Consumed journal kept: a duration (`7d`) or a size (`1GiB`); default none. */
   retention: "STEMEDB_RETENTION",
   /** Request body limit of the HTTP service, in bytes. */
@@ -160,11 +158,6 @@ export function hostnameEnv(env: Environment = Deno.env): string | undefined {
 /** Whether `STEMEDB_READ_ONLY` is `1`, `true` or `yes`. */
 export function readOnlyEnv(env: Environment = Deno.env): boolean {
   return flag(env, ENV.readOnly);
-}
-
-/** Whether `STEMEDB_INGEST_THREAD` is `1`, `true` or `yes`. */
-export function ingestThreadEnv(env: Environment = Deno.env): boolean {
-  return flag(env, ENV.ingestThread);
 }
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type CleanupOptions, Ingestor, IngestThread, LagTracker } from "../ingest/mod.ts";
+import { type CleanupOptions, Ingestor, LagTracker } from "../ingest/mod.ts";
 import { Journal, type JournalOptions, TimedFileLayer } from "../wal/mod.ts";
 import type { KvStore } from "../store/mod.ts";
 import { type DataConfig, openStore } from "./data_dir.ts";
@@ -38,13 +38,6 @@ export interface ServiceOptions {
    * @default {250}
    */
   pollIntervalMs?: number;
-  /**
-   * Run the shard's ingestor on a worker thread of its own (an
-   * {@linkcode IngestThread}: a journal reader and a store of its own
-   * there) rather than on this thread beside the writer.
-   * @default {false}
-   */
-  ingestThread?: boolean;
 }
 
 /** A running service: a journal shard, the store and a started ingestor. */
@@ -55,8 +48,8 @@ export interface Service {
   shard: number;
   /** The store. */
   store: KvStore;
-  /** The ingestor of this shard, started: on this thread, or on a thread of its own. */
-  ingestor: Ingestor | IngestThread;
+  /** The ingestor of this shard, started. */
+  ingestor: Ingestor;
   /** The shard journal's exact lag, tracked in memory (backpressure, `/status`, metrics). */
   lag: LagTracker;
   /** Whether `close()` has begun. */
@@ -102,27 +95,12 @@ export async function openService(
   }
   const halt = new AbortController();
   const cleanup = options.retention ?? {};
-  const { pollIntervalMs } = options;
-  let ingestor: Ingestor | IngestThread;
-  if (options.ingestThread) {
-    try {
-      const { kv, kvTimeoutMs } = config;
-      ingestor = await IngestThread.start(journal, store, {
-        kv,
-        kvTimeoutMs,
-        cleanup,
-        pollIntervalMs,
-      });
-    } catch (error) {
-      await lag.close();
-      store.close();
-      await journal.close();
-      throw error;
-    }
-  } else {
-    ingestor = new Ingestor(journal, store, { cleanup, pollIntervalMs, signal: halt.signal });
-    ingestor.start();
-  }
+  const ingestor = new Ingestor(journal, store, {
+    cleanup,
+    pollIntervalMs: options.pollIntervalMs,
+    signal: halt.signal,
+  });
+  ingestor.start();
   const readers = new Map<string, Journal>();
   const journals = async (): Promise<Journal[]> => {
     const others: Journal[] = [];

@@ -16,7 +16,6 @@ import {
   ENV,
   type Environment,
   headerTimeoutEnv,
-  ingestThreadEnv,
   kvTimeoutEnv,
   maxConnectionsEnv,
   maxInflightWritesEnv,
@@ -43,12 +42,6 @@ export interface ServiceEnvSettings {
   protectReads: boolean;
   /** `STEMEDB_READ_ONLY`: the KV alone, no journal. */
   readOnly: boolean;
-  /**
-   * `STEMEDB_INGEST_THREAD`: the ingestor on a worker thread of its own (a
-   * journal reader and a store of its own there), the writer and the HTTP
-   * listener staying on theirs.
-   */
-  ingestThread: boolean;
   /** `STEMEDB_RETENTION`: read journal kept before cleanup. */
   retention?: CleanupOptions;
   /** `STEMEDB_SEGMENT_BYTES`: journal segment size. */
@@ -92,7 +85,6 @@ const ROWS: { [K in keyof ServiceEnvSettings]-?: Row<ServiceEnvSettings[K]> } = 
     read: (env) => accessEnv(env).protectReads,
   },
   readOnly: { variable: ENV.readOnly, read: readOnlyEnv },
-  ingestThread: { variable: ENV.ingestThread, read: ingestThreadEnv },
   retention: { variable: ENV.retention, read: retentionEnv },
   segmentBytes: {
     variable: ENV.segmentBytes,

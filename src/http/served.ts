@@ -36,7 +36,6 @@ export async function openServed(
   }
   const service = await openService(config, {
     retention: settings.retention ?? {},
-    ingestThread: settings.ingestThread,
     journal: settings.segmentBytes === undefined ? {} : { segmentBytes: settings.segmentBytes },
   });
   const { journal, store, ingestor, journals, lag } = service;

@@ -223,10 +223,7 @@ export class Ingestor {
       signal,
       stats: this.#stats,
       consumer: this.#options.consumer ?? "ingestor",
-      onCommit: (cursor) => {
-        this.#waiters.reached(cursor);
-        this.#options.onCommit?.(cursor);
-      },
+      onCommit: (cursor) => this.#waiters.reached(cursor),
     }, options).catch((e) => {
       // The reader verifies sealed segments as it goes: damage there cannot
       // heal by retrying, so stop applying this journal rather than spin; nor
@@ -243,19 +240,12 @@ export class Ingestor {
 
   async #runLoop(signal: AbortSignal): Promise<void> {
     const { pollIntervalMs = 250, watch = true, onError = console.error } = this.#options;
-    const { wakeSource } = this.#options;
     // In-process the writer tells us the moment a group commit is durable; a
-    // reader's writer is another process, so the directory watch is the hint,
-    // unless the caller has a cheaper one.
+    // reader's writer is another process, so the directory watch is the hint.
     const journal = this.#journal;
     const wake = () => this.#signalWake();
-    const hinted = wakeSource !== undefined || !watch;
-    const unsubscribe = wakeSource !== undefined
-      ? wakeSource(wake)
-      : watch && !journal.readOnly
-      ? journal.onDurable(wake)
-      : null;
-    const watcher = !hinted && journal.readOnly ? new JournalWatcher(journal.dir, wake) : null;
+    const unsubscribe = watch && !journal.readOnly ? journal.onDurable(wake) : null;
+    const watcher = watch && journal.readOnly ? new JournalWatcher(journal.dir, wake) : null;
     try {
       let failures = 0;
       while (!signal.aborted && this.#stall === null) {

@@ -43,7 +43,6 @@
  * @module
  */
 export { Ingestor } from "./ingestor.ts";
-export { IngestThread, type IngestThreadOptions } from "./ingest_thread.ts";
 export {
   type CursorAhead,
   CursorAheadError,

@@ -52,22 +52,6 @@ export interface IngestorOptions {
    */
   watch?: boolean;
   /**
-   * Where the background loop's wake-ups come from, in place of `watch`'s:
-   * called once as the loop starts with the function that wakes it (call it
-   * each time new records are durable); returns the function that ends the
-   * wake-ups, called when the loop stops. For a reader whose writer says so
-   * more cheaply than a directory watch can, such as the writer on another
-   * thread of the process (`IngestThread`). Polling still runs.
-   * @default {undefined}
-   */
-  wakeSource?: (wake: () => void) => () => void;
-  /**
-   * Called with the new committed cursor (the offset of the next record to
-   * apply) after each commit of this ingestor, as its `waitFor()` learns it.
-   * @default {undefined}
-   */
-  onCommit?: (cursor: number) => void;
-  /**
    * Delete sealed segments every registered consumer has read, after
    * commits. Only a writable journal can be cleaned; for a read-only one this
    * is ignored. `true` means `{ retainBytes: 0 }`.

@@ -14,7 +14,6 @@ const EVERY: Required<ServiceEnvSettings> = {
   token: "s3cret",
   protectReads: true,
   readOnly: true,
-  ingestThread: true,
   retention: { retainMs: 7 * 86_400_000 },
   segmentBytes: 65_536,
   maxBodyBytes: 2048,
@@ -33,7 +32,6 @@ const EVERY_VARS: Record<string, string> = {
   STEMEDB_TOKEN: "s3cret",
   STEMEDB_PROTECT_READS: "1",
   STEMEDB_READ_ONLY: "1",
-  STEMEDB_INGEST_THREAD: "yes",
   STEMEDB_RETENTION: "7d",
   STEMEDB_SEGMENT_BYTES: "65536",
   STEMEDB_MAX_BODY: "2048",
@@ -57,7 +55,6 @@ Deno.test("serviceEnv() leaves every setting unset when its variable is unset or
       ...Object.fromEntries(Object.keys(EVERY).map((key) => [key, undefined])),
       protectReads: false,
       readOnly: false,
-      ingestThread: false,
     });
   }
 });
