@@ -268,7 +268,6 @@ async function main(): Promise<void> {
   // Printed beside the targets, which keep their definitions.
   const shapes: [string, string, string][] = [
     ["w2", "on", "--workers 2 vs one worker"],
-    ["w2", "off", "--workers 2 vs one worker without its ingestor"],
   ];
   console.log("\nshapes (median of per-round ratios)");
   for (const [a, b, what] of shapes) {
