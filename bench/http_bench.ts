@@ -21,7 +21,10 @@
  * - a null handler that answers 201 without reading the request, over
  *   `Deno.serve` (`--server null`) and over `listen()` (`--server
  *   null-node`): what each HTTP stack, this load generator and this machine
- *   allow at all.
+ *   allow at all;
+ * - the real service under `--workers 2` (two threads, a shard and an
+ *   ingestor each, on the same two cores as the load generator): a printed
+ *   row beside the targets, against one worker in the same run.
  *
  * Rounds are interleaved (every case once per round, the order alternating);
  * a figure is the median over rounds, a ratio the median of per-round ratios.
@@ -33,6 +36,7 @@
  * ```sh
  * deno run -A bench/http_bench.ts                 # 3 s per case, 3 rounds
  * deno run -A bench/http_bench.ts --seconds=5 --rounds=5
+ * deno run -A bench/http_bench.ts --cases=on,off,null,w2      # some cases only
  * ```
  *
  * @module
@@ -62,6 +66,7 @@ const { values: flags, positionals } = parseArgs({
     seconds: { type: "string", default: "3" },
     rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "64" },
+    cases: { type: "string" },
   },
   allowPositionals: true,
 });
@@ -188,20 +193,28 @@ async function main(): Promise<void> {
   const self = new URL(import.meta.url).pathname;
   const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
   const root = await Deno.makeTempDir({ prefix: "stemedb-http-bench-" });
-  const cases: Record<string, (dir: string) => Promise<Server>> = {
-    "service, ingestor on (stemedb serve)": (dir) =>
-      startServer(["run", "-A", cli, "serve", "--port", "0", "--json"], { STEMEDB_DATA: dir }),
-    "same service, no ingestor": (dir) =>
-      startServer(["run", "-A", self, "--server", "app", dir], {}),
-    "null Deno.serve handler": (dir) =>
-      startServer(["run", "-A", self, "--server", "null", dir], {}),
-    "same service over Deno.serve": (dir) =>
-      startServer(["run", "-A", self, "--server", "service-deno", dir], {}),
-    "null handler over listen()": (dir) =>
-      startServer(["run", "-A", self, "--server", "null-node", dir], {}),
-    "same service over listen()": (dir) =>
-      startServer(["run", "-A", self, "--server", "service-node", dir], {}),
+  const serve = (dir: string, ...flags: string[]) =>
+    startServer(["run", "-A", cli, "serve", "--port", "0", "--json", ...flags], {
+      STEMEDB_DATA: dir,
+    });
+  const child = (mode: string) => (dir: string) =>
+    startServer(["run", "-A", self, "--server", mode, dir], {});
+  const all: Record<string, { name: string; start: (dir: string) => Promise<Server> }> = {
+    on: { name: "service, ingestor on (stemedb serve)", start: (dir) => serve(dir) },
+    off: { name: "same service, no ingestor", start: child("app") },
+    null: { name: "null Deno.serve handler", start: child("null") },
+    deno: { name: "same service over Deno.serve", start: child("service-deno") },
+    "null-node": { name: "null handler over listen()", start: child("null-node") },
+    node: { name: "same service over listen()", start: child("service-node") },
+    w2: { name: "service, --workers 2", start: (dir) => serve(dir, "--workers", "2") },
   };
+  const keys = flags.cases === undefined ? Object.keys(all) : flags.cases.split(",");
+  for (const key of keys) {
+    if (!(key in all)) {
+      throw new Error(`Unknown case "${key}": expected one of ${Object.keys(all)}`);
+    }
+  }
+  const cases = Object.fromEntries(keys.map((k) => [all[k].name, all[k].start]));
   console.log(
     `http_bench: Deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cpus, ` +
       `POST /assertions, ${concurrency} in flight, ${seconds} s per case, ` +
@@ -240,19 +253,44 @@ async function main(): Promise<void> {
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-  const [on, off, nul, denoServed, nulNode, nodeServed] = names.map((n) => rates[n]);
   for (const name of names) {
     console.log(
-      `${name.padEnd(38)} ${Math.round(median(rates[name])).toLocaleString("en-US").padStart(8)} ` +
+      `${name.padEnd(48)} ${Math.round(median(rates[name])).toLocaleString("en-US").padStart(8)} ` +
         `req/s (rounds ${rates[name].map((r) => Math.round(r)).join("/")}), ` +
         `${Math.round(median(cpus[name]))} µs CPU a request`,
     );
   }
+  const of = (key: string) => rates[all[key].name];
+  const has = (...wanted: string[]) => wanted.every((key) => keys.includes(key));
+  /** Median of per-round ratios of case `a` over case `b`. */
+  const over = (a: string, b: string) => median(of(a).map((r, i) => r / of(b)[i]));
+  const req = (rates: number[]) => perSecond(median(rates), "req/s");
+  // Printed beside the targets, which keep their definitions.
+  const shapes: [string, string, string][] = [
+    ["w2", "on", "--workers 2 vs one worker"],
+  ];
+  console.log("\nshapes (median of per-round ratios)");
+  for (const [a, b, what] of shapes) {
+    if (!has(a, b)) continue;
+    console.log(
+      `  ${what}: ${over(a, b).toFixed(3)}× (${req(of(a))} against ${req(of(b))}; ` +
+        `${Math.round(median(cpus[all[a].name]))} against ` +
+        `${Math.round(median(cpus[all[b].name]))} µs CPU a request)`,
+    );
+  }
+  if (!has("on", "off", "null", "deno", "null-node", "node")) return;
+  const [on, off, nul, denoServed, nulNode, nodeServed] = [
+    "on",
+    "off",
+    "null",
+    "deno",
+    "null-node",
+    "node",
+  ].map(of);
   const onOff = median(on.map((r, i) => r / off[i]));
   const onNull = median(on.map((r, i) => r / nul[i]));
   const overListen = median(nodeServed.map((r, i) => r / denoServed[i]));
   const nullListen = median(nulNode.map((r, i) => r / nul[i]));
-  const req = (rates: number[]) => perSecond(median(rates), "req/s");
   await reportTargets([{
     key: "http-ingestor",
     path: `POST /assertions c=${concurrency}, ingestor on vs off`,
