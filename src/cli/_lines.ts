@@ -187,13 +187,18 @@ function decodeWholeLines(
   } catch {
     return null;
   }
-  const texts = text.split("\n");
-  for (let k = 0; k < texts.length; k++) {
-    let line = texts[k];
-    // The one decode call dropped the first line's BOM only.
-    if (k > 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-    texts[k] = line;
+  // A loop of indexOf and slice: String.prototype.split cost three times as
+  // much on these (often two-byte) megabyte strings.
+  const texts: string[] = new Array(ends.length);
+  let at = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const newline = k + 1 < ends.length ? text.indexOf("\n", at) : text.length;
+    let first = at;
+    let last = newline;
+    if (k > 0 && text.charCodeAt(first) === 0xfeff) first++;
+    if (last > first && text.charCodeAt(last - 1) === 0x0d) last--;
+    texts[k] = text.slice(first, last);
+    at = newline + 1;
   }
   return { texts, ends };
 }
