@@ -65,6 +65,7 @@ export async function* readLineGroups(
 ): AsyncGenerator<Line[]> {
   const { maxLineBytes, signal } = options;
   const decoder = new TextDecoder("utf-8", { fatal: true });
+  const lenient = new TextDecoder("utf-8");
   const reader = stream.getReader();
   const aborted = signal === undefined ? null : abortPromise(signal);
   let parts: Uint8Array[] = [];
@@ -114,7 +115,7 @@ export async function* readLineGroups(
       let wholeRuns = true;
       while (start < chunk.byteLength) {
         if (wholeRuns && !skipping && partsBytes === 0) {
-          const run = decodeWholeLines(chunk, start, { maxLineBytes, decoder });
+          const run = decodeWholeLines(chunk, start, { maxLineBytes, decoder, lenient });
           wholeRuns = false;
           if (run !== null) {
             for (let k = 0; k < run.texts.length; k++) {
@@ -169,7 +170,7 @@ export async function* readLineGroups(
 function decodeWholeLines(
   chunk: Uint8Array,
   start: number,
-  options: { maxLineBytes: number; decoder: TextDecoder },
+  options: { maxLineBytes: number; decoder: TextDecoder; lenient: TextDecoder },
 ): { texts: string[]; ends: number[] } | null {
   const ends: number[] = [];
   let from = start;
@@ -181,19 +182,30 @@ function decodeWholeLines(
     from = newline + 1;
   }
   if (ends.length < 2) return null;
-  let text: string;
-  try {
-    text = options.decoder.decode(chunk.subarray(start, ends[ends.length - 1]));
-  } catch {
-    return null;
+  const bytes = chunk.subarray(start, ends[ends.length - 1]);
+  // The lenient decoder takes Deno's fast path (about 2.5 times the speed of a
+  // fatal one) and puts U+FFFD where the bytes are not UTF-8: a run holding
+  // one, bad bytes or a real U+FFFD, is decoded again strictly to tell which.
+  let text = options.lenient.decode(bytes);
+  if (text.indexOf("\uFFFD") !== -1) {
+    try {
+      text = options.decoder.decode(bytes);
+    } catch {
+      return null;
+    }
   }
-  const texts = text.split("\n");
-  for (let k = 0; k < texts.length; k++) {
-    let line = texts[k];
-    // The one decode call dropped the first line's BOM only.
-    if (k > 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1);
-    texts[k] = line;
+  // A loop of indexOf and slice: String.prototype.split cost three times as
+  // much on these (often two-byte) megabyte strings.
+  const texts: string[] = new Array(ends.length);
+  let at = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const newline = k + 1 < ends.length ? text.indexOf("\n", at) : text.length;
+    let first = at;
+    let last = newline;
+    if (k > 0 && text.charCodeAt(first) === 0xfeff) first++;
+    if (last > first && text.charCodeAt(last - 1) === 0x0d) last--;
+    texts[k] = text.slice(first, last);
+    at = newline + 1;
   }
   return { texts, ends };
 }

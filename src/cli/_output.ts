@@ -104,7 +104,19 @@ export function formatBytes(bytes: number): string {
 
 /** Format a rate for people: `12,345/s`. */
 export function formatRate(count: number, elapsedMs: number): string {
-  return `${Math.round(rate(count, elapsedMs)).toLocaleString("en-US")}/s`;
+  return `${formatCount(Math.round(rate(count, elapsedMs)))}/s`;
+}
+
+/**
+ * An integer with comma thousands separators, as `toLocaleString("en-US")`
+ * writes it, without loading the locale data: that first call costs 15 ms,
+ * about as much as `append` spends on 2,000 lines.
+ */
+export function formatCount(n: number): string {
+  const digits = String(Math.abs(Math.round(n)));
+  let out = digits.slice(0, (digits.length - 1) % 3 + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += "," + digits.slice(i, i + 3);
+  return n < 0 && out !== "0" ? "-" + out : out;
 }
 
 /** Items per second; 0 when no time passed. */

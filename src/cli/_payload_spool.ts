@@ -91,7 +91,7 @@ export class PayloadSpool {
     chunk.bytesRead.push(position.bytesRead);
     this.#held += payload.byteLength;
     this.#throughLine = position.number;
-    return chunk.bytes.subarray(start, chunk.used);
+    return view(chunk.bytes, start, chunk.used);
   }
 
   /** Mark every line through `line` as offered (blank lines after the last payload). */
@@ -106,7 +106,7 @@ export class PayloadSpool {
       let start = 0;
       for (let i = 0; i < chunk.ends.length; i++) {
         const end = chunk.ends[i];
-        batch.payloads.push(chunk.bytes.subarray(start, end));
+        batch.payloads.push(view(chunk.bytes, start, end));
         batch.lines.push(chunk.lines[i]);
         batch.bytes += end - start;
         batch.bytesRead = chunk.bytesRead[i];
@@ -119,4 +119,12 @@ export class PayloadSpool {
     }
     if (batch.payloads.length > 0) yield batch;
   }
+}
+
+/**
+ * `bytes.subarray(start, end)` without its species lookup: a view per payload,
+ * and the constructor costs about half as much as subarray (Deno 2.9).
+ */
+function view(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
 }

@@ -13,7 +13,7 @@
  */
 
 import { progressMsEnv } from "../config/env.ts";
-import { formatBytes } from "./_output.ts";
+import { formatBytes, formatCount } from "./_output.ts";
 
 /** What a phase counts. */
 export type ProgressUnit = "bytes" | "records";
@@ -61,7 +61,7 @@ export function formatDuration(ms: number): string {
 
 function amount(unit: ProgressUnit, n: number): string {
   const whole = Math.round(n);
-  return unit === "bytes" ? formatBytes(whole) : whole.toLocaleString("en-US");
+  return unit === "bytes" ? formatBytes(whole) : formatCount(whole);
 }
 
 /**

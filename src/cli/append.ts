@@ -139,21 +139,29 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
     // Lines are checked in groups, so that the referential check reads the
     // store once a group (ten keys a read) instead of once a line.
     const held = spool;
-    let group: { line: Line; text: string; parsed: ParsedLine | Reject | null }[] = [];
+    // Two arrays, not an object per line: the loop allocates little beside parsing.
+    let groupLines: Line[] = [];
+    let groupParsed: (ParsedLine | Reject | null)[] = [];
     const settle = async () => {
       const ok: ParsedLine[] = [];
-      for (const { parsed } of group) if (parsed !== null && "record" in parsed) ok.push(parsed);
+      for (const parsed of groupParsed) if (parsed !== null && "record" in parsed) ok.push(parsed);
       const refused = refs === null ? [] : await refs.refuseAll(ok);
       let next = 0;
-      for (const { line, text, parsed } of group) {
+      for (let i = 0; i < groupLines.length; i++) {
+        const line = groupLines[i];
+        const parsed = groupParsed[i];
         if (parsed !== null && "reason" in parsed) totals.rejects.push(parsed);
         else if (parsed !== null && refs !== null) {
           const refusal = refused[next++];
-          if (refusal !== null) totals.rejects.push({ line: line.number, ...refusal, text });
+          if (refusal !== null) {
+            const text = "problem" in line ? "" : line.text;
+            totals.rejects.push({ line: line.number, ...refusal, text });
+          }
         }
         phase.update(line.bytesRead);
       }
-      group = [];
+      groupLines = [];
+      groupParsed = [];
     };
     const chunks = readLineGroups(source.open(), { maxLineBytes: MAX_LINE_BYTES });
     for await (const lines of chunks) {
@@ -172,8 +180,9 @@ export async function runAppend(input: CommandInput, spoolBytes = SPOOL_BYTES): 
           parsed.payload = (holding ? held.add(parsed.payload, line) : null) ??
             parsed.payload.slice();
         }
-        group.push({ line, text: "problem" in line ? "" : line.text, parsed });
-        if (group.length >= CHECK_GROUP) await settle();
+        groupLines.push(line);
+        groupParsed.push(parsed);
+        if (groupLines.length >= CHECK_GROUP) await settle();
       }
     }
     await settle();

@@ -108,8 +108,9 @@ class PayloadWriter {
     else this.#epoch(record.value);
     // A record over the limit may have grown the buffer; do not keep the memory.
     const grown = this.#buf.length > DEFAULT_CAPACITY;
+    // The view by its constructor: subarray's species lookup costs about twice as much.
     const payload = borrow && !grown
-      ? this.#buf.subarray(0, this.#pos)
+      ? new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#pos)
       : this.#buf.slice(0, this.#pos);
     if (grown) this.#reset(new Uint8Array(DEFAULT_CAPACITY));
     return payload;
@@ -266,7 +267,7 @@ class PayloadWriter {
     this.#head(MAJOR_BYTES, n);
     this.#ensure(n);
     // The runtime's decoder (Deno 2.9) writes in place; measured 3.5× faster than a JS loop.
-    this.#buf.subarray(this.#pos, this.#pos + n).setFromHex(hex);
+    new Uint8Array(this.#buf.buffer, this.#buf.byteOffset + this.#pos, n).setFromHex(hex);
     this.#pos += n;
   }
 

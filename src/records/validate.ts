@@ -76,13 +76,21 @@ function tags(value: unknown): string[] {
   if (value.length > MAX_TAGS) {
     fail(type, "tags", `must hold at most ${MAX_TAGS} tags, got ${value.length}`);
   }
-  const seen = new Set<string>();
-  return value.map((tag, i) => {
-    const checked = text(type, `tags[${i}]`, tag);
-    if (seen.has(checked)) fail(type, `tags[${i}]`, `must not repeat a tag, got ${show(tag)}`);
-    seen.add(checked);
-    return checked;
-  });
+  const out: string[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const tag = value[i];
+    // The field name is built only for a tag that fails: a template string and
+    // a Set per record cost more than checking a few tags.
+    if (typeof tag !== "string" || tag.length === 0 || !tag.isWellFormed()) {
+      text(type, `tags[${i}]`, tag);
+    }
+    // At most MAX_TAGS tags: a scan of the earlier ones is quicker than a Set.
+    for (let j = 0; j < i; j++) {
+      if (out[j] === tag) fail(type, `tags[${i}]`, `must not repeat a tag, got ${show(tag)}`);
+    }
+    out[i] = tag;
+  }
+  return out;
 }
 
 /**

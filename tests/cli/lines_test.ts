@@ -128,6 +128,24 @@ Deno.test("readLines() finds a bad line inside a chunk of good lines and decodes
   assert.deepEqual(lines.map((l) => l.bytesRead), [2, 4, 6, 8, 33, 31, 33]);
 });
 
+Deno.test("readLines() keeps a real U+FFFD in a chunk of good lines and still refuses bad bytes", async () => {
+  const bytes = new Uint8Array([
+    ...encoder.encode("a\nreplacement \uFFFD here\nb\n"),
+    0xff,
+    ...encoder.encode("\nc\n"),
+  ]);
+  const lines = await collect(ReadableStream.from([bytes]));
+  assert.deepEqual(texts(lines), [
+    "a",
+    "replacement \uFFFD here",
+    "b",
+    { problem: "Not valid UTF-8" },
+    "c",
+  ]);
+  const single = await collect(ReadableStream.from(Array.from(bytes, (b) => new Uint8Array([b]))));
+  assert.deepEqual(lines, single);
+});
+
 Deno.test("readLineGroups() yields together the lines each chunk completes, as readLines() numbers them", async () => {
   const chunks = ["a\nb\nc", "c\n", "\nd\ne\nf", ""].map((c) => encoder.encode(c));
   const groups = await Array.fromAsync(

@@ -180,6 +180,9 @@ Deno.test("serializeAssertion() rejects bad tags", () => {
   invalid(a({ tags: "x" }), "tags");
   invalid(a({ tags: [""] }), "tags[0]");
   invalid(a({ tags: ["x", "x"] }), "tags[1]");
+  invalid(a({ tags: ["x", "y", 3] }), "tags[2]");
+  invalid(a({ tags: ["x", "\ud800"] }), "tags[1]");
+  invalid(a({ tags: ["a", "b", "c", "b"] }), "tags[3]");
   invalid(a({ tags: Array.from({ length: MAX_TAGS + 1 }, (_, i) => `t${i}`) }), "tags");
   serializeAssertion({ ...ASSERTION, tags: [] });
 });
