@@ -12,6 +12,7 @@ import {
   fail,
   hash,
   isPlainObject,
+  isText,
   keyText,
   numberIn,
   rejectUnknown,
@@ -76,13 +77,17 @@ function tags(value: unknown): string[] {
   if (value.length > MAX_TAGS) {
     fail(type, "tags", `must hold at most ${MAX_TAGS} tags, got ${value.length}`);
   }
+  const out: string[] = [];
   const seen = new Set<string>();
-  return value.map((tag, i) => {
-    const checked = text(type, `tags[${i}]`, tag);
+  for (let i = 0; i < value.length; i++) {
+    const tag: unknown = value[i];
+    // The field is named only on failure: building "tags[i]" for every tag cost more than checking it.
+    const checked = isText(tag) ? tag : text(type, `tags[${i}]`, tag);
     if (seen.has(checked)) fail(type, `tags[${i}]`, `must not repeat a tag, got ${show(tag)}`);
     seen.add(checked);
-    return checked;
-  });
+    out.push(checked);
+  }
+  return out;
 }
 
 /**
