@@ -149,18 +149,31 @@ async function pump(
   const quota = budget.remaining();
   let read = 0; // records handed to the builder since `from`, committed or not
   let stopped = false;
+  let at = from.offset; // where the next record to read starts
   try {
-    for await (const rec of journal.readFrom(from.offset, { end: journal.durableOffset })) {
-      if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
-        stopped = true;
-        break;
+    // Read to the durable end and send what is packed. While that commit
+    // waited for the one before it, more records may have become durable:
+    // read and pack those with it in flight, rather than settle it first and
+    // leave the next pass to find them.
+    for (let more = true; more;) {
+      const before = read;
+      for await (const rec of journal.readFrom(at, { end: journal.durableOffset })) {
+        if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
+          stopped = true;
+          break;
+        }
+        stats.recordsRead++;
+        stats.bytesRead += rec.next - rec.offset;
+        read++;
+        at = rec.next;
+        if (builder.add(rec)) continue;
+        if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
+        builder.add(rec);
       }
-      stats.recordsRead++;
-      stats.bytesRead += rec.next - rec.offset;
-      read++;
-      if (builder.add(rec)) continue;
+      if (stopped) break;
       if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
-      builder.add(rec);
+      // Nothing read (a stretch the journal does not yield as records) ends the pump too.
+      more = read > before && at < journal.durableOffset;
     }
     if (!(await pipeline.send(builder.take())) || !(await pipeline.settle())) {
       return conflict(pipeline);
