@@ -171,6 +171,11 @@ async function pump(
         builder.add(rec);
       }
       if (stopped) break;
+      // Caught up while a commit is in flight: the next commit cannot go before it settles,
+      // so what becomes durable meanwhile joins it (fewer, fuller commits, none later).
+      if (read > before && pipeline.inFlight && await durableBefore(journal, at, pipeline)) {
+        continue;
+      }
       if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
       // Nothing read (a stretch the journal does not yield as records) ends the pump too.
       more = read > before && at < journal.durableOffset;
@@ -181,6 +186,29 @@ async function pump(
     return { cursor: pipeline.cursor, conflict: false, stopped };
   } finally {
     await pipeline.drain();
+  }
+}
+
+/**
+ * Whether `journal`'s durable end passes `at` before the commit in flight in
+ * `pipeline` has its outcome. Only a writer tells of its durable end in
+ * process: for a reader, false.
+ */
+async function durableBefore(
+  journal: Journal,
+  at: number,
+  pipeline: CommitPipeline,
+): Promise<boolean> {
+  if (journal.durableOffset > at) return true;
+  if (journal.readOnly) return false;
+  const durable = Promise.withResolvers<boolean>();
+  const unsubscribe = journal.onDurable((end) => {
+    if (end > at) durable.resolve(true);
+  });
+  try {
+    return await Promise.race([durable.promise, pipeline.outcome().then(() => false)]);
+  } finally {
+    unsubscribe();
   }
 }
 
