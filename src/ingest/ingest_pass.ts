@@ -155,7 +155,7 @@ async function pump(
     // waited for the one before it, more records may have become durable:
     // read and pack those with it in flight, rather than settle it first and
     // leave the next pass to find them.
-    for (let more = true; more;) {
+    while (true) {
       const before = read;
       for await (const rec of journal.readFrom(at, { end: journal.durableOffset })) {
         if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
@@ -170,15 +170,14 @@ async function pump(
         if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
         builder.add(rec);
       }
-      if (stopped) break;
-      // Caught up while a commit is in flight: the next commit cannot go before it settles,
-      // so what becomes durable meanwhile joins it (fewer, fuller commits, none later).
-      if (read > before && pipeline.inFlight && await durableBefore(journal, at, pipeline)) {
-        continue;
-      }
+      // Nothing read: caught up, or a stretch the journal does not yield as records.
+      if (stopped || read === before) break;
+      // Caught up with a commit in flight: the next commit cannot go before it settles, so
+      // what becomes durable meanwhile joins the next one (fuller commits, none sent later).
+      if (pipeline.inFlight && await durableBefore(journal, at, pipeline)) continue;
       if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
-      // Nothing read (a stretch the journal does not yield as records) ends the pump too.
-      more = read > before && at < journal.durableOffset;
+      // The same holds for the commit just sent.
+      if (!(await durableBefore(journal, at, pipeline))) break;
     }
     if (!(await pipeline.send(builder.take())) || !(await pipeline.settle())) {
       return conflict(pipeline);
