@@ -118,9 +118,22 @@ export class CommitPipeline {
     return true;
   }
 
-  /** Wait for any commit still in flight, whatever its outcome, so nothing runs on after a failure. */
-  async drain(): Promise<void> {
+  /** Whether a commit is in flight (sent, its outcome not yet taken by `settle()`). */
+  get inFlight(): boolean {
+    return this.#inflight !== null;
+  }
+
+  /**
+   * Resolves once the commit in flight (if any) has an outcome, without
+   * taking it (`settle()` still does); never rejects.
+   */
+  async outcome(): Promise<void> {
     await this.#inflight?.result;
+  }
+
+  /** Wait for any commit still in flight, whatever its outcome, so nothing runs on after a failure. */
+  drain(): Promise<void> {
+    return this.outcome();
   }
 
   /** Commit `planned` over `expect` until its outcome is known; see the module doc. */

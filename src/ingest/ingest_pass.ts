@@ -149,18 +149,35 @@ async function pump(
   const quota = budget.remaining();
   let read = 0; // records handed to the builder since `from`, committed or not
   let stopped = false;
+  let at = from.offset; // where the next record to read starts
   try {
-    for await (const rec of journal.readFrom(from.offset, { end: journal.durableOffset })) {
-      if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
-        stopped = true;
-        break;
+    // Read to the durable end and send what is packed. While that commit
+    // waited for the one before it, more records may have become durable:
+    // read and pack those with it in flight, rather than settle it first and
+    // leave the next pass to find them.
+    while (true) {
+      const before = read;
+      for await (const rec of journal.readFrom(at, { end: journal.durableOffset })) {
+        if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
+          stopped = true;
+          break;
+        }
+        stats.recordsRead++;
+        stats.bytesRead += rec.next - rec.offset;
+        read++;
+        at = rec.next;
+        if (builder.add(rec)) continue;
+        if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
+        builder.add(rec);
       }
-      stats.recordsRead++;
-      stats.bytesRead += rec.next - rec.offset;
-      read++;
-      if (builder.add(rec)) continue;
+      // Nothing read: caught up, or a stretch the journal does not yield as records.
+      if (stopped || read === before) break;
+      // Caught up with a commit in flight: the next commit cannot go before it settles, so
+      // what becomes durable meanwhile joins the next one (fuller commits, none sent later).
+      if (pipeline.inFlight && await durableBefore(journal, at, pipeline)) continue;
       if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
-      builder.add(rec);
+      // The same holds for the commit just sent.
+      if (!(await durableBefore(journal, at, pipeline))) break;
     }
     if (!(await pipeline.send(builder.take())) || !(await pipeline.settle())) {
       return conflict(pipeline);
@@ -168,6 +185,29 @@ async function pump(
     return { cursor: pipeline.cursor, conflict: false, stopped };
   } finally {
     await pipeline.drain();
+  }
+}
+
+/**
+ * Whether `journal`'s durable end passes `at` before the commit in flight in
+ * `pipeline` has its outcome. Only a writer tells of its durable end in
+ * process: for a reader, false.
+ */
+async function durableBefore(
+  journal: Journal,
+  at: number,
+  pipeline: CommitPipeline,
+): Promise<boolean> {
+  if (journal.durableOffset > at) return true;
+  if (journal.readOnly) return false;
+  const durable = Promise.withResolvers<boolean>();
+  const unsubscribe = journal.onDurable((end) => {
+    if (end > at) durable.resolve(true);
+  });
+  try {
+    return await Promise.race([durable.promise, pipeline.outcome().then(() => false)]);
+  } finally {
+    unsubscribe();
   }
 }
 

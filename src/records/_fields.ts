@@ -43,6 +43,11 @@ export function rejectUnknown(type: string, obj: Record<string, unknown>, allowe
   }
 }
 
+/** Whether `value` is what `text()` accepts, without naming a field. */
+export function isText(value: unknown, allowEmpty = false): value is string {
+  return typeof value === "string" && (allowEmpty || value.length > 0) && value.isWellFormed();
+}
+
 /** A well-formed string; non-empty unless `allowEmpty`. */
 export function text(type: string, field: string, value: unknown, allowEmpty = false): string {
   if (typeof value !== "string") fail(type, field, `must be a string, got ${show(value)}`);

@@ -12,6 +12,7 @@ import {
   fail,
   hash,
   isPlainObject,
+  isText,
   keyText,
   numberIn,
   rejectUnknown,
@@ -78,17 +79,14 @@ function tags(value: unknown): string[] {
   }
   const out: string[] = new Array(value.length);
   for (let i = 0; i < value.length; i++) {
-    const tag = value[i];
-    // The field name is built only for a tag that fails: a template string and
-    // a Set per record cost more than checking a few tags.
-    if (typeof tag !== "string" || tag.length === 0 || !tag.isWellFormed()) {
-      text(type, `tags[${i}]`, tag);
-    }
+    const tag: unknown = value[i];
+    // The field is named only on failure: building "tags[i]" for every tag cost more than checking it.
+    const checked = isText(tag) ? tag : text(type, `tags[${i}]`, tag);
     // At most MAX_TAGS tags: a scan of the earlier ones is quicker than a Set.
     for (let j = 0; j < i; j++) {
-      if (out[j] === tag) fail(type, `tags[${i}]`, `must not repeat a tag, got ${show(tag)}`);
+      if (out[j] === checked) fail(type, `tags[${i}]`, `must not repeat a tag, got ${show(tag)}`);
     }
-    out[i] = tag;
+    out[i] = checked;
   }
   return out;
 }

@@ -71,6 +71,13 @@ export function commitCost(
   return { mutations: mutations.length, bytes, keyBytes: keys };
 }
 
+/** Adds what one more mutation costs to `cost`, in place. */
+export function addSetCost(cost: CommitCost, mutation: Measured): void {
+  cost.mutations++;
+  cost.bytes += mutation.bytes;
+  cost.keyBytes += mutation.keyBytes;
+}
+
 /** The sum of two costs. */
 export function addCost(a: CommitCost, b: CommitCost): CommitCost {
   return {

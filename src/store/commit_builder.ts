@@ -7,7 +7,8 @@
  * @module
  */
 
-import { addCost, type CommitCost, commitCost } from "./commit.ts";
+import { addCost, addSetCost, type CommitCost, commitCost } from "./commit.ts";
+import { fromHex } from "../records/mod.ts";
 import { BatchPacker, packLimits } from "./_batch_packer.ts";
 import type { KvStore } from "./kv_store.ts";
 import { type Applied, carryOver, resolve, type ResolveState } from "./resolve.ts";
@@ -339,7 +340,8 @@ export class CommitBuilder {
     if (cost === undefined) {
       // Assertions of a few commits' votes: enough to spare rebuilding their keys for each vote.
       if (this.#tallyCosts.size >= TALLY_COSTS_KEPT) this.#tallyCosts.clear();
-      cost = commitCost(tallyCost(this.#store.keys, assertion));
+      // Converted once for the four keys.
+      cost = commitCost(tallyCost(this.#store.keys, fromHex(assertion)));
       this.#tallyCosts.set(assertion, cost);
     }
     return cost;
@@ -353,7 +355,8 @@ export class CommitBuilder {
     let reason: string;
     if (plan.ok) {
       const { sets, resolve } = plan;
-      const cost = commitCost(resolve === undefined ? sets : [...sets, resolve.set]);
+      const cost = commitCost(sets);
+      if (resolve !== undefined) addSetCost(cost, resolve.set);
       // A vote may change its assertion's tally: four counters, paid once per commit.
       const assertion = resolve?.kind === "vote" ? resolve.assertion : null;
       const tally = assertion === null ? null : this.#tallyCost(assertion);

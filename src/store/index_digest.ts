@@ -7,13 +7,41 @@
  * @module
  */
 
-import { createBLAKE3 } from "hash-wasm";
+import { hashInto } from "blake3-jit";
 import { toHex } from "../records/mod.ts";
 
-// Created once at load, then used synchronously: planning a record is
-// synchronous, and an await per record would cost more than the hash.
-const hasher = await createBLAKE3();
-const SEPARATOR = new Uint8Array([0]);
+/** BLAKE3-256 digest width. */
+const DIGEST_BYTES = 32;
+
+/** Most UTF-8 bytes one UTF-16 code unit encodes to (a surrogate pair: 4 for 2). */
+const UTF8_PER_UNIT = 3;
+
+/** Inputs up to this many bytes are encoded into one reused array; longer ones into their own. */
+const SCRATCH_BYTES = 4096;
+
+const utf8 = new TextEncoder();
+const scratch = new Uint8Array(SCRATCH_BYTES);
+
+// Every record's index keys hash a text or two, synchronously. blake3-jit
+// hashes short inputs in plain JavaScript straight into the digest array; an
+// incremental WASM hasher paid a call into WASM per update and per digest,
+// and encoding each text to a fresh array, which cost more than the hash of a
+// few dozen bytes. Both are BLAKE3-256: the digests are the same bytes.
+
+/** BLAKE3-256 of `first` as UTF-8, then (when given) a zero byte and `second` as UTF-8. */
+function digestOf(first: string, second?: string): Uint8Array {
+  const units = first.length + (second === undefined ? 0 : 1 + second.length);
+  const bound = UTF8_PER_UNIT * units;
+  const buf = bound <= SCRATCH_BYTES ? scratch : new Uint8Array(bound);
+  let n = utf8.encodeInto(first, buf).written;
+  if (second !== undefined) {
+    buf[n++] = 0;
+    n += utf8.encodeInto(second, buf.subarray(n)).written;
+  }
+  const out = new Uint8Array(DIGEST_BYTES);
+  hashInto(buf.subarray(0, n), out);
+  return out;
+}
 
 /**
  * The digest that keys a voter's history: BLAKE3-256 of the voter's UTF-8
@@ -37,9 +65,7 @@ export function voterDigest(voter: string): string {
 
 /** `voterDigest(voter)` as its 32 bytes, as keys hold it. */
 export function voterDigestBytes(voter: string): Uint8Array {
-  hasher.init();
-  hasher.update(voter);
-  return hasher.digest("binary");
+  return digestOf(voter);
 }
 
 /**
@@ -62,9 +88,5 @@ export function subjectPredicateDigest(subject: string, predicate: string): stri
 
 /** `subjectPredicateDigest(subject, predicate)` as its 32 bytes, as keys hold it. */
 export function subjectPredicateDigestBytes(subject: string, predicate: string): Uint8Array {
-  hasher.init();
-  hasher.update(subject);
-  hasher.update(SEPARATOR);
-  hasher.update(predicate);
-  return hasher.digest("binary");
+  return digestOf(subject, predicate);
 }

@@ -48,6 +48,14 @@ export interface IndexedRecord {
    * @default {undefined}
    */
   digest?: Uint8Array;
+  /**
+   * A vote's `assertion` as its 32 bytes, when the caller has them: the
+   * keys take this array (it must not change afterwards) instead of
+   * converting the hex again.
+   *
+   * @default {undefined}
+   */
+  target?: Uint8Array;
 }
 
 /**
@@ -92,7 +100,7 @@ export function indexSets(keys: KeyLayout, stored: IndexedRecord): KvSet[] {
     }
     case "vote": {
       const v = record.value;
-      const key = keys.voterHistoryEntry(v.assertion, voterDigestBytes(v.voter), {
+      const key = keys.voterHistoryEntry(stored.target ?? v.assertion, voterDigestBytes(v.voter), {
         timestamp: v.timestamp,
         hash,
       });

@@ -32,13 +32,17 @@ function poison(kind: PoisonKind, detail: string): RecordPlan {
   return { ok: false, kind, reason: `${kind}: ${detail}` };
 }
 
+function keyTooLarge(set: KvSet): RecordPlan {
+  return poison("too-large", `key is ${set.keyBytes} bytes, more than ${MAX_KEY_BYTES}`);
+}
+
 /** A record's content hash: as hex (values, versions) and as bytes (keys, converted once). */
 interface RecordHash {
   hex: string;
   bytes: Uint8Array;
 }
 
-/** The unconditional sets of a record, and what is resolved at commit time. */
+/** The unconditional sets of a record (its index entries included), and what is resolved at commit time. */
 function setsFor(
   keys: KeyLayout,
   record: KnowledgeRecord,
@@ -46,22 +50,26 @@ function setsFor(
   payload: Uint8Array,
 ): { sets: KvSet[]; resolve?: Resolvable } {
   switch (record.type) {
-    case "assertion":
-      return {
-        sets: [
-          kvSet(keys.assertion(hash.bytes), payload),
-          // Empty: the key ends with the hash that leads to the payload.
-          kvSet(keys.subjectEntry(record.value.subject, hash.bytes), EMPTY),
-        ],
-      };
+    case "assertion": {
+      const sets = [
+        kvSet(keys.assertion(hash.bytes), payload),
+        // Empty: the key ends with the hash that leads to the payload.
+        kvSet(keys.subjectEntry(record.value.subject, hash.bytes), EMPTY),
+      ];
+      for (const set of indexSets(keys, { record, hash: hash.hex, digest: hash.bytes })) {
+        sets.push(set);
+      }
+      return { sets };
+    }
     case "vote": {
       const { assertion, voter, value, timestamp } = record.value;
       const winner: WinnerValue = { t: timestamp, h: hash.hex, v: value };
-      // Converted once for both keys that hold it.
+      // Converted once for the three keys that hold it.
       const assertionBytes = fromHex(assertion);
+      const indexed = { record, hash: hash.hex, digest: hash.bytes, target: assertionBytes };
       return {
         // History: every vote stays under its content-addressed key.
-        sets: [kvSet(keys.vote(assertionBytes, hash.bytes), payload)],
+        sets: [kvSet(keys.vote(assertionBytes, hash.bytes), payload), ...indexSets(keys, indexed)],
         resolve: {
           kind: "vote",
           assertion,
@@ -114,13 +122,10 @@ export function planRecord(keys: KeyLayout, payload: Uint8Array, digest: Uint8Ar
   // A copy: the keys hold it, and the caller may reuse its digest's buffer.
   const bytes = digest.slice();
   const hash = toHex(bytes);
-  const own = setsFor(keys, record, { hex: hash, bytes }, payload);
-  const sets = [...own.sets, ...indexSets(keys, { record, hash, digest: bytes })];
-  const resolve = own.resolve;
-  for (const set of resolve === undefined ? sets : [...sets, resolve.set]) {
-    if (set.keyBytes > MAX_KEY_BYTES) {
-      return poison("too-large", `key is ${set.keyBytes} bytes, more than ${MAX_KEY_BYTES}`);
-    }
+  const { sets, resolve } = setsFor(keys, record, { hex: hash, bytes }, payload);
+  for (const set of sets) if (set.keyBytes > MAX_KEY_BYTES) return keyTooLarge(set);
+  if (resolve !== undefined && resolve.set.keyBytes > MAX_KEY_BYTES) {
+    return keyTooLarge(resolve.set);
   }
   return resolve === undefined
     ? { ok: true, type: record.type, hash, sets }

@@ -19,7 +19,7 @@
 
 import { fromHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
-import type { KeyLayout } from "./keys.ts";
+import type { HashPart, KeyLayout } from "./keys.ts";
 import type { KvSum, Tally } from "./consensus_types.ts";
 
 /** Binary digits kept after the point in a tally's sum. */
@@ -95,7 +95,7 @@ export function tallySum(key: Deno.KvKey, delta: bigint): KvSum {
 }
 
 /** The largest cost the tally of one assertion can add to a commit: one sum per field. */
-export function tallyCost(keys: KeyLayout, assertion: string): KvSum[] {
+export function tallyCost(keys: KeyLayout, assertion: HashPart): KvSum[] {
   return TALLY_FIELDS.map((field) => tallySum(keys.tally(assertion, field), 0n));
 }
 

@@ -197,7 +197,8 @@ export async function* readRecords(
       if (i >= 0 && bases[i] === where.base && i + 1 < bases.length) where.next = bases[i + 1];
       const next = where.next;
       scanner.setLimit(Math.min(next, ctx.limit()) - where.base);
-      const step = await scanner.next();
+      // Most records of a chunk are in the buffer already: no await (and no promises) for them.
+      const step = scanner.nextBuffered() ?? await scanner.next();
       if (step.kind === "record") {
         const at = where.base + step.pos;
         pos = at + HEADER_SIZE + step.len;

@@ -99,6 +99,26 @@ export class SegmentScanner {
     return this.#pos;
   }
 
+  /**
+   * The next step, without waiting, when the bytes it checks are already in
+   * the buffer (most records of a chunk); `null` when it needs a read: call
+   * `next()`. Both give the same step for the same position.
+   */
+  nextBuffered(): ScanStep | null {
+    const pos = this.#pos;
+    const avail = this.#limit - pos;
+    const have = this.#bufStart + this.#bufLen - pos;
+    if (avail <= 0 || pos < this.#bufStart || have <= 0 || have < Math.min(HEADER_SIZE, avail)) {
+      return null;
+    }
+    if (have >= HEADER_SIZE && have < Math.min(HEADER_SIZE + this.#verifiedLen(pos), avail)) {
+      return null;
+    }
+    const step = this.#verify(pos, have, avail);
+    if (step.kind === "record") this.#pos += HEADER_SIZE + step.len;
+    return step;
+  }
+
   async #check(pos: number): Promise<ScanStep> {
     const avail = this.#limit - pos;
     if (avail <= 0) return { kind: "end", pos };
@@ -108,15 +128,26 @@ export class SegmentScanner {
         ? { kind: "bad", pos, reason: "missing bytes" }
         : { kind: "end", pos };
     }
-    const at = pos - this.#bufStart;
-    let len = 0;
     if (have >= HEADER_SIZE) {
-      len = readU32(this.#buf, at + LEN_OFFSET);
-      if (len > 0 && len <= this.#opts.maxRecordBytes && this.#opts.verify !== "length") {
-        have = await this.#ensure(pos, Math.min(HEADER_SIZE + len, avail));
-      }
+      have = await this.#ensure(pos, Math.min(HEADER_SIZE + this.#verifiedLen(pos), avail));
     }
-    const o = pos - this.#bufStart; // the buffer may have moved
+    return this.#verify(pos, have, avail);
+  }
+
+  /**
+   * The payload bytes past the header that verifying the record at `pos`
+   * reads: its length when plausible and verification reads the payload,
+   * else none. Its header must be resident.
+   */
+  #verifiedLen(pos: number): number {
+    const len = readU32(this.#buf, pos - this.#bufStart + LEN_OFFSET);
+    return len > 0 && len <= this.#opts.maxRecordBytes && this.#opts.verify !== "length" ? len : 0;
+  }
+
+  /** Verify the record at `pos`, of which `have` bytes are resident, `avail` before the limit. */
+  #verify(pos: number, have: number, avail: number): ScanStep {
+    const o = pos - this.#bufStart;
+    const len = have >= HEADER_SIZE ? readU32(this.#buf, o + LEN_OFFSET) : 0;
     const available = Math.min(avail, have);
     const reason = this.#opts.verify === "length"
       ? checkLength(this.#buf, o, available, avail, this.#opts.maxRecordBytes)
