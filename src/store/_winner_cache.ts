@@ -46,12 +46,15 @@ interface Shard {
   generation: number;
   /** Bumped when a commit's writes are laid over: a read begun before may not be kept. */
   changes: number;
+  /** Bumped when an entry of this generation is evicted: see `#completeAfterRead`. */
+  evictions: number;
 }
 
 /** A shard as a reading found it, to tell whether what was read may be kept. */
 interface Seen {
   shard: Shard;
   changes: number;
+  evictions: number;
 }
 
 interface Entry {
@@ -106,7 +109,7 @@ export class WinnerCache {
     const guards = new Map<number, string | null>();
     for (const [id, shard] of known) {
       guards.set(id, shard.guard);
-      seen.set(id, { shard, changes: shard.changes });
+      seen.set(id, { shard, changes: shard.changes, evictions: shard.evictions });
     }
     const current = new Map<string, Current>();
     const missing = new Map<string, Resolvable>();
@@ -207,15 +210,17 @@ export class WinnerCache {
 
   /**
    * `assertion` held no winner when its count was read (after its shard's
-   * guard): the cache knows all of them, none, as long as what it knows of
-   * the shard stays. Kept only if no commit's writes were laid over the shard
-   * while it was read: one of them might have been evicted meanwhile, before
-   * the assertion was marked, and would then be taken for absent.
+   * guard): every winner written since is one of this cache's commits, laid
+   * over, so the cache knows them all as long as what it knows of the shard
+   * stays and none of them is evicted. Writes laid over while it was read do
+   * not void it (they are winners the cache holds), but an eviction does: the
+   * evicted winner might be the assertion's, and would be taken for absent.
    */
   #completeAfterRead(assertion: string, seen: Map<number, Seen>): void {
     const shardId = shardOfHex(assertion);
     const before = seen.get(shardId)!;
-    if (!this.#unchanged(shardId, before)) return;
+    if (this.#shards.get(shardId) !== before.shard) return;
+    if (before.shard.evictions !== before.evictions) return;
     this.#complete.delete(assertion);
     this.#complete.set(assertion, before.shard.generation);
     if (this.#complete.size > this.#limit) {
@@ -321,6 +326,7 @@ export class WinnerCache {
         complete: empty,
         generation: this.#nextGeneration++,
         changes: 0,
+        evictions: 0,
       });
     });
   }
@@ -333,7 +339,10 @@ export class WinnerCache {
     this.#entries.delete(oldest);
     // A shard or an assertion that lost an entry no longer knows every key in it.
     const shard = this.#shards.get(evicted.shard);
-    if (shard !== undefined && shard.generation === evicted.generation) shard.complete = false;
+    if (shard !== undefined && shard.generation === evicted.generation) {
+      shard.complete = false;
+      shard.evictions++;
+    }
     if (oldest.startsWith("v")) {
       const assertion = oldest.slice(1, oldest.indexOf("\0"));
       if (this.#complete.get(assertion) === evicted.generation) this.#complete.delete(assertion);
