@@ -10,6 +10,11 @@
  * store held no winner and no epoch when the guards were read, and every
  * change since went through this cache. A key missing from a complete shard
  * is absent, without a read: a fresh store is ingested without winner reads.
+ * Below the shard, an assertion is complete when its winner count read 0:
+ * it held no winner, and every one written since is a commit of this cache's
+ * (FORMAT.md section 3.4, proof step 7). Into a store that holds winners,
+ * each assertion voted on is counted once, and a voter's winner is read only
+ * on an assertion that held winners when first met.
  *
  * @module
  */
@@ -94,8 +99,9 @@ export class WinnerCache {
 
   /**
    * The state `items` resolve against: cached guards and winners, and only
-   * what the cache does not know read from the KV (guards first, then the
-   * winners, so a read is never older than the guard it is checked with).
+   * what the cache does not know read from the KV (guards first, then winner
+   * counts, then winners, so a read is never older than the guard it is
+   * checked with).
    */
   async readState(
     kv: Deno.Kv,
@@ -142,7 +148,11 @@ export class WinnerCache {
   async #readMissing(
     kv: Deno.Kv,
     keys: KeyLayout,
-    at: { missing: Map<string, Resolvable>; current: Map<string, Current>; seen: Map<number, Seen> },
+    at: {
+      missing: Map<string, Resolvable>;
+      current: Map<string, Current>;
+      seen: Map<number, Seen>;
+    },
   ): Promise<void> {
     const now = new Map<string, Resolvable>();
     const byAssertion = new Map<string, Map<string, Resolvable>>();
