@@ -17,10 +17,10 @@
  * @module
  */
 
+import { MAX_GET_MANY } from "./limits.ts";
 import { fromHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
 import type { KeyLayout } from "./keys.ts";
-import { MAX_GET_MANY } from "./limits.ts";
 import type { KvSum, Tally } from "./consensus_types.ts";
 
 /** Binary digits kept after the point in a tally's sum. */
