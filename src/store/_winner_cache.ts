@@ -10,6 +10,11 @@
  * store held no winner and no epoch when the guards were read, and every
  * change since went through this cache. A key missing from a complete shard
  * is absent, without a read: a fresh store is ingested without winner reads.
+ * Below the shard, an assertion is complete when its winner count read 0:
+ * it held no winner, and every one written since is a commit of this cache's
+ * (FORMAT.md section 3.4, proof step 7). Into a store that holds winners,
+ * each assertion voted on is counted once, and a voter's winner is read only
+ * on an assertion that held winners when first met.
  *
  * @module
  */
@@ -24,8 +29,10 @@ import {
   readCurrent,
   type ResolveState,
   shardOf,
+  shardOfHex,
   shardOfKeyId,
 } from "./resolve.ts";
+import { readWinnerCounts } from "./tally.ts";
 import type { Resolvable } from "./consensus_types.ts";
 
 /**
@@ -44,6 +51,15 @@ interface Shard {
   generation: number;
   /** Bumped when a commit's writes are laid over: a read begun before may not be kept. */
   changes: number;
+  /** Bumped when an entry of this generation is evicted: see `#completeAfterRead`. */
+  evictions: number;
+}
+
+/** A shard as a reading found it, to tell whether what was read may be kept. */
+interface Seen {
+  shard: Shard;
+  changes: number;
+  evictions: number;
 }
 
 interface Entry {
@@ -57,6 +73,13 @@ export class WinnerCache {
   #shards = new Map<number, Shard>();
   /** Key id → winner, least recently used first. */
   #entries = new Map<string, Entry>();
+  /**
+   * Assertion → the generation of its shard in which the cache knows every
+   * winner of it (it held none when read), least recently used first.
+   */
+  #complete = new Map<string, number>();
+  /** Assertions known to hold a winner: their winner count is not read. */
+  #withWinners = new Set<string>();
   #limit: number;
   #nextGeneration = 1;
   /** The first reading of the guards, once started. */
@@ -76,8 +99,9 @@ export class WinnerCache {
 
   /**
    * The state `items` resolve against: cached guards and winners, and only
-   * what the cache does not know read from the KV (guards first, then the
-   * winners, so a read is never older than the guard it is checked with).
+   * what the cache does not know read from the KV (guards first, then winner
+   * counts, then winners, so a read is never older than the guard it is
+   * checked with).
    */
   async readState(
     kv: Deno.Kv,
@@ -87,11 +111,11 @@ export class WinnerCache {
     const shardIds = [...new Set(items.map(shardOf))].sort((a, b) => a - b);
     // What is known of each shard, as of one moment: nothing below awaits before using it.
     const known = await this.#knowGuards(kv, keys, shardIds);
-    const seen = new Map<number, { shard: Shard; changes: number }>();
+    const seen = new Map<number, Seen>();
     const guards = new Map<number, string | null>();
     for (const [id, shard] of known) {
       guards.set(id, shard.guard);
-      seen.set(id, { shard, changes: shard.changes });
+      seen.set(id, { shard, changes: shard.changes, evictions: shard.evictions });
     }
     const current = new Map<string, Current>();
     const missing = new Map<string, Resolvable>();
@@ -105,23 +129,121 @@ export class WinnerCache {
         this.#entries.delete(id);
         this.#entries.set(id, entry);
         current.set(id, entry.current);
-      } else if (shard.complete) {
+      } else if (shard.complete || this.#knowsAll(item, shard)) {
         current.set(id, null);
       } else {
         missing.set(id, item);
       }
     }
-    if (missing.size === 0) return { guards, current };
-    for (const [id, winner] of await readCurrent(kv, missing)) {
-      current.set(id, winner);
+    if (missing.size > 0) await this.#readMissing(kv, keys, { missing, current, seen });
+    return { guards, current };
+  }
+
+  /**
+   * Reads what `at.missing` holds into `at.current`: for each assertion not
+   * known to hold a winner, its winner count first, and a voter's winner only
+   * on an assertion that holds one (the others' are absent, with no read);
+   * winners of assertions known to hold one, and epochs, meanwhile.
+   */
+  async #readMissing(
+    kv: Deno.Kv,
+    keys: KeyLayout,
+    at: {
+      missing: Map<string, Resolvable>;
+      current: Map<string, Current>;
+      seen: Map<number, Seen>;
+    },
+  ): Promise<void> {
+    const now = new Map<string, Resolvable>();
+    const byAssertion = new Map<string, Map<string, Resolvable>>();
+    for (const [id, item] of at.missing) {
+      if (item.kind === "epoch" || this.#withWinners.has(item.assertion)) {
+        now.set(id, item);
+        continue;
+      }
+      let ids = byAssertion.get(item.assertion);
+      if (ids === undefined) byAssertion.set(item.assertion, ids = new Map());
+      ids.set(id, item);
+    }
+    const counted = async () => {
+      if (byAssertion.size === 0) return;
+      const counts = await readWinnerCounts(kv, keys, [...byAssertion.keys()]);
+      const later = new Map<string, Resolvable>();
+      for (const [assertion, ids] of byAssertion) {
+        if (counts.get(assertion)! > 0) {
+          this.#noteWinners(assertion);
+          for (const [id, item] of ids) later.set(id, item);
+          continue;
+        }
+        for (const id of ids.keys()) at.current.set(id, null);
+        this.#completeAfterRead(assertion, at.seen);
+      }
+      if (later.size > 0) await this.#readWinners(kv, later, at);
+    };
+    await Promise.all([now.size > 0 ? this.#readWinners(kv, now, at) : null, counted()]);
+  }
+
+  /** Reads the winners (or epochs) of `items` into `at.current`, keeping what stayed current. */
+  async #readWinners(
+    kv: Deno.Kv,
+    items: Map<string, Resolvable>,
+    at: { current: Map<string, Current>; seen: Map<number, Seen> },
+  ): Promise<void> {
+    for (const [id, winner] of await readCurrent(kv, items)) {
+      at.current.set(id, winner);
       const shardId = shardOfKeyId(id);
-      const before = seen.get(shardId)!;
-      // Kept only if nothing changed what the cache knows of the shard while it was read.
-      if (this.#shards.get(shardId) === before.shard && before.shard.changes === before.changes) {
+      const before = at.seen.get(shardId)!;
+      if (this.#unchanged(shardId, before)) {
         this.#put(id, { shard: shardId, generation: before.shard.generation, current: winner });
       }
     }
-    return { guards, current };
+  }
+
+  /**
+   * Nothing changed what the cache knows of the shard while it was read (no
+   * commit's writes laid over, not dropped): what was read may be kept.
+   */
+  #unchanged(shardId: number, before: Seen): boolean {
+    return this.#shards.get(shardId) === before.shard && before.shard.changes === before.changes;
+  }
+
+  /** Whether the cache knows every winner of `item`'s assertion in `shard`'s generation. */
+  #knowsAll(item: Resolvable, shard: Shard): boolean {
+    if (item.kind !== "vote") return false;
+    const generation = this.#complete.get(item.assertion);
+    if (generation !== shard.generation) return false;
+    // Most recently used last.
+    this.#complete.delete(item.assertion);
+    this.#complete.set(item.assertion, generation);
+    return true;
+  }
+
+  /**
+   * `assertion` held no winner when its count was read (after its shard's
+   * guard): every winner written since is one of this cache's commits, laid
+   * over, so the cache knows them all as long as what it knows of the shard
+   * stays and none of them is evicted. Writes laid over while it was read do
+   * not void it (they are winners the cache holds), but an eviction does: the
+   * evicted winner might be the assertion's, and would be taken for absent.
+   */
+  #completeAfterRead(assertion: string, seen: Map<number, Seen>): void {
+    const shardId = shardOfHex(assertion);
+    const before = seen.get(shardId)!;
+    if (this.#shards.get(shardId) !== before.shard) return;
+    if (before.shard.evictions !== before.evictions) return;
+    this.#complete.delete(assertion);
+    this.#complete.set(assertion, before.shard.generation);
+    if (this.#complete.size > this.#limit) {
+      this.#complete.delete(this.#complete.keys().next().value!);
+    }
+  }
+
+  /** `assertion` holds a winner: it always will (winners are replaced, never removed). */
+  #noteWinners(assertion: string): void {
+    this.#withWinners.add(assertion);
+    if (this.#withWinners.size > this.#limit) {
+      this.#withWinners.delete(this.#withWinners.values().next().value!);
+    }
   }
 
   /**
@@ -142,6 +264,7 @@ export class WinnerCache {
       laid.add(id);
     }
     for (const [id, winner] of applied.writes) {
+      if (id.startsWith("v")) this.#noteWinners(id.slice(1, id.indexOf("\0")));
       const shardId = shardOfKeyId(id);
       if (!laid.has(shardId)) continue;
       const generation = this.#shards.get(shardId)!.generation;
@@ -159,6 +282,7 @@ export class WinnerCache {
   clear(): void {
     this.#shards.clear();
     this.#entries.clear();
+    this.#complete.clear();
     this.#first = null;
     this.#resets++;
   }
@@ -212,6 +336,7 @@ export class WinnerCache {
         complete: empty,
         generation: this.#nextGeneration++,
         changes: 0,
+        evictions: 0,
       });
     });
   }
@@ -222,9 +347,16 @@ export class WinnerCache {
     if (this.#entries.size <= this.#limit) return;
     const [oldest, evicted] = this.#entries.entries().next().value!;
     this.#entries.delete(oldest);
-    // A shard that lost an entry no longer knows every key in it.
+    // A shard or an assertion that lost an entry no longer knows every key in it.
     const shard = this.#shards.get(evicted.shard);
-    if (shard !== undefined && shard.generation === evicted.generation) shard.complete = false;
+    if (shard !== undefined && shard.generation === evicted.generation) {
+      shard.complete = false;
+      shard.evictions++;
+    }
+    if (oldest.startsWith("v")) {
+      const assertion = oldest.slice(1, oldest.indexOf("\0"));
+      if (this.#complete.get(assertion) === evicted.generation) this.#complete.delete(assertion);
+    }
   }
 }
 

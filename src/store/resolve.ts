@@ -30,7 +30,8 @@ export function shardOfKeyId(id: string): number {
   return shardOfHex(id.slice(1, 3));
 }
 
-function shardOfHex(hex: string): number {
+/** The guard shard of a hash or epoch id in hex: its first byte, modulo `GUARD_SHARDS`. */
+export function shardOfHex(hex: string): number {
   return parseInt(hex.slice(0, 2), 16) % GUARD_SHARDS;
 }
 

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { MAX_GET_MANY } from "./limits.ts";
 import { fromHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
 import type { HashPart, KeyLayout } from "./keys.ts";
@@ -116,4 +117,39 @@ export async function readTally(kv: Deno.Kv, keys: KeyLayout, assertion: string)
     TALLY_FIELDS.map((field) => keys.tally(assertion, field)),
   );
   return tallyFrom(entries.map((e) => e.value === null ? null : e.value.value));
+}
+
+/** The counters whose sum is the number of an assertion's winners (`s` is not a count). */
+const COUNT_FIELDS = ["u", "d", "n"] as const;
+
+/**
+ * The number of winners of each of `assertions` (u + d + n; 0 when never
+ * written), read strongly: `getMany` of the three count counters, ten keys a
+ * call whatever assertion they belong to. An assertion whose count is 0 has
+ * no `W` key (docs/FORMAT.md section 3.4).
+ */
+export async function readWinnerCounts(
+  kv: Deno.Kv,
+  keys: KeyLayout,
+  assertions: readonly string[],
+): Promise<Map<string, number>> {
+  const all = assertions.flatMap((a) => {
+    const hash = fromHex(a);
+    return COUNT_FIELDS.map((field) => keys.tally(hash, field));
+  });
+  const chunks: Deno.KvKey[][] = [];
+  for (let i = 0; i < all.length; i += MAX_GET_MANY) chunks.push(all.slice(i, i + MAX_GET_MANY));
+  const read = await Promise.all(
+    chunks.map((chunk) => kv.getMany<Deno.KvU64[]>(chunk, { consistency: "strong" })),
+  );
+  const counts = new Map<string, number>();
+  const values = read.flat();
+  assertions.forEach((a, i) => {
+    let count = 0n;
+    for (let f = 0; f < COUNT_FIELDS.length; f++) {
+      count += values[i * COUNT_FIELDS.length + f].value?.value ?? 0n;
+    }
+    counts.set(a, Number(count));
+  });
+  return counts;
 }

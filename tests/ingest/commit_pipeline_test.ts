@@ -20,13 +20,13 @@ Deno.test("CommitPipeline.send() returns once the commit's winner reads are in, 
   const fixture = await openKvFixture(testKvBackend(), dir);
   const kv = await Deno.openKv(fixture.target);
   try {
-    // A winner stored by another journal: the builder cannot know the store empty, so it reads.
+    // A winner on A stored by another journal: the builder cannot know A's winners, so it reads.
     const seeder = await KvStore.open(kv);
     const seedBuilder = new CommitBuilder(seeder, { journalId: "2".repeat(32) });
     const seed = serializeVote({
-      assertion: "ef".repeat(32),
+      assertion: A,
       voter: "seed",
-      value: 1,
+      value: -1,
       timestamp: 0,
     });
     seedBuilder.add({

@@ -13,6 +13,7 @@ import { holdReads } from "../support/kv_intercept.ts";
 import { assertionPayload, ingest, votePayload, withStore } from "./_helpers.ts";
 
 const J1 = "1".repeat(32);
+const A = "ab".repeat(32);
 
 /** Records at consecutive offsets, as a journal would hand them out. */
 async function records(count: number, subject = "earth"): Promise<CommitRecord[]> {
@@ -141,11 +142,14 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-/** A store on `path` that already holds a winner, so a builder must read winners it does not know. */
+/**
+ * A store on `path` that already holds a winner on `A`, so a builder must read
+ * the winners of `A` it does not know.
+ */
 async function seededStore(path: string): Promise<void> {
   const seeder = await KvStore.open(path);
   try {
-    await ingest(seeder, [await votePayload("ef".repeat(32), { voter: "seed", timestamp: 0 })], {
+    await ingest(seeder, [await votePayload(A, { voter: "seed", value: -1, timestamp: 0 })], {
       journalId: "2".repeat(32),
     });
   } finally {
@@ -158,8 +162,6 @@ async function voteRecord(voter: string, offset: number): Promise<CommitRecord> 
   const { payload, digest } = await votePayload(A, { voter, value: 1, timestamp: 1 });
   return { offset, next: offset + 1, payload, digest };
 }
-
-const A = "ab".repeat(32);
 
 Deno.test("CommitBuilder.whenRead() resolves once the winners a commit resolves against are read", async () => {
   await withStore(async (_, path) => {
@@ -212,7 +214,7 @@ Deno.test("CommitBuilder.whenRead() resolves when the read fails, and commit() r
       assert.equal(held.reads, 1, "the prefetch was tried and failed");
       assert.ok((await builder.commit(planned, { expect: null })).ok);
       assert.equal(held.reads, 2, "commit() read the winner again");
-      assert.equal((await store.tally(A)).count, 1);
+      assert.equal((await store.tally(A)).count, 2, "the seed's vote and ann's");
     } finally {
       store.close();
       kv.close();
