@@ -2,6 +2,17 @@ import assert from "node:assert/strict";
 import { Journal } from "../../src/wal/mod.ts";
 import { faultLayer, payload, readAll, withTempDir } from "./_util.ts";
 
+/**
+ * Let the event loop turn before the next append. A flush may block only while
+ * no turn is due (TURN_MS since the flusher last saw the loop turn); appends
+ * awaited back to back never turn it, so on a loaded machine a few of them
+ * would make a turn due and the flush go async, which is the fair-scheduling
+ * rule at work, not the behaviour these tests are about.
+ */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1));
+}
+
 /** Block this thread for `ms` milliseconds, as a slow device flush would. */
 function stall(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -24,7 +35,11 @@ Deno.test("Journal with blockingSyncMs flushes each group with a blocking fdatas
     const journal = await Journal.open(dir, { fs, blockingSyncMs: 60_000 });
     fs.syncKinds.length = 0;
     const appended = [];
-    for (let i = 0; i < 5; i++) appended.push(await journal.append(payload(i)));
+    for (let i = 0; i < 5; i++) {
+      await turn();
+      appended.push(await journal.append(payload(i)));
+    }
+    await turn();
     await Promise.all([journal.append(payload(5)), journal.append(payload(6))]);
     assert.deepEqual(fs.syncKinds, Array(6).fill("blocking"), "one blocking flush per group");
     // Acknowledged means durable and published, as with async flushes.
@@ -47,8 +62,11 @@ Deno.test("Journal with blockingSyncMs goes back to async flushes after a slow o
         stall(60);
       }
     };
+    await turn();
     await journal.append(payload(1)); // blocks, and takes longer than the bound
+    await turn();
     await journal.append(payload(2)); // so this one is async (and quick)
+    await turn();
     await journal.append(payload(3)); // so this one blocks again
     assert.deepEqual(fs.syncKinds, ["blocking", "blocking", "async", "blocking"]);
     await journal.close();
