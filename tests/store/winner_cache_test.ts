@@ -33,6 +33,27 @@ async function ingestElsewhere(path: string, payloads: Digested[]): Promise<void
   }
 }
 
+/**
+ * Runs `fn` on a store opened over a counting view of the KV at `path`, after
+ * `seed` was stored there by another writer; closes both.
+ */
+async function withCountedStore(
+  path: string,
+  seed: Digested[],
+  fn: (store: KvStore, reads: ReturnType<typeof countReads>) => Promise<void>,
+): Promise<void> {
+  await ingestElsewhere(path, seed);
+  const kv = await Deno.openKv(path);
+  const reads = countReads(kv);
+  const store = await KvStore.open(reads.view);
+  try {
+    await fn(store, reads);
+  } finally {
+    store.close();
+    kv.close();
+  }
+}
+
 /** `count` votes on `assertion`, each of a voter of its own. */
 function votesOn(assertion: string, count: number, from = 0): Promise<Digested[]> {
   return Promise.all(
@@ -41,6 +62,36 @@ function votesOn(assertion: string, count: number, from = 0): Promise<Digested[]
       (_, i) => votePayload(assertion, { voter: `v${from + i}`, value: 1, timestamp: 1 }),
     ),
   );
+}
+
+/** Its winner entry as the cache holds it, for a vote of value 1. */
+const winnerOf = (r: Resolvable) => ({ time: r.time, hash: r.hash, value: 1 });
+
+/**
+ * As a commit would: store `ann` and `bob` on A as winners with their count,
+ * checked against nothing, then lay the commit over `cache` as current at
+ * `guard` (the shard's guard as the cache read it).
+ */
+async function commitBoth(
+  store: KvStore,
+  cache: WinnerCache,
+  [ann, bob]: [Resolvable, Resolvable],
+  guard: string | null,
+): Promise<string> {
+  const shard = shardOf(ann);
+  const commit = await store.kv.atomic()
+    .set(ann.set.key, ann.set.value)
+    .set(bob.set.key, bob.set.value)
+    .sum(store.keys.tally(A, "u"), 2n)
+    .set(store.keys.guard(shard), 0)
+    .commit();
+  assert.ok(commit.ok);
+  cache.applied({
+    versionstamp: commit.versionstamp,
+    guards: new Map([[shard, guard]]),
+    writes: new Map([[keyId(ann), winnerOf(ann)], [keyId(bob), winnerOf(bob)]]),
+  });
+  return commit.versionstamp;
 }
 
 function resolvable(store: KvStore, vote: Digested): Resolvable {
@@ -132,34 +183,6 @@ Deno.test("A winner another writer stored in a shard the cache knew empty is cou
   });
 });
 
-Deno.test("WinnerCache reads a winner it evicted instead of taking it for absent", async () => {
-  await withStore(async (store) => {
-    const cache = new WinnerCache(1);
-    const ann = resolvable(store, await votePayload(A, { voter: "ann", timestamp: 1 }));
-    const bob = resolvable(store, await votePayload(A, { voter: "bob", timestamp: 1 }));
-    const shard = shardOf(ann);
-    const first = await cache.readState(store.kv, store.keys, [ann, bob]);
-    assert.equal(first.current.get(keyId(ann)), null, "a fresh store holds no winner");
-    // As a commit would: store both winners, then lay them over the cache.
-    const winner = (r: Resolvable) => ({ time: r.time, hash: r.hash, value: 1 });
-    const commit = await store.kv.atomic()
-      .set(ann.set.key, ann.set.value)
-      .set(bob.set.key, bob.set.value)
-      .set(store.keys.guard(shard), 0)
-      .commit();
-    assert.ok(commit.ok);
-    cache.applied({
-      versionstamp: commit.versionstamp,
-      guards: new Map([[shard, first.guards.get(shard)!]]),
-      writes: new Map([[keyId(ann), winner(ann)], [keyId(bob), winner(bob)]]),
-    });
-    assert.equal(cache.size, 1, "ann was evicted");
-    const next = await cache.readState(store.kv, store.keys, [ann]);
-    assert.equal(next.guards.get(shard), commit.versionstamp);
-    assert.deepEqual(next.current.get(keyId(ann)), winner(ann));
-  });
-});
-
 Deno.test("WinnerCache forgets a dropped shard and reads its guard again", async () => {
   await withStore(async (store) => {
     const cache = new WinnerCache();
@@ -177,11 +200,7 @@ Deno.test("WinnerCache forgets a dropped shard and reads its guard again", async
 
 Deno.test("A commit into a store holding winners elsewhere reads no winner of an assertion that holds none", async () => {
   await withStore(async (_, path) => {
-    await ingestElsewhere(path, await votesOn(B, 1));
-    const kv = await Deno.openKv(path);
-    const reads = countReads(kv);
-    const store = await KvStore.open(reads.view);
-    try {
+    await withCountedStore(path, await votesOn(B, 1), async (store, reads) => {
       // Every voter votes twice, in two commits: the second vote must know the first.
       const votes = await Promise.all(
         Array.from(
@@ -195,38 +214,24 @@ Deno.test("A commit into a store holding winners elsewhere reads no winner of an
       assert.equal(reads.counts.reads, 1, "A's winner count, read once");
       const tally = await store.tally(A);
       assert.deepEqual([tally.count, tally.up, tally.down], [20, 0, 20]);
-    } finally {
-      store.close();
-      kv.close();
-    }
+    });
   });
 });
 
 Deno.test("Voters new to an assertion that holds winners are read, its winner count once", async () => {
   await withStore(async (_, path) => {
-    await ingestElsewhere(path, await votesOn(A, 1));
-    const kv = await Deno.openKv(path);
-    const reads = countReads(kv);
-    const store = await KvStore.open(reads.view);
-    try {
+    await withCountedStore(path, await votesOn(A, 1), async (store, reads) => {
       await ingest(store, await votesOn(A, 12, 1), { journalId: J1, maxRecords: 4 });
       assert.equal(reads.counts.reads, 1, "A holds winners: it always will, not counted again");
       assert.equal(reads.winners.reads, 3, "each commit reads its four new voters' winners");
       assert.equal((await store.tally(A)).count, 13);
-    } finally {
-      store.close();
-      kv.close();
-    }
+    });
   });
 });
 
 Deno.test("A winner another writer stores on an assertion read as holding none moves the guard: the commit reads again", async () => {
   await withStore(async (_, path) => {
-    await ingestElsewhere(path, await votesOn(B, 1));
-    const kv = await Deno.openKv(path);
-    const reads = countReads(kv);
-    const store = await KvStore.open(reads.view);
-    try {
+    await withCountedStore(path, await votesOn(B, 1), async (store, reads) => {
       const builder = new CommitBuilder(store, { journalId: J1 });
       const ann = await votePayload(A, { voter: "ann", value: -1, timestamp: 2 });
       assert.ok(builder.add({ offset: 0, next: 1, payload: ann.payload, digest: ann.digest }));
@@ -240,41 +245,33 @@ Deno.test("A winner another writer stores on an assertion read as holding none m
       assert.equal(reads.winners.reads, 1, "ann's winner, read once the guard check failed");
       const tally = await store.tally(A);
       assert.deepEqual([tally.count, tally.up, tally.down], [1, 0, 1]);
-    } finally {
-      store.close();
-      kv.close();
-    }
+    });
   });
 });
 
-Deno.test("WinnerCache reads a winner it evicted from an assertion it knew every winner of", async () => {
-  await withStore(async (store, path) => {
-    await ingestElsewhere(path, await votesOn(B, 1));
-    const cache = new WinnerCache(1);
-    const ann = resolvable(store, await votePayload(A, { voter: "ann", timestamp: 1 }));
-    const bob = resolvable(store, await votePayload(A, { voter: "bob", timestamp: 1 }));
-    const shard = shardOf(ann);
-    const first = await cache.readState(store.kv, store.keys, [ann, bob]);
-    assert.equal(first.current.get(keyId(ann)), null, "A holds no winner");
-    // As a commit would: store both winners and their count, then lay them over the cache.
-    const winner = (r: Resolvable) => ({ time: r.time, hash: r.hash, value: 1 });
-    const commit = await store.kv.atomic()
-      .set(ann.set.key, ann.set.value)
-      .set(bob.set.key, bob.set.value)
-      .sum(store.keys.tally(A, "u"), 2n)
-      .set(store.keys.guard(shard), 0)
-      .commit();
-    assert.ok(commit.ok);
-    cache.applied({
-      versionstamp: commit.versionstamp,
-      guards: new Map([[shard, first.guards.get(shard)!]]),
-      writes: new Map([[keyId(ann), winner(ann)], [keyId(bob), winner(bob)]]),
+for (
+  const [where, seeded] of [
+    ["in a fresh store", false],
+    ["of an assertion it knew every winner of, in a store holding winners elsewhere", true],
+  ] as const
+) {
+  Deno.test(`WinnerCache reads a winner it evicted instead of taking it for absent, ${where}`, async () => {
+    await withStore(async (store, path) => {
+      if (seeded) await ingestElsewhere(path, await votesOn(B, 1));
+      const cache = new WinnerCache(1);
+      const ann = resolvable(store, await votePayload(A, { voter: "ann", timestamp: 1 }));
+      const bob = resolvable(store, await votePayload(A, { voter: "bob", timestamp: 1 }));
+      const shard = shardOf(ann);
+      const first = await cache.readState(store.kv, store.keys, [ann, bob]);
+      assert.equal(first.current.get(keyId(ann)), null, "A holds no winner");
+      const versionstamp = await commitBoth(store, cache, [ann, bob], first.guards.get(shard)!);
+      assert.equal(cache.size, 1, "ann was evicted");
+      const next = await cache.readState(store.kv, store.keys, [ann]);
+      assert.equal(next.guards.get(shard), versionstamp);
+      assert.deepEqual(next.current.get(keyId(ann)), winnerOf(ann));
     });
-    assert.equal(cache.size, 1, "ann was evicted");
-    const next = await cache.readState(store.kv, store.keys, [ann]);
-    assert.deepEqual(next.current.get(keyId(ann)), winner(ann));
   });
-});
+}
 
 Deno.test("WinnerCache does not take an assertion for fully known when one of its winners was evicted while its count was read", async () => {
   await withStore(async (store, path) => {
@@ -308,23 +305,11 @@ Deno.test("WinnerCache does not take an assertion for fully known when one of it
     // A's winner count is read now (0: A holds none), answered late.
     const reading = cache.readState(late, store.keys, [ann]);
     await counted.promise;
-    const winner = (r: Resolvable) => ({ time: r.time, hash: r.hash, value: 1 });
-    const commit = await store.kv.atomic()
-      .set(ann.set.key, ann.set.value)
-      .set(bob.set.key, bob.set.value)
-      .sum(store.keys.tally(A, "u"), 2n)
-      .set(store.keys.guard(shard), 0)
-      .commit();
-    assert.ok(commit.ok);
-    // The commit lands meanwhile and is laid over: ann's winner is evicted by bob's.
-    cache.applied({
-      versionstamp: commit.versionstamp,
-      guards: new Map([[shard, guards.get(shard)!]]),
-      writes: new Map([[keyId(ann), winner(ann)], [keyId(bob), winner(bob)]]),
-    });
+    // A commit lands meanwhile and is laid over: ann's winner is evicted by bob's.
+    await commitBoth(store, cache, [ann, bob], guards.get(shard)!);
     answer.resolve();
     assert.equal((await reading).current.get(keyId(ann)), null, "absent when read");
     const next = await cache.readState(store.kv, store.keys, [ann]);
-    assert.deepEqual(next.current.get(keyId(ann)), winner(ann), "ann's winner, read");
+    assert.deepEqual(next.current.get(keyId(ann)), winnerOf(ann), "ann's winner, read");
   });
 });
