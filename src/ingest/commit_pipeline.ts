@@ -125,15 +125,11 @@ export class CommitPipeline {
 
   /**
    * Resolves once the commit in flight (if any) has an outcome, without
-   * taking it (`settle()` still does); never rejects.
+   * taking it (`settle()` still does); never rejects. Awaited after a
+   * failure too, so nothing runs on behind it.
    */
   async outcome(): Promise<void> {
     await this.#inflight?.result;
-  }
-
-  /** Wait for any commit still in flight, whatever its outcome, so nothing runs on after a failure. */
-  drain(): Promise<void> {
-    return this.outcome();
   }
 
   /** Commit `planned` over `expect` until its outcome is known; see the module doc. */

@@ -184,7 +184,8 @@ async function pump(
     }
     return { cursor: pipeline.cursor, conflict: false, stopped };
   } finally {
-    await pipeline.drain();
+    // Whatever ended the pump, the commit in flight ends before the pass does.
+    await pipeline.outcome();
   }
 }
 

@@ -50,11 +50,12 @@ export function isText(value: unknown, allowEmpty = false): value is string {
 
 /** A well-formed string; non-empty unless `allowEmpty`. */
 export function text(type: string, field: string, value: unknown, allowEmpty = false): string {
+  if (isText(value, allowEmpty)) return value;
   if (typeof value !== "string") fail(type, field, `must be a string, got ${show(value)}`);
   if (!allowEmpty && value.length === 0) fail(type, field, `must be a non-empty string, got ""`);
-  // A lone surrogate has no UTF-8 encoding; TextEncoder would silently replace it.
-  if (!value.isWellFormed()) fail(type, field, `must be valid Unicode text (lone surrogate)`);
-  return value;
+  // What is left is a lone surrogate: it has no UTF-8 encoding, and TextEncoder would silently
+  // replace it.
+  return fail(type, field, `must be valid Unicode text (lone surrogate)`);
 }
 
 /** UTF-8 byte length of a string. */

@@ -19,7 +19,7 @@
 import { contentHash, type KnowledgeRecord } from "../records/mod.ts";
 import { withDeadline } from "./deadline.ts";
 import type { KeyLayout } from "./keys.ts";
-import { MAX_GET_MANY } from "./limits.ts";
+import { getManyChunked } from "./_get_many.ts";
 
 /**
  * Why a record's references are refused: `unknown_assertion` (a vote's
@@ -330,17 +330,12 @@ export class ReferenceCheck {
   /** `getMany` of `keys`, `MAX_GET_MANY` at a time, each read within the deadline. */
   async #getMany(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {
     const { kv, deadline } = this.#store;
-    const chunks: Deno.KvKey[][] = [];
-    for (let i = 0; i < keys.length; i += MAX_GET_MANY) {
-      chunks.push(keys.slice(i, i + MAX_GET_MANY));
-    }
-    const read = await Promise.all(chunks.map((chunk) => {
+    return await getManyChunked(keys, (chunk) => {
       const call = () => kv.getMany(chunk);
       return deadline === undefined
         ? call()
         : withDeadline(call, { operation: "referenceCheck", ...deadline });
-    }));
-    return read.flat();
+    });
   }
 }
 

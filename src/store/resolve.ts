@@ -13,7 +13,8 @@
 
 import { contentHash, decodeRecord } from "../records/mod.ts";
 import type { KeyLayout } from "./keys.ts";
-import { GUARD_SHARDS, MAX_GET_MANY } from "./limits.ts";
+import { GUARD_SHARDS } from "./limits.ts";
+import { getManyChunked } from "./_get_many.ts";
 import { kvSet } from "./plan.ts";
 import { compareVersions, type Version } from "./precedence.ts";
 import { TallyDeltas } from "./tally.ts";
@@ -96,22 +97,16 @@ export async function readCurrent(
   items: ReadonlyMap<string, Resolvable>,
 ): Promise<Map<string, Current>> {
   const ids = [...items.keys()];
-  const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += MAX_GET_MANY) chunks.push(ids.slice(i, i + MAX_GET_MANY));
-  const read = await Promise.all(
-    chunks.map((chunk) =>
-      kv.getMany(chunk.map((id) => items.get(id)!.set.key), { consistency: "strong" })
-    ),
+  const read = await getManyChunked(
+    ids.map((id) => items.get(id)!.set.key),
+    (chunk) => kv.getMany(chunk, { consistency: "strong" }),
   );
   const out = new Map<string, Current>();
-  for (let c = 0; c < chunks.length; c++) {
-    for (let i = 0; i < chunks[c].length; i++) {
-      const id = chunks[c][i];
-      const item = items.get(id)!;
-      const value = read[c][i].value;
-      // Only an epoch needs hashing (async); a winner key holds its version.
-      out.set(id, item.kind === "vote" ? winnerOf(value) : await epochOf(item.id, value));
-    }
+  for (let i = 0; i < ids.length; i++) {
+    const item = items.get(ids[i])!;
+    const value = read[i].value;
+    // Only an epoch needs hashing (async); a winner key holds its version.
+    out.set(ids[i], item.kind === "vote" ? winnerOf(value) : await epochOf(item.id, value));
   }
   return out;
 }

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { MAX_GET_MANY } from "./limits.ts";
+import { getManyChunked } from "./_get_many.ts";
 import { fromHex } from "../records/mod.ts";
 import { keyBytes } from "./key_size.ts";
 import type { HashPart, KeyLayout } from "./keys.ts";
@@ -137,13 +137,11 @@ export async function readWinnerCounts(
     const hash = fromHex(a);
     return COUNT_FIELDS.map((field) => keys.tally(hash, field));
   });
-  const chunks: Deno.KvKey[][] = [];
-  for (let i = 0; i < all.length; i += MAX_GET_MANY) chunks.push(all.slice(i, i + MAX_GET_MANY));
-  const read = await Promise.all(
-    chunks.map((chunk) => kv.getMany<Deno.KvU64[]>(chunk, { consistency: "strong" })),
+  const values = await getManyChunked(
+    all,
+    (chunk) => kv.getMany<Deno.KvU64[]>(chunk, { consistency: "strong" }),
   );
   const counts = new Map<string, number>();
-  const values = read.flat();
   assertions.forEach((a, i) => {
     let count = 0n;
     for (let f = 0; f < COUNT_FIELDS.length; f++) {
