@@ -170,3 +170,16 @@ Deno.test("The README's Layout table names every folder under src/ and every top
   const missing = folders.filter((f) => f !== "" && !named.has(f));
   assert.deepEqual(missing.sort(), []);
 });
+
+Deno.test("Doc examples in src import the package as @stemedb/ingest/<sub>, never by a relative path", async () => {
+  const relativeImports: string[] = [];
+  for (const from of await modules()) {
+    const text = await Deno.readTextFile(join(SRC, from));
+    for (const doc of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+      for (const m of doc[0].matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]*)"/g)) {
+        relativeImports.push(`${from}: ${m[1]}`);
+      }
+    }
+  }
+  assert.deepEqual(relativeImports, []);
+});
