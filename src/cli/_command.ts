@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { type DataConfig, resolveConfig } from "../config/data_dir.ts";
+import { dataEnv, ENV } from "../config/env.ts";
 import { UsageError } from "./_output.ts";
 import { checkKvLocation } from "./_kv_location.ts";
 
@@ -115,8 +116,8 @@ export async function parseCommand(
   );
   const kvOrigin = values.kv
     ? 'option "--kv"'
-    : Deno.env.get("STEMEDB_KV")
-    ? "environment variable STEMEDB_KV"
+    : dataEnv(Deno.env).kv !== undefined
+    ? `environment variable ${ENV.kv}`
     : "the default KV path";
   await checkKvLocation(config.kv, kvOrigin);
   return { values, positionals: parsed.positionals, json: values.json === true, config };

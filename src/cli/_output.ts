@@ -8,7 +8,7 @@
 
 import { ConfigError } from "../config/env.ts";
 import { UnstableApiError } from "../store/mod.ts";
-import { CorruptJournalError, JournalLockedError } from "../wal/mod.ts";
+import { CorruptJournalError, JournalLockedError, JournalNotFoundError } from "../wal/mod.ts";
 
 /** A mistake in how the command was called (exit code 2). */
 export class UsageError extends Error {
@@ -84,6 +84,9 @@ function nextStep(error: unknown, command: string): string | undefined {
       "Readers (status, ingest, verify) work alongside it";
   }
   if (error instanceof UnstableApiError) return error.hint;
+  if (error instanceof JournalNotFoundError) {
+    return 'Append records first ("stemedb append <file>"), or name the data directory with --data';
+  }
   if (error instanceof CorruptJournalError) {
     return `The journal is damaged there: "stemedb verify" lists every problem; ${REPAIR_STEP}`;
   }

@@ -7,15 +7,21 @@
  * @module
  */
 
-import { denoFileLayer, type FileHandle, type FileLayer } from "../wal/mod.ts";
+import { basename } from "node:path";
+import { denoFileLayer, type FileHandle, type FileLayer, parseSegmentName } from "../wal/mod.ts";
 import { progressWanted, startPhase } from "./_progress.ts";
+
+/** Whether a file is a segment, by the log's own naming rule. */
+function isSegment(name: string): boolean {
+  return parseSegmentName(name) !== null;
+}
 
 /** Bytes of the segment files in `dir`: what a full verify reads. */
 export async function segmentBytes(dir: string): Promise<number | undefined> {
   let total = 0;
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".wal")) {
+      if (entry.isFile && isSegment(entry.name)) {
         total += (await Deno.stat(`${dir}/${entry.name}`)).size;
       }
     }
@@ -35,7 +41,7 @@ export function countingReads(onRead: (bytes: number) => void): FileLayer {
     ...denoFileLayer,
     async open(path, options) {
       const inner = await denoFileLayer.open(path, options);
-      if (!path.endsWith(".wal")) return inner;
+      if (!isSegment(basename(path))) return inner;
       const handle: FileHandle = {
         write: (p) => inner.write(p),
         writeSync: (p) => inner.writeSync(p),

@@ -2,8 +2,10 @@
  * Where a command finds its data: `./data` by default, the journal in
  * `<data>/wal`, Deno KV in `<data>/kv.sqlite`; `--data`/`--kv` flags beat the
  * `STEMEDB_DATA`/`STEMEDB_KV` environment variables (read in `env.ts`), which
- * beat the defaults. What a journal directory holds is the log's business:
- * opening one read-only where there is none fails in `Journal.open()`.
+ * beat the defaults. What a journal directory holds, and creating one, is
+ * the log's business: a writer's `Journal.open()` creates the directory and
+ * its parents durably, and a reader's fails with `JournalNotFoundError`
+ * where nothing was appended yet.
  *
  * @module
  */
@@ -57,20 +59,15 @@ export function isRemoteKv(kv: string): boolean {
 }
 
 /**
- * Open the journal. A writer creates the data directory. A reader
- * (`readOnly`) fails clearly when the data directory has no `wal` yet; what
- * a journal directory must hold is checked by `Journal.open()` itself.
+ * Open the journal of `config`. A writer creates it (and the data directory)
+ * where there is none yet.
+ *
+ * @throws {JournalNotFoundError} If a reader (`readOnly`) finds no journal there.
  */
 export async function openJournal(
   config: DataConfig,
   options: JournalOptions = {},
 ): Promise<Journal> {
-  if (!options.readOnly) await Deno.mkdir(config.dataDir, { recursive: true });
-  else if (!(await isDirectory(config.walDir))) {
-    throw new Error(
-      `Cannot open journal "${config.walDir}": no journal there yet (append records first)`,
-    );
-  }
   return await Journal.open(config.walDir, options);
 }
 
@@ -93,13 +90,4 @@ export async function openStore(
     await Deno.mkdir(dirname(config.kv), { recursive: true });
   }
   return await KvStore.open(config.kv, { timeoutMs: config.kvTimeoutMs });
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }

@@ -54,6 +54,7 @@ export const ENV = {
   maxInflightWrites: "STEMEDB_MAX_INFLIGHT_WRITES",
   /** Longest a request head may take to arrive, in milliseconds, else 408 (`serve`/`start` only). */
   headerTimeout: "STEMEDB_HEADER_TIMEOUT_MS",
+  /** Most connections held at once, all workers together (`serve`/`start` only). */
   maxConnections: "STEMEDB_MAX_CONNECTIONS",
 } as const;
 

@@ -12,11 +12,19 @@ import { InvalidCursorError } from "../store/mod.ts";
  * Every stable machine-readable error code of the HTTP API with the status it
  * is answered with: the README's error table lists each one.
  *
- * @example Look up the status of a code
+ * @example Tell a client's retryable errors by their code
  * ```ts
- * import { HTTP_ERROR_STATUS } from "@stemedb/ingest/http";
+ * import { HTTP_ERROR_STATUS, type HttpErrorCode } from "@stemedb/ingest/http";
+ * import assert from "node:assert/strict";
  *
- * console.log(HTTP_ERROR_STATUS.too_many_requests); // 429
+ * // This client sends a request again on 429 (with its Retry-After) and on 5xx only.
+ * const retryable = (code: HttpErrorCode) => {
+ *   const status = HTTP_ERROR_STATUS[code];
+ *   return status === 429 || status >= 500;
+ * };
+ * const codes = Object.keys(HTTP_ERROR_STATUS) as HttpErrorCode[];
+ * const again = codes.filter(retryable);
+ * assert.deepEqual(again, ["too_many_requests", "internal", "service_unavailable"]);
  * ```
  */
 export const HTTP_ERROR_STATUS = {

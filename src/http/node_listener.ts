@@ -31,12 +31,14 @@ import { toRequest, writeResponse } from "./_node_exchange.ts";
 /**
  * Default deadline of a request head: 10 s, as the body's.
  *
- * @example The default a listener uses when `headerTimeoutMs` is not given
+ * @example Give clients on slow links twice the default to send a request head
  * ```ts
- * import { DEFAULT_HEADER_TIMEOUT_MS } from "@stemedb/ingest/http";
- * import assert from "node:assert/strict";
+ * import { DEFAULT_HEADER_TIMEOUT_MS, listen } from "@stemedb/ingest/http";
  *
- * assert.ok(DEFAULT_HEADER_TIMEOUT_MS > 0);
+ * const app = { fetch: () => Promise.resolve(new Response("ok")) };
+ * await using listener = await listen(app, { headerTimeoutMs: 2 * DEFAULT_HEADER_TIMEOUT_MS });
+ * const response = await fetch(`http://127.0.0.1:${listener.addr.port}/`);
+ * console.log(await response.text()); // ok
  * ```
  */
 export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
@@ -44,12 +46,16 @@ export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
 /**
  * Default time an idle keep-alive connection is kept: 5 s, as Node's.
  *
- * @example The default a listener uses when `keepAliveTimeoutMs` is not given
+ * @example Outlast the idle timeout of a load balancer in front
  * ```ts
- * import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from "@stemedb/ingest/http";
- * import assert from "node:assert/strict";
+ * import { DEFAULT_KEEP_ALIVE_TIMEOUT_MS, listen } from "@stemedb/ingest/http";
  *
- * assert.ok(DEFAULT_KEEP_ALIVE_TIMEOUT_MS > 0);
+ * // The balancer must close an idle connection first, or it may send on one being closed.
+ * const balancerIdleMs = 60_000;
+ * const keepAliveTimeoutMs = Math.max(DEFAULT_KEEP_ALIVE_TIMEOUT_MS, balancerIdleMs + 1_000);
+ * const app = { fetch: () => Promise.resolve(new Response("ok")) };
+ * await using listener = await listen(app, { keepAliveTimeoutMs });
+ * console.log(listener.addr.port > 0); // true
  * ```
  */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
@@ -57,12 +63,16 @@ export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /**
  * Default time a stop waits for in-flight requests before closing their connections.
  *
- * @example The default a listener uses when `stopTimeoutMs` is not given
+ * @example Stop within a platform's grace period between SIGTERM and SIGKILL
  * ```ts
- * import { DEFAULT_STOP_TIMEOUT_MS } from "@stemedb/ingest/http";
- * import assert from "node:assert/strict";
+ * import { DEFAULT_STOP_TIMEOUT_MS, listen } from "@stemedb/ingest/http";
  *
- * assert.ok(DEFAULT_STOP_TIMEOUT_MS > 0);
+ * const graceMs = 8_000; // what the platform waits before it kills the process
+ * const stopTimeoutMs = Math.min(DEFAULT_STOP_TIMEOUT_MS, graceMs - 1_000);
+ * const app = { fetch: () => Promise.resolve(new Response("ok")) };
+ * const listener = await listen(app, { stopTimeoutMs });
+ * await listener.stop(); // in-flight requests get at most stopTimeoutMs to finish
+ * await listener.finished;
  * ```
  */
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;

@@ -52,12 +52,23 @@ export const DEAD_LETTER_COUNT_LIMIT = 100_000;
 /**
  * How many of the latest dead letters a status report shows by default.
  *
- * @example Ask for more than the default
+ * @example Tell when a report shows fewer dead letters than there are
  * ```ts
- * import { DEFAULT_DEAD_LETTER_LIMIT, type CollectStatusOptions } from "@stemedb/ingest/ingest";
+ * import { collectStatus, DEFAULT_DEAD_LETTER_LIMIT } from "@stemedb/ingest/ingest";
+ * import { Journal } from "@stemedb/ingest/wal";
+ * import { KvStore } from "@stemedb/ingest/store";
  *
- * const options: CollectStatusOptions = { deadLetterLimit: 4 * DEFAULT_DEAD_LETTER_LIMIT };
- * console.log(options.deadLetterLimit); // 20
+ * const dir = await Deno.makeTempDir();
+ * const journal = await Journal.open(`${dir}/wal`);
+ * const store = await KvStore.open(`${dir}/kv.sqlite`);
+ * const { deadLetters } = await collectStatus(journal, store);
+ * if (deadLetters.count > DEFAULT_DEAD_LETTER_LIMIT) {
+ *   console.log(`the latest ${DEFAULT_DEAD_LETTER_LIMIT} of ${deadLetters.count} dead letters`);
+ * }
+ * console.log(deadLetters.latest.length); // 0
+ * store.close();
+ * await journal.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export const DEFAULT_DEAD_LETTER_LIMIT = 5;
@@ -158,7 +169,7 @@ export interface StatusReport {
 export interface CollectStatusOptions {
   /**
    * How many of the latest dead letters to include.
-   * @default {5}
+   * @default {DEFAULT_DEAD_LETTER_LIMIT}
    */
   deadLetterLimit?: number;
   /**

@@ -87,13 +87,18 @@ export const MAX_VOTER_BYTES: number = MAX_SUBJECT_BYTES;
 /**
  * Most tags one assertion may carry.
  *
- * @example Stay within the tag limit
+ * @example Keep the first tags of a source that has more
  * ```ts
- * import { MAX_TAGS } from "@stemedb/ingest/records";
+ * import { MAX_TAGS, RecordValidationError, serializeAssertion } from "@stemedb/ingest/records";
  * import assert from "node:assert/strict";
  *
- * const tags = ["a", "b", "c", "d"].slice(0, MAX_TAGS);
- * assert.equal(tags.length, 4);
+ * const claim = {
+ *   subject: "s", predicate: "p", object: "o",
+ *   source: "doc", confidence: 1, timestamp: 0,
+ * };
+ * const labels = Array.from({ length: 100 }, (_, i) => `label-${i}`);
+ * assert.throws(() => serializeAssertion({ ...claim, tags: labels }), RecordValidationError);
+ * serializeAssertion({ ...claim, tags: labels.slice(0, MAX_TAGS) });
  * ```
  */
 export const MAX_TAGS = 64;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CommitCost } from "./commit.ts";
+import { type CommitCost, fitsBeside } from "./commit.ts";
 import type { DeadLetter, KvSet, PlannedCommit } from "./types.ts";
 import type { Resolvable } from "./consensus_types.ts";
 
@@ -36,6 +36,9 @@ export function packLimits(budget: CommitCost, records = Infinity): PackLimits {
   };
 }
 
+/** An empty commit's cost. */
+const NO_COST: CommitCost = Object.freeze({ mutations: 0, bytes: 0, keyBytes: 0 });
+
 /**
  * Accumulates records into one batch while it fits; the caller commits the
  * batch with `take()` when `tryAdd…()` says the next record does not fit.
@@ -63,8 +66,7 @@ export class BatchPacker {
 
   /** Whether a cost fits an empty batch at all. */
   fitsAlone(cost: CommitCost): boolean {
-    const l = this.#limits;
-    return cost.mutations <= l.mutations && cost.bytes <= l.bytes && cost.keyBytes <= l.keyBytes;
+    return fitsBeside(NO_COST, cost, this.#limits);
   }
 
   /** Whether the batch already pays for the tally counters of `assertion`. */
@@ -126,10 +128,7 @@ export class BatchPacker {
   }
 
   #fits(cost: CommitCost): boolean {
-    const l = this.#limits;
-    const u = this.#used;
-    return this.records < l.records && u.mutations + cost.mutations <= l.mutations &&
-      u.bytes + cost.bytes <= l.bytes && u.keyBytes + cost.keyBytes <= l.keyBytes;
+    return this.records < this.#limits.records && fitsBeside(this.#used, cost, this.#limits);
   }
 
   #charge(cost: CommitCost, next: number): void {

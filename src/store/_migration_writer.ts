@@ -6,10 +6,10 @@
  * @module
  */
 
-import { addCost, type CommitCost, commitCost } from "./commit.ts";
+import { addCost, type CommitCost, commitCost, fitsBeside, roomLeft } from "./commit.ts";
+import { packLimits } from "./_batch_packer.ts";
 import { keyBytes } from "./key_size.ts";
 import type { KeyLayout } from "./keys.ts";
-import { MAX_COMMIT_BYTES, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } from "./limits.ts";
 import { kvSet } from "./kv_set.ts";
 import type { KvSet } from "./types.ts";
 import type { KvSum } from "./consensus_types.ts";
@@ -38,13 +38,8 @@ export class MigrationWriter {
   constructor(call: MigrationCall, keys: KeyLayout, progress: unknown) {
     this.#call = call;
     this.#keys = keys;
-    const progressCost = commitCost([kvSet(keys.migration(), progress)]);
-    // Room for the progress set a commit may end with, and a margin.
-    this.#limits = {
-      mutations: MAX_MUTATIONS - progressCost.mutations,
-      bytes: Math.floor((MAX_COMMIT_BYTES - progressCost.bytes) * 0.98),
-      keyBytes: Math.floor((MAX_TOTAL_KEY_BYTES - progressCost.keyBytes) * 0.98),
-    };
+    // Room for the progress set a commit may end with, less the packer's safety margin.
+    this.#limits = packLimits(roomLeft(commitCost([kvSet(keys.migration(), progress)])));
   }
 
   /** Mutations collected and not committed yet. */
@@ -89,11 +84,7 @@ export class MigrationWriter {
   }
 
   async #room(cost: CommitCost): Promise<void> {
-    const next = addCost(this.#used, cost);
-    const l = this.#limits;
-    if (next.mutations > l.mutations || next.bytes > l.bytes || next.keyBytes > l.keyBytes) {
-      await this.flush();
-    }
+    if (!fitsBeside(this.#used, cost, this.#limits)) await this.flush();
     this.#used = addCost(this.#used, cost);
   }
 }

@@ -5,11 +5,10 @@
  * @module
  */
 
-import { type CommitCost, commitCost } from "./commit.ts";
+import { type CommitCost, commitCost, roomLeft } from "./commit.ts";
 import { checkJournalId, consumerSet, cursorSet, MAX_COMMIT_ID_LENGTH } from "./ingest_state.ts";
 import type { KeyLayout } from "./keys.ts";
 import { layoutSet } from "./layout.ts";
-import { MAX_COMMIT_BYTES, MAX_MUTATIONS, MAX_TOTAL_KEY_BYTES } from "./limits.ts";
 import { guardReserve } from "./resolve.ts";
 
 /**
@@ -62,10 +61,5 @@ export function batchBudget(
   // Room for the guards of every shard, whether or not the commit resolves anything.
   const guards = guardReserve(keys);
   fixed.push(...guards.sets);
-  const cost = commitCost(fixed, [keys.cursor(journalId), ...guards.checkKeys]);
-  return {
-    mutations: MAX_MUTATIONS - cost.mutations,
-    bytes: MAX_COMMIT_BYTES - cost.bytes,
-    keyBytes: MAX_TOTAL_KEY_BYTES - cost.keyBytes,
-  };
+  return roomLeft(commitCost(fixed, [keys.cursor(journalId), ...guards.checkKeys]));
 }

@@ -87,6 +87,21 @@ export function addCost(a: CommitCost, b: CommitCost): CommitCost {
   };
 }
 
+/** What is left of Deno KV's commit limits once `fixed` is counted. */
+export function roomLeft(fixed: CommitCost): CommitCost {
+  return {
+    mutations: MAX_MUTATIONS - fixed.mutations,
+    bytes: MAX_COMMIT_BYTES - fixed.bytes,
+    keyBytes: MAX_TOTAL_KEY_BYTES - fixed.keyBytes,
+  };
+}
+
+/** Whether `cost` fits within `limits` beside what `used` already takes. */
+export function fitsBeside(used: CommitCost, cost: CommitCost, limits: CommitCost): boolean {
+  return used.mutations + cost.mutations <= limits.mutations &&
+    used.bytes + cost.bytes <= limits.bytes && used.keyBytes + cost.keyBytes <= limits.keyBytes;
+}
+
 function assertFits(sets: KvSet[], others: readonly Measured[], checkKeys: Deno.KvKey[]) {
   if (checkKeys.length > MAX_CHECKS) {
     throw new RangeError(

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { META_FILE } from "./format.ts";
+
 /**
  * Base class of every journal error, so callers can catch them all at once.
  *
@@ -120,6 +122,36 @@ export class JournalLockedError extends JournalError {
     this.name = "JournalLockedError";
     this.dir = dir;
     this.holderPid = holderPid;
+  }
+}
+
+/**
+ * A reader (`readOnly: true`) was opened where there is no journal: the
+ * directory, or its metadata file, does not exist, as before the first
+ * writer opened it there. A reader creates nothing, so it cannot start one.
+ *
+ * @example Tell "nothing appended yet" from other failures to open
+ * ```ts
+ * import { Journal, JournalNotFoundError } from "@stemedb/ingest/wal";
+ *
+ * const dir = await Deno.makeTempDir();
+ * try {
+ *   await Journal.open(`${dir}/wal`, { readOnly: true });
+ * } catch (error) {
+ *   if (!(error instanceof JournalNotFoundError)) throw error;
+ *   console.log("nothing appended yet");
+ * }
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class JournalNotFoundError extends JournalError {
+  /** The journal directory. */
+  readonly dir: string;
+  /** Construct a not-found error for `dir`. */
+  constructor(dir: string) {
+    super(`Cannot open journal "${dir}" read-only: no journal there yet (no "${META_FILE}" found)`);
+    this.name = "JournalNotFoundError";
+    this.dir = dir;
   }
 }
 

@@ -107,7 +107,7 @@ export class Journal {
    * @example Open a writer and a reader
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const writer = await Journal.open(dir, { segmentBytes: 1024 * 1024 });
@@ -133,7 +133,7 @@ export class Journal {
    * @example Watch the durable end move
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -153,7 +153,7 @@ export class Journal {
    * @example Tell a closed journal
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -172,7 +172,7 @@ export class Journal {
    * @example Start reading at the first offset
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -197,7 +197,7 @@ export class Journal {
    * @example Append a record
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -226,7 +226,7 @@ export class Journal {
    * @example Append a batch
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -253,7 +253,7 @@ export class Journal {
    * @example Read one record
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -282,7 +282,7 @@ export class Journal {
    * @example Iterate over the journal
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -315,7 +315,7 @@ export class Journal {
    * @example A reader catches up
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const writer = await Journal.open(dir);
@@ -355,7 +355,7 @@ export class Journal {
    * @example Wake a tailer when records become durable
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -383,7 +383,7 @@ export class Journal {
    * @example Clean up consumed segments
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir, { segmentBytes: 100 });
@@ -419,7 +419,7 @@ export class Journal {
    * @example List segments
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);
@@ -451,7 +451,7 @@ export class Journal {
    * @example Close a journal
    * ```ts
    * import assert from "node:assert/strict";
-   * import { Journal } from "./journal.ts";
+   * import { Journal } from "@stemedb/ingest/wal";
    *
    * const dir = await Deno.makeTempDir();
    * const journal = await Journal.open(dir);

@@ -6,7 +6,7 @@
  */
 import type { Hashers } from "./checksums.ts";
 import { HeadWriter, readHead } from "./durable_head.ts";
-import { CorruptJournalError, JournalError } from "./errors.ts";
+import { CorruptJournalError, JournalNotFoundError } from "./errors.ts";
 import { denoFileLayer } from "./file_layer.ts";
 import {
   DEFAULT_GROUP_COMMIT_BYTES,
@@ -234,9 +234,7 @@ export async function recoverLocked(
 export async function openReader(dir: string, s: Settings, h: Hashers): Promise<Opened> {
   const { fs } = s;
   const meta = await readMeta(fs, dir);
-  if (meta === null) {
-    throw new JournalError(`Cannot open journal "${dir}" read-only: no "${META_FILE}" found`);
-  }
+  if (meta === null) throw new JournalNotFoundError(dir);
   const head = await readHead(fs, h, dir); // before the listing, as in refresh()
   const bases = segmentBases(await fs.readDir(dir));
   const durable = head ?? await scanEnd(dir, s, h, bases, 0);

@@ -21,8 +21,7 @@ const ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** A fresh random journal id. */
 export function newJournalId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return crypto.getRandomValues(new Uint8Array(16)).toHex();
 }
 
 /** Read the metadata of `dir`; `null` when the file does not exist. */

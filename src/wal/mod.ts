@@ -53,6 +53,7 @@ export {
   JournalError,
   JournalIOError,
   JournalLockedError,
+  JournalNotFoundError,
   OffsetError,
   RecordSizeError,
 } from "./errors.ts";

@@ -86,7 +86,7 @@ Deno.test("Every exit code of the README's table is what the command line return
       what: "no journal yet",
       args: ["status", "--data", `${data.dir}/empty`],
       code: 1,
-      stderr: /no journal there yet/,
+      stderr: /no journal there yet[^\n]*\nAppend records first \("stemedb append <file>"\)/,
     },
   ];
   for (const c of cases) {

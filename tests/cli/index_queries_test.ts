@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createApp } from "../../src/http/mod.ts";
+import { DEFAULT_PAGE_LIMIT, KvStore } from "../../src/store/mod.ts";
 import { assertionJson, hashOf, json, ndjson, stemedb, tempData, TS } from "./_cli.ts";
 
 Deno.test("query subjects, subject --predicate, referrers, history and epoch-assertions read the indexes", async () => {
@@ -62,4 +64,31 @@ Deno.test("query refuses a filter option of another query and a missing history 
   const missing = await stemedb(["query", "history", "ab".repeat(32), ...d]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing argument <voter>/);
+});
+
+Deno.test("stemedb query, the HTTP API and KvStore page a list by the same default size", async () => {
+  await using data = await tempData();
+  const d = ["--data", data.dir];
+  const records = Array.from(
+    { length: DEFAULT_PAGE_LIMIT + 1 },
+    (_, n) => assertionJson("Rome", "fact", n),
+  );
+  assert.equal((await stemedb(["append", ...d], { stdin: ndjson(records) })).code, 0);
+  assert.equal((await stemedb(["ingest", ...d])).code, 0);
+  const cli = await stemedb(["query", "subject", "Rome", ...d, "--json"]);
+  assert.equal(cli.code, 0, cli.stderr);
+  const store = await KvStore.open(`${data.dir}/kv.sqlite`);
+  try {
+    const http = await createApp({ store }).fetch(
+      new Request("http://127.0.0.1/subjects/Rome/assertions"),
+    );
+    assert.equal(http.status, 200);
+    const pages = [json(cli), await http.json(), await store.listSubject("Rome")];
+    for (const page of pages) {
+      assert.equal(page.items.length, DEFAULT_PAGE_LIMIT);
+      assert.equal(typeof page.cursor, "string");
+    }
+  } finally {
+    store.close();
+  }
 });

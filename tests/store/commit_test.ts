@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import {
   type KvSet,
+  MAX_COMMIT_BYTES,
   MAX_COMMIT_ID_LENGTH,
   MAX_DEAD_LETTER_PAYLOAD_BYTES,
   MAX_MUTATIONS,
+  MAX_TOTAL_KEY_BYTES,
   MAX_VALUE_BYTES,
 } from "../../src/store/mod.ts";
+import { fitsBeside, roomLeft } from "../../src/store/commit.ts";
 import { guardReserve } from "../../src/store/resolve.ts";
 import { assertionPayload, withStore } from "./_helpers.ts";
 
@@ -385,4 +388,23 @@ Deno.test("commitBatch() records the commit id with the cursor, and readCursor()
       TypeError,
     );
   });
+});
+
+Deno.test("roomLeft() is Deno KV's commit limits less a fixed cost, and fitsBeside() admits a cost up to them exactly", () => {
+  const room = roomLeft({ mutations: 3, bytes: 100, keyBytes: 40 });
+  assert.deepEqual(room, {
+    mutations: MAX_MUTATIONS - 3,
+    bytes: MAX_COMMIT_BYTES - 100,
+    keyBytes: MAX_TOTAL_KEY_BYTES - 40,
+  });
+  const used = { mutations: 10, bytes: 1_000, keyBytes: 500 };
+  const exact = {
+    mutations: room.mutations - 10,
+    bytes: room.bytes - 1_000,
+    keyBytes: room.keyBytes - 500,
+  };
+  assert.equal(fitsBeside(used, exact, room), true);
+  for (const over of ["mutations", "bytes", "keyBytes"] as const) {
+    assert.equal(fitsBeside(used, { ...exact, [over]: exact[over] + 1 }, room), false, over);
+  }
 });

@@ -4,6 +4,7 @@ import {
   HEAD_FILE,
   HEADER_SIZE,
   Journal,
+  JournalNotFoundError,
   OffsetError,
   type RecoveryEvent,
 } from "../../src/wal/mod.ts";
@@ -80,9 +81,17 @@ Deno.test("a read-only Journal writes nothing", async () => {
   });
 });
 
-Deno.test("Journal.open({ readOnly: true }) fails clearly without a journal", async () => {
+Deno.test("Journal.open({ readOnly: true }) fails with JournalNotFoundError without a journal, creating nothing", async () => {
   await withTempDir(async (dir) => {
-    await assert.rejects(Journal.open(dir, { readOnly: true }), /no "journal.json" found/);
+    for (const where of [dir, `${dir}/missing/wal`]) {
+      await assert.rejects(Journal.open(where, { readOnly: true }), (e: unknown) => {
+        assert.ok(e instanceof JournalNotFoundError);
+        assert.equal(e.dir, where);
+        assert.match(e.message, /no journal there yet \(no "journal.json" found\)/);
+        return true;
+      });
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
   });
 });
 
