@@ -111,11 +111,12 @@ function describe(input: CommandInput, report: ShardedStatusReport): string {
   return lines.join("\n");
 }
 
-/** A stall in one line, with the next step for a cut journal. */
+/** A stall in one line, with the operator's next step. */
 function describeStall(stall: IngestStall): string {
   if (stall.kind === "cursor-ahead") {
     return `cursor ${stall.offset} is past the durable end ${stall.durableOffset}: the journal ` +
       'was cut; run "stemedb ingest --rewind-cursor" before anything is appended';
   }
-  return `at offset ${stall.offset}: ${stall.reason} in "${stall.file}"`;
+  return `at offset ${stall.offset}: ${stall.reason} in "${stall.file}"; stop the writer and ` +
+    'run "stemedb repair --recovery point-in-time|skip-corrupt"';
 }

@@ -103,7 +103,7 @@ Deno.test("collectStatus(), GET /status and GET /health report an ingestor stall
   }
 });
 
-Deno.test("deno task status shows where ingestion stalled at damage", async () => {
+Deno.test("deno task status shows where ingestion stalled at damage and names repair as the way out", async () => {
   await using data = await damagedData();
   const ingest = await stemedb(["ingest", "--data", data.dir]);
   assert.equal(ingest.code, 1);
@@ -112,5 +112,11 @@ Deno.test("deno task status shows where ingestion stalled at damage", async () =
   assert.equal(report.ingest.stalled.file, data.file);
   const text = await stemedb(["status", "--data", data.dir]);
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, new RegExp(`stalled\\s+at offset ${report.ingest.stalled.offset}: `));
+  assert.match(
+    text.stdout,
+    new RegExp(
+      `stalled\\s+at offset ${report.ingest.stalled.offset}: .*; stop the writer and run ` +
+        '"stemedb repair --recovery point-in-time\\|skip-corrupt"',
+    ),
+  );
 });

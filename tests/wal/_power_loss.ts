@@ -127,7 +127,8 @@ export interface SweepResult {
  * Recover every crash state of `rec` with `recovery` and check it: recovery
  * succeeds, or refuses as the mode table says (CorruptJournalError with
  * "absolute", or with durability "none" in any mode but point-in-time),
- * modifying nothing, and then the fallback mode succeeds; the records read back are consecutive appends
+ * modifying nothing, and then the fallback mode succeeds and cuts what the
+ * refusal was about (a torn tail for "absolute", damage otherwise); the records read back are consecutive appends
  * with their exact payloads; none of those the contract protects is missing
  * ("always": every acknowledged one; "interval" and "none": every one
  * acknowledged before a completed fdatasync of a segment); and the log takes
@@ -359,6 +360,16 @@ async function recoverAndCheck(dir: string, check: Check): Promise<Outcome> {
         lost: 0,
         failures: [...failures, `"${fallback}" after a refusal threw ${e2}`],
       };
+    }
+    // Refused exactly as the table says: "absolute" only where the fallback cuts
+    // something (a torn tail), the others only at damage (point-in-time drops).
+    const cuts = journal.recovery!.events.some((e) =>
+      e.kind === "dropped" || (recovery === "absolute" && e.kind === "truncated")
+    );
+    if (!cuts) {
+      failures.push(
+        `recovery "${recovery}" refused (${e}) what "${fallback}" recovers without a cut`,
+      );
     }
   }
   check.onOpened?.();

@@ -13,6 +13,7 @@ import {
   flipAt,
   HEAD_FILE,
   META_FILE,
+  MODES,
   pathOf,
   runCase,
   upTo,
@@ -30,7 +31,11 @@ function catalogue(name: string, cases: (b: Built) => Case[]) {
   Deno.test(name, async () => {
     await withTempDir(async (dir) => {
       const b = await build(dir);
-      for (const c of cases(b)) await runCase(b, c);
+      const all = cases(b);
+      for (const c of all) await runCase(b, c);
+      console.log(
+        `  ${all.length} damages × ${MODES.length} modes = ${all.length * MODES.length} outcomes`,
+      );
     });
   });
 }

@@ -50,6 +50,7 @@ const CASES: [Durability, RecoveryMode, number][] = EXHAUSTIVE
   ]
   : [
     ["always", "tolerate-torn-tail", 24],
+    ["always", "absolute", 24],
     ["interval", "tolerate-torn-tail", 24],
     ["none", "point-in-time", 24],
   ];
