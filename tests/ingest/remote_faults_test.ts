@@ -147,6 +147,22 @@ Deno.test("Ingestor.lag() rejects with KvTimeoutError within the deadline while 
   assert.equal(error.target, env.server.url);
 });
 
+Deno.test("Ingestor.lag() and runOnce() fail within the deadline when every read's answer is cut", async () => {
+  const timeoutMs = 1000;
+  await using env = await openRemoteEnv({ timeoutMs });
+  await writeMixedLog(env.journal, 20);
+  const ingestor = new Ingestor(env.journal, env.store);
+  // Each read fails at once, so it is retried as transient: for the deadline, no longer.
+  env.server.setFaults({ cutAfterApply: { how: "end", on: ["snapshot_read"] } });
+  for (const call of [() => ingestor.lag(), () => ingestor.runOnce()]) {
+    const started = performance.now();
+    await assert.rejects(call(), /KV Connect failed/);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 3 * timeoutMs, `failed after ${Math.round(elapsed)} ms`);
+  }
+  assert.ok(env.server.stats.faults.cutAfterApply > 2, "the reads were retried");
+});
+
 Deno.test("Ingestor.runOnce() rejects with KvTimeoutError when the remote stops answering; lag() and stop() return within the deadline", async () => {
   const timeoutMs = 1000;
   await using env = await openRemoteEnv({ timeoutMs });
