@@ -22,9 +22,11 @@ export async function cleanupSegments(
   store: KvStore,
   retention: CleanupOptions = {},
 ): Promise<number> {
-  const cursor = await retrying(() => store.readCursor(journal.id));
+  const cursor = await retrying(() => store.readCursor(journal.id), { limitMs: store.timeoutMs });
   if (cursor.offset === null) return 0;
-  const consumers = await retrying(() => store.lowestConsumerOffset(journal.id));
+  const consumers = await retrying(() => store.lowestConsumerOffset(journal.id), {
+    limitMs: store.timeoutMs,
+  });
   const lowest = Math.min(cursor.offset, consumers ?? Infinity);
   let below = lowest - (retention.retainBytes ?? 0);
   if (retention.retainMs !== undefined && below > journal.firstOffset) {

@@ -142,7 +142,7 @@ export class CommitPipeline {
     for (let attempt = 0;; attempt++) {
       let failure: { error: unknown } | null = null;
       try {
-        const r = await retrying(() => this.#builder.commit(planned, options), undefined, "commit");
+        const r = await retrying(() => this.#builder.commit(planned, options), { call: "commit" });
         if (r.ok) return { ok: true, versionstamp: r.versionstamp! };
       } catch (error) {
         // Refused before anything was sent: the batch itself is wrong.

@@ -46,7 +46,7 @@ export interface PassContext {
 
 /** The committed cursor of `journal`; an absent cursor starts at the oldest segment. */
 export async function committedCursor(journal: Journal, store: KvStore): Promise<Cursor> {
-  const c = await retrying(() => store.readCursor(journal.id));
+  const c = await retrying(() => store.readCursor(journal.id), { limitMs: store.timeoutMs });
   const cursor: Cursor = { offset: c.offset ?? journal.firstOffset, versionstamp: c.versionstamp };
   if (c.commit !== undefined) cursor.commit = c.commit;
   return cursor;

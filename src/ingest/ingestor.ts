@@ -179,7 +179,9 @@ export class Ingestor {
    */
   waitFor(offset: number, options: WaitForOptions = {}): Promise<void> {
     return this.#waiters.wait(offset, options, async () => {
-      const { offset: cursor } = await retrying(() => this.#store.readCursor(this.#journal.id));
+      const { offset: cursor } = await retrying(() => this.#store.readCursor(this.#journal.id), {
+        limitMs: this.#store.timeoutMs,
+      });
       if (cursor !== null) this.#waiters.reached(cursor);
       if (this.#loop === null && this.#running === null) this.#waiters.fail("stopped");
     });

@@ -33,6 +33,8 @@ export interface LagJournal {
 export interface LagStore {
   /** Every journal's cursor. */
   cursors(): Promise<{ journalId: string; offset: number; updatedAt: number }[]>;
+  /** Deadline of each call in ms (`KvStore.timeoutMs`): transient failures are retried within it. */
+  readonly timeoutMs?: number;
 }
 
 /** How records behind are found. */
@@ -73,7 +75,7 @@ export async function measureLag(
   options: LagOptions = {},
 ): Promise<Lag> {
   // The cursor first: an end read after it is at least the end its committer saw.
-  const cursors = await retrying(() => store.cursors());
+  const cursors = await retrying(() => store.cursors(), { limitMs: store.timeoutMs });
   const durableOffset = await durableEnd(journal);
   const entry = cursors.find((c) => c.journalId === journal.id);
   return await lagOf(journal, { entry, durableOffset }, options);

@@ -41,6 +41,8 @@ export interface TrackedJournal {
 export interface TrackedStore {
   /** A journal's committed cursor. */
   readCursor(journalId: string): Promise<{ offset: number | null }>;
+  /** Deadline of each call in ms (`KvStore.timeoutMs`): transient failures are retried within it. */
+  readonly timeoutMs?: number;
 }
 
 /** Options of {@linkcode LagTracker.start}. */
@@ -215,7 +217,9 @@ export class LagTracker {
     store: TrackedStore,
     options: LagTrackerOptions = {},
   ): Promise<LagTracker> {
-    const { offset } = await retrying(() => store.readCursor(journal.id));
+    const { offset } = await retrying(() => store.readCursor(journal.id), {
+      limitMs: store.timeoutMs,
+    });
     return new LagTracker(journal, store, offset ?? journal.firstOffset, options);
   }
 
@@ -463,7 +467,9 @@ export class LagTracker {
     if (this.#closed) return;
     let offset: number | null;
     try {
-      ({ offset } = await retrying(() => this.#store.readCursor(this.#journal.id)));
+      ({ offset } = await retrying(() => this.#store.readCursor(this.#journal.id), {
+        limitMs: this.#store.timeoutMs,
+      }));
     } catch {
       return; // the store is unreachable: keep the last known cursor, try again next tick
     }

@@ -9,7 +9,10 @@
 import { telemetry } from "../telemetry/mod.ts";
 import { backoffDelay, kvFailureKind } from "../store/mod.ts";
 
-/** Longest a call is retried before its error is passed on, in milliseconds. */
+/**
+ * Longest a call is retried before its error is passed on, in milliseconds,
+ * unless the store's deadline is shorter (`RetryOptions.limitMs`).
+ */
 export const RETRY_LIMIT_MS = 30_000;
 
 /**
@@ -29,21 +32,36 @@ export function isTransient(error: unknown): boolean {
  */
 const RETRY_BACKOFF = { baseMs: 2, maxMs: 250 };
 
+/** Options of {@linkcode retrying}. */
+export interface RetryOptions {
+  /** Once aborted, a failure is passed on instead of retried. @default {undefined} */
+  signal?: AbortSignal;
+  /** The call, as `stemedb.ingest.retries` counts it. @default {"read"} */
+  call?: string;
+  /**
+   * The deadline of the store called (`KvStore.timeoutMs`): failures are
+   * retried for at most this long (and at most `RETRY_LIMIT_MS`), so that a
+   * remote whose every answer is cut fails within the deadline, as one that
+   * stopped answering does.
+   *
+   * @default {RETRY_LIMIT_MS}
+   */
+  limitMs?: number;
+}
+
 /**
  * Call `fn`, retrying transient failures with a jittered exponential backoff;
- * each retry counts in `stemedb.ingest.retries` under `call`.
+ * each retry counts in `stemedb.ingest.retries` under `options.call`.
  */
-export async function retrying<T>(
-  fn: () => Promise<T>,
-  signal?: AbortSignal,
-  call = "read",
-): Promise<T> {
+export async function retrying<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const { signal, call = "read" } = options;
+  const limitMs = Math.min(RETRY_LIMIT_MS, options.limitMs ?? RETRY_LIMIT_MS);
   const start = performance.now();
   for (let attempt = 0;; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (!isTransient(e) || performance.now() - start > RETRY_LIMIT_MS || signal?.aborted) {
+      if (!isTransient(e) || performance.now() - start > limitMs || signal?.aborted) {
         throw e;
       }
       telemetry.retries.add(1, { call });

@@ -71,7 +71,9 @@ export async function rewindCursor(
   options: RewindCursorOptions = {},
 ): Promise<RewoundCursor | null> {
   // The cursor first: an end read after it is at least the end its committer saw.
-  const cursor = await retrying(() => store.readCursor(journal.id));
+  const cursor = await retrying(() => store.readCursor(journal.id), {
+    limitMs: store.timeoutMs,
+  });
   const end = await durableEnd(journal);
   if (cursor.offset === null || cursor.offset <= end) return null;
   const result = await store.commitBatch({

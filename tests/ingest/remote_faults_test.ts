@@ -27,7 +27,10 @@ const HIGH_RATE: [string, KvConnectFaults][] = [
   ["answers lost after applying", { lostAfterApply: { rate: 0.3 } }],
   ["5xx before applying", { error5xx: { rate: 0.3 } }],
   ["connections dropped before applying", { closeBeforeApply: { rate: 0.3, how: "socket" } }],
+  ["streams reset before applying", { closeBeforeApply: { rate: 0.3, how: "stream" } }],
+  ["latency added to calls", { latency: { rate: 0.3, ms: 20 } }],
   ["every fault at once", {
+    latency: { rate: 0.15, ms: 10 },
     cutAfterApply: { rate: 0.15, ...ATOMIC },
     lostAfterApply: { rate: 0.15 },
     error5xx: { rate: 0.15 },
@@ -70,6 +73,94 @@ Deno.test("A commit stalled past its deadline and released after the ingestor mo
   await waitFor("the released commit to reach the KV", () => env.server.stats.checkFailures > 0);
   assert.equal(env.server.stats.appliedWrites, report.commits, "it applied nothing");
   await assertAppliedOnce(env.journal, env.store);
+});
+
+Deno.test("Ingestor applies and counts each record once, pass after pass, through a remote KV that stalls calls at a high rate", async () => {
+  // Each stall costs a deadline, so they are few; the deadline is long enough that
+  // only a stalled call meets it on a loaded machine.
+  await using env = await openRemoteEnv({ timeoutMs: 1000 });
+  const written = await writeMixedLog(env.journal, 200);
+  env.server.setFaults({ stall: { rate: 0.25, times: 4 }, seed: 12 });
+  const ingestor = new Ingestor(env.journal, env.store, { batchRecords: 20 });
+  const totals = { applied: 0, deadLettered: 0, commits: 0, conflicts: 0, failed: 0 };
+  for (let pass = 0; pass < 20; pass++) {
+    // What a cron tick or `deno task ingest` does: a pass past its deadline is tried again.
+    const report = await ingestor.runOnce().catch((e) => {
+      assert.ok(e instanceof KvTimeoutError, String(e));
+      totals.failed++;
+      return null;
+    });
+    if (report === null) continue;
+    totals.applied += report.applied;
+    totals.deadLettered += report.deadLettered;
+    totals.commits += report.commits;
+    totals.conflicts += report.conflicts;
+    if (report.caughtUp) break;
+  }
+  const stats = env.server.stats;
+  assert.equal(stats.faults.stall, 4);
+  assert.equal(totals.applied, written.records - written.poison, "applied counts what landed");
+  assert.equal(totals.deadLettered, written.poison);
+  assert.equal(totals.conflicts, 0);
+  assert.equal(stats.appliedWrites, totals.commits, "no stalled commit has applied");
+  // The held calls go on now: each commit among them fails its check, applying nothing.
+  env.server.releaseStalls();
+  await waitFor("the released commits to reach the KV", () => {
+    const now = env.server.stats;
+    return now.appliedWrites + now.checkFailures === now.requests.atomic_write;
+  });
+  assert.equal(env.server.stats.appliedWrites, totals.commits, "a released commit applied");
+  await assertAppliedOnce(env.journal, env.store);
+});
+
+Deno.test("Ingestor.stop() returns within the deadline while a commit stalls", async () => {
+  const timeoutMs = 1000;
+  await using env = await openRemoteEnv({ timeoutMs });
+  const errors: unknown[] = [];
+  const ingestor = new Ingestor(env.journal, env.store, {
+    pollIntervalMs: 20,
+    onError: (e) => errors.push(e),
+  });
+  env.server.setFaults({ stall: ATOMIC });
+  ingestor.start();
+  await writeMixedLog(env.journal, 20);
+  await waitFor("a commit to stall", () => env.server.stats.faults.stall > 0);
+  const started = performance.now();
+  await ingestor.stop();
+  assert.ok(performance.now() - started < 2 * timeoutMs, "stop() returned within the deadline");
+  assert.equal(ingestor.running, false);
+  assert.deepEqual(errors, [], "a pass stopped at its deadline is not an error to report");
+  assert.equal(env.server.stats.appliedWrites, 0);
+});
+
+Deno.test("Ingestor.lag() rejects with KvTimeoutError within the deadline while reads stall", async () => {
+  const timeoutMs = 1000;
+  await using env = await openRemoteEnv({ timeoutMs });
+  await writeMixedLog(env.journal, 20);
+  const ingestor = new Ingestor(env.journal, env.store);
+  env.server.setFaults({ stall: { on: ["snapshot_read"] } });
+  const started = performance.now();
+  const error = await ingestor.lag().then(() => assert.fail("answered"), (e) => e);
+  assert.ok(performance.now() - started < 2 * timeoutMs, "lag() returned within the deadline");
+  assert.ok(error instanceof KvTimeoutError, String(error));
+  assert.equal(error.operation, "cursors");
+  assert.equal(error.target, env.server.url);
+});
+
+Deno.test("Ingestor.lag() and runOnce() fail within the deadline when every read's answer is cut", async () => {
+  const timeoutMs = 1000;
+  await using env = await openRemoteEnv({ timeoutMs });
+  await writeMixedLog(env.journal, 20);
+  const ingestor = new Ingestor(env.journal, env.store);
+  // Each read fails at once, so it is retried as transient: for the deadline, no longer.
+  env.server.setFaults({ cutAfterApply: { how: "end", on: ["snapshot_read"] } });
+  for (const call of [() => ingestor.lag(), () => ingestor.runOnce()]) {
+    const started = performance.now();
+    await assert.rejects(call(), /KV Connect failed/);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 3 * timeoutMs, `failed after ${Math.round(elapsed)} ms`);
+  }
+  assert.ok(env.server.stats.faults.cutAfterApply > 2, "the reads were retried");
 });
 
 Deno.test("Ingestor.runOnce() rejects with KvTimeoutError when the remote stops answering; lag() and stop() return within the deadline", async () => {

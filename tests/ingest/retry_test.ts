@@ -52,3 +52,19 @@ Deno.test("retrying() retries a remote read whose answer was cut, but not a call
   );
   assert.equal(timedOut, 1);
 });
+
+Deno.test("retrying() passes a transient failure on once limitMs, the store's deadline, has passed", async () => {
+  let calls = 0;
+  const started = performance.now();
+  await assert.rejects(
+    () =>
+      retrying(() => {
+        calls++;
+        return Promise.reject(new Error("KV Connect failed to decode response"));
+      }, { limitMs: 100 }),
+    /failed to decode response/,
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 100 && elapsed < 1_000, `gave up after ${Math.round(elapsed)} ms`);
+  assert.ok(calls > 1, "retried within the limit");
+});

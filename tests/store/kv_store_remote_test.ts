@@ -2,7 +2,12 @@
 // own remote client. Retried faults make the client log "KV Connect failed to
 // call ..." lines to stderr: that noise is the client's, not a test failure.
 import assert from "node:assert/strict";
-import { KvAuthError, KvStore, KvTimeoutError } from "../../src/store/mod.ts";
+import {
+  DEFAULT_KV_TIMEOUT_MS,
+  KvAuthError,
+  KvStore,
+  KvTimeoutError,
+} from "../../src/store/mod.ts";
 import { DEFAULT_TOKEN, startKvConnectServer } from "../support/kv_connect/mod.ts";
 
 const J1 = "1".repeat(32);
@@ -86,6 +91,16 @@ Deno.test("KvStore calls past the deadline reject with KvTimeoutError naming the
     server.setFaults({});
     assert.ok(server.releaseStalls() >= 1);
   }
+});
+
+Deno.test("KvStore.open() gives every call a 30 s deadline unless timeoutMs says otherwise", async () => {
+  assert.equal(DEFAULT_KV_TIMEOUT_MS, 30_000);
+  const store = await KvStore.open(":memory:");
+  assert.equal(store.timeoutMs, DEFAULT_KV_TIMEOUT_MS);
+  store.close();
+  const bounded = await KvStore.open(":memory:", { timeoutMs: 1234 });
+  assert.equal(bounded.timeoutMs, 1234);
+  bounded.close();
 });
 
 Deno.test("KvStore.open() refuses a timeout that is not positive", async () => {
