@@ -29,6 +29,12 @@ export interface TargetRow {
   compare: ">=" | "<=";
   /** The ratio the target asks for. */
   target: number;
+  /**
+   * What bounds the ratio on this machine, measured in the same run (the
+   * figure no path can pass, and the ratio it caps), for a row whose target
+   * may be out of reach. @default {undefined}
+   */
+  bound?: string;
   /** Digits of the ratio as printed. @default {2} */
   digits?: number;
 }
@@ -78,6 +84,7 @@ export async function reportTargets(rows: readonly TargetRow[]): Promise<void> {
       `  ${met(row) ? "PASS" : "FAIL"}  ${row.path}: ${formatRatio(row)} (${formatTarget(row)}); ` +
         `${row.figure} against ${row.peer}`,
     );
+    if (row.bound !== undefined) console.log(`        bound: ${row.bound}`);
   }
   const file = Deno.env.get(TARGETS_FILE_ENV);
   if (file !== undefined && rows.length > 0) {

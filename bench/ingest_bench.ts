@@ -10,13 +10,13 @@
  *    commits. Target ≥ 0.9× (issue 15). Beside it, the records' own sets
  *    packed to Deno KV's limits, in this layout (3) and as layout 2 wrote
  *    them (hashes in keys as hex, the subject index's value the hash).
- * 2. End to end, "append until queryable": N assertions submitted with up to
- *    64 in flight, timed from the first submission until the last record is
- *    queryable (records/s = N / that time), against the bound of any such
- *    path: the same records' keys written straight into a fresh KV. Target
- *    ≥ 0.8× (issue 15). Deno KV's own queue (`kv.enqueue()` and a
- *    `kv.listenQueue()` handler writing the same keys) is shown beside it,
- *    and the latency of one record submitted alone on both paths.
+ * 2. End to end, "append until queryable" (`bench/_ingest_e2e.ts`): N
+ *    assertions submitted with up to 64 in flight, timed from the first
+ *    submission until the last record is queryable (records/s = N / that
+ *    time), against the same records' keys written straight into a fresh KV.
+ *    Target ≥ 0.8× (issue 15). Beside it, its bound (the same durable
+ *    appends beside the same keys' commits, no ingestor), Deno KV's own
+ *    queue, and the latency of one record submitted alone on both paths.
  * 3. Memory: RSS while the ingestor works through a 1 GiB log
  *    (`bench/ingest_memory_bench.ts`).
  *
@@ -25,33 +25,33 @@
  * median of the per-round ratios, so both sides of a ratio ran under the same
  * background load.
  *
- * Usage: `deno run -A bench/ingest_bench.ts [--quick] [--rounds N]` (quick:
- * 20,000 records, 500 end to end, 128 MiB log, 3 rounds). `--only
- * throughput|e2e|memory` runs one case; `--log-mib N` sizes the memory log;
- * `--records N` the throughput case.
+ * Usage: `deno run -A bench/ingest_bench.ts [--quick] [--rounds N]
+ * [--e2e-rounds N]` (quick: 20,000 records, 500 end to end, 128 MiB log, 3
+ * rounds, 9 end to end; else 5 and 21). `--only throughput|e2e|memory` runs
+ * one case; `--log-mib N` sizes the memory log; `--records N` the
+ * throughput case. Case 2's rounds are a fraction of a second each and its
+ * ratios are close to each other, so it runs many.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { Journal } from "../src/wal/mod.ts";
-import { contentHash } from "../src/records/mod.ts";
-import { type KvSet, KvStore } from "../src/store/mod.ts";
+import { KvStore } from "../src/store/mod.ts";
 import { Ingestor } from "../src/ingest/mod.ts";
 import { median } from "./wal_measure.ts";
 import {
   corpusPayloads,
   hexLayout,
-  payloadOf,
   plannedSets,
-  pooled,
   prepareJournal,
   rate,
   type RecordedOp,
   recordingKv,
   replayCommits,
-  waitUntil,
   writeStraight,
 } from "./_ingest_common.ts";
+import { ratio, rounds, time, trials } from "./_interleaved.ts";
+import { endToEnd } from "./_ingest_e2e.ts";
 import { memory } from "./ingest_memory_bench.ts";
 import { reportTargets, type TargetRow } from "./_targets.ts";
 
@@ -63,6 +63,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     rounds: { type: "string" },
     records: { type: "string" },
+    "e2e-rounds": { type: "string" },
   },
 });
 const quick = flags.quick ?? false;
@@ -74,6 +75,8 @@ const THROUGHPUT_RECORDS = flags.records !== undefined
 const E2E_RECORDS = quick ? 500 : 2_000;
 const E2E_IN_FLIGHT = 64;
 const ROUNDS = flags.rounds !== undefined ? Number(flags.rounds) : quick ? 3 : 5;
+/** Case 2's rounds are short (a fraction of a second) and its ratios close: many of them. */
+const E2E_ROUNDS = flags["e2e-rounds"] !== undefined ? Number(flags["e2e-rounds"]) : quick ? 9 : 21;
 const LATENCY_SAMPLES = quick ? 10 : 20;
 const MEMORY_LOG_BYTES = flags["log-mib"] !== undefined
   ? Number(flags["log-mib"]) * 1024 ** 2
@@ -85,39 +88,6 @@ const TARGET = { throughput: 0.9, e2e: 0.8 } as const;
 
 const root = await Deno.makeTempDir({ prefix: "stemedb-ingest-bench-" });
 const results: TargetRow[] = [];
-
-/** Milliseconds `fn` takes. */
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
-/** Runs `sides` once per round, in an order alternating between rounds; milliseconds per side. */
-async function rounds(
-  sides: Record<string, (round: number) => Promise<number>>,
-): Promise<Record<string, number[]>> {
-  const names = Object.keys(sides);
-  const ms: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) {
-      const took = await sides[name](round);
-      ms[name].push(took);
-      console.error(`  round ${round + 1}: ${name}: ${took.toFixed(0)} ms`);
-    }
-  }
-  return ms;
-}
-
-/** Median over rounds of `peer[i] / subject[i]` (times: the subject's speed relative to the peer). */
-function ratio(subjectMs: number[], peerMs: number[]): number {
-  return median(subjectMs.map((ms, i) => peerMs[i] / ms));
-}
-
-function trials(ms: number[]): string {
-  return ms.map((t) => t.toFixed(0)).join("/");
-}
 
 // ---------------------------------------------------------------- 1. throughput
 async function throughput(): Promise<void> {
@@ -145,7 +115,7 @@ async function throughput(): Promise<void> {
   let commits = 0;
   let straightCommits = 0;
   let hexCommits = 0;
-  const ms = await rounds({
+  const ms = await rounds(ROUNDS, {
     "same commits straight into KV": async (round) => {
       const kv = await Deno.openKv(`${root}/tp-peer-${round}.sqlite`);
       try {
@@ -228,229 +198,23 @@ async function throughput(): Promise<void> {
   });
 }
 
-// ---------------------------------------------------------------- 2. end to end
-/** Append until queryable through journal → Ingestor → KV; milliseconds, and one record's latencies. */
-async function ingestorPath(
-  dir: string,
-  payloads: Uint8Array[],
-  options: {
-    latency: { payloads: Uint8Array[]; hashes: string[] } | null;
-    /** Filled with the commits the ingestor made for `payloads` (not for the latency samples). */
-    record?: RecordedOp[][];
-  },
-): Promise<{ ms: number; appendMs: number; latencies: number[] }> {
-  const { latency, record } = options;
-  const journal = await Journal.open(`${dir}/wal`);
-  const kv = await Deno.openKv(`${dir}/kv.sqlite`);
-  const store = await KvStore.open(record === undefined ? kv : recordingKv(kv, record));
-  const ingestor = new Ingestor(journal, store, { pollIntervalMs: 250 });
-  ingestor.start();
-  try {
-    const latencies: number[] = [];
-    for (let i = 0; i < (latency?.payloads.length ?? 0); i++) {
-      const t0 = performance.now();
-      await journal.append(latency!.payloads[i]);
-      await waitUntil(async () => (await store.getAssertion(latency!.hashes[i])) !== null);
-      latencies.push(performance.now() - t0);
-    }
-    record?.splice(0);
-    const t0 = performance.now();
-    await pooled(payloads.length, E2E_IN_FLIGHT, (i) => journal.append(payloads[i]));
-    const appendMs = performance.now() - t0;
-    await waitUntil(async () =>
-      (await store.readCursor(journal.id)).offset === journal.durableOffset
-    );
-    return { ms: performance.now() - t0, appendMs, latencies };
-  } finally {
-    await ingestor.stop();
-    store.close();
-    kv.close();
-    await journal.close();
-  }
-}
-
-/**
- * The bound of append until queryable: the same durable appends and the very
- * commits the ingestor made, run side by side in one process with no
- * ingestor (no reading, planning or waiting for a record to be durable before
- * committing it). Milliseconds.
- */
-async function appendsBesideCommits(
-  dir: string,
-  payloads: Uint8Array[],
-  commits: readonly RecordedOp[][],
-): Promise<number> {
-  const journal = await Journal.open(`${dir}/wal`);
-  const kv = await Deno.openKv(`${dir}/kv.sqlite`);
-  try {
-    return await time(() =>
-      Promise.all([
-        pooled(payloads.length, E2E_IN_FLIGHT, (i) => journal.append(payloads[i])),
-        replayCommits(kv, commits),
-      ])
-    );
-  } finally {
-    kv.close();
-    await journal.close();
-  }
-}
-
-/** The same through Deno KV's queue: enqueue → listenQueue handler writes the sets → queryable. */
-async function queuePath(
-  path: string,
-  payloads: Uint8Array[],
-  latency: { payloads: Uint8Array[]; hashes: string[] } | null,
-): Promise<{ ms: number; latencies: number[] }> {
-  const kv = await Deno.openKv(path);
-  const planner = await KvStore.open(kv);
-  let written = 0;
-  const listening = kv.listenQueue(async (msg) => {
-    const payload = msg as Uint8Array;
-    const plan = planner.recordMutations(payload, hexBytes(await contentHash(payload)));
-    if (!plan.ok) throw new Error(`Cannot apply queued record: ${plan.reason}`);
-    const op = kv.atomic();
-    for (const s of plan.sets) op.set(s.key, s.value);
-    await op.commit();
-    written++;
-  });
-  try {
-    const latencies: number[] = [];
-    for (let i = 0; i < (latency?.payloads.length ?? 0); i++) {
-      const t = performance.now();
-      await kv.enqueue(latency!.payloads[i]);
-      await waitUntil(async () => (await planner.getAssertion(latency!.hashes[i])) !== null);
-      latencies.push(performance.now() - t);
-    }
-    const before = written;
-    const t0 = performance.now();
-    await pooled(payloads.length, E2E_IN_FLIGHT, (i) => kv.enqueue(payloads[i]));
-    await waitUntil(() => Promise.resolve(written - before >= payloads.length));
-    return { ms: performance.now() - t0, latencies };
-  } finally {
-    kv.close();
-    await listening.catch(() => {});
-  }
-}
-
-async function endToEnd(): Promise<void> {
-  console.log(
-    `\n2. End to end (append until queryable), ${E2E_RECORDS} assertions, ${E2E_IN_FLIGHT} ` +
-      `in flight, median of ${ROUNDS} interleaved rounds`,
-  );
-  const payloads = Array.from({ length: E2E_RECORDS }, (_, i) => payloadOf(i, `e2e-${i}`));
-  const lastHash = await contentHash(payloads.at(-1)!);
-  const latencyPayloads = Array.from(
-    { length: LATENCY_SAMPLES },
-    (_, i) => payloadOf(i, `lat-${i}`),
-  );
-  const latency = {
-    payloads: latencyPayloads,
-    hashes: await Promise.all(latencyPayloads.map((p) => contentHash(p))),
-  };
-  const planner = await KvStore.open(":memory:");
-  const sets: KvSet[] = [];
-  for (const payload of payloads) {
-    const plan = planner.recordMutations(payload, hexBytes(await contentHash(payload)));
-    if (plan.ok) sets.push(...plan.sets);
-  }
-  planner.close();
-
-  const recorded: RecordedOp[][] = [];
-  const latIngest: number[] = [];
-  const latQueue: number[] = [];
-  const appendMs: number[] = [];
-  const ms = await rounds({
-    ingestor: async (round) => {
-      const dir = `${root}/e2e-ingest-${round}`;
-      const run = await ingestorPath(dir, payloads, {
-        latency: round === 0 ? latency : null,
-        record: round === 0 ? recorded : undefined,
-      });
-      const store = await KvStore.open(`${dir}/kv.sqlite`);
-      const found = await store.getAssertion(lastHash);
-      store.close();
-      if (found === null) throw new Error("Cannot find the last record");
-      latIngest.push(...run.latencies);
-      appendMs.push(run.appendMs);
-      return run.ms;
-    },
-    "straight into KV": async (round) => {
-      const kv = await Deno.openKv(`${root}/e2e-straight-${round}.sqlite`);
-      try {
-        return await time(() => writeStraight(kv, sets));
-      } finally {
-        kv.close();
-      }
-    },
-    "appends beside its commits": (round) =>
-      appendsBesideCommits(`${root}/e2e-bound-${round}`, payloads, recorded),
-    "KV queue": async (round) => {
-      const run = await queuePath(
-        `${root}/e2e-queue-${round}.sqlite`,
-        payloads,
-        round === 0 ? latency : null,
-      );
-      latQueue.push(...run.latencies);
-      return run.ms;
-    },
-  });
-  const n = E2E_RECORDS;
-  const ingestMs = median(ms.ingestor);
-  const straightMs = median(ms["straight into KV"]);
-  const queueMs = median(ms["KV queue"]);
-  const r = ratio(ms.ingestor, ms["straight into KV"]);
-  console.log(
-    `   ingestor: ${rate(n, ingestMs)} (${ingestMs.toFixed(0)} ms; durable appends done after ` +
-      `${median(appendMs).toFixed(0)} ms; rounds ${trials(ms.ingestor)} ms); ` +
-      `one record alone: median ${median(latIngest).toFixed(1)} ms`,
-  );
-  console.log(
-    `   the same keys straight into a fresh KV, packed to its limits: ${rate(n, straightMs)} ` +
-      `(${straightMs.toFixed(0)} ms; rounds ${trials(ms["straight into KV"])} ms)`,
-  );
-  const boundMs = median(ms["appends beside its commits"]);
-  console.log(
-    `   bound: the same durable appends and the ingestor's very commits (${recorded.length} ` +
-      `commits, ${recorded.reduce((m, c) => m + c.length, 0)} mutations) side by side, no ` +
-      `ingestor: ${rate(n, boundMs)} (${boundMs.toFixed(0)} ms; rounds ${
-        trials(ms["appends beside its commits"])
-      } ms); the ingestor reaches ${
-        ratio(ms.ingestor, ms["appends beside its commits"]).toFixed(2)
-      }× of it, which caps the ratio to the same keys at ${
-        ratio(ms["appends beside its commits"], ms["straight into KV"]).toFixed(2)
-      }×`,
-  );
-  console.log(
-    `   Deno KV queue: ${rate(n, queueMs)} (${queueMs.toFixed(0)} ms); one record alone: ` +
-      `median ${median(latQueue).toFixed(1)} ms`,
-  );
-  console.log(
-    `   ratio: ${r.toFixed(2)}× the keys straight into KV (target ≥ ${TARGET.e2e}×); ` +
-      `${ratio(ms.ingestor, ms["KV queue"]).toFixed(1)}× the queue's throughput ` +
-      `(the straight path is ${ratio(ms["straight into KV"], ms["KV queue"]).toFixed(1)}×), ` +
-      `latency ${(median(latQueue) / median(latIngest)).toFixed(1)}× lower`,
-  );
-  results.push({
-    key: "append-until-queryable",
-    path: `append until queryable, ${n.toLocaleString("en-US")} assertions, ${E2E_IN_FLIGHT} ` +
-      "in flight, vs the same keys straight into a fresh KV",
-    figure: rate(n, ingestMs),
-    peer: `the same keys straight into a fresh KV: ${rate(n, straightMs)}`,
-    ratio: r,
-    compare: ">=",
-    target: TARGET.e2e,
-  });
-}
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
-}
-
 try {
   console.log(`stemedb ingest benchmark${quick ? " (quick)" : ""}, Deno ${Deno.version.deno}`);
   const only = flags.only;
   if (only === undefined || only === "throughput") await throughput();
-  if (only === undefined || only === "e2e") await endToEnd();
+  if (only === undefined || only === "e2e") {
+    results.push(
+      await endToEnd({
+        root,
+        records: E2E_RECORDS,
+        inFlight: E2E_IN_FLIGHT,
+        rounds: E2E_ROUNDS,
+        queueRounds: Math.min(ROUNDS, E2E_ROUNDS),
+        latencySamples: LATENCY_SAMPLES,
+        target: TARGET.e2e,
+      }),
+    );
+  }
   if (only === undefined || only === "memory") results.push(await memory(root, MEMORY_LOG_BYTES));
   await reportTargets(results);
 } finally {

@@ -63,7 +63,7 @@ const BENCHES: Bench[] = [
   {
     name: "ingest",
     file: "ingest_bench.ts",
-    standard: ["--rounds=3", "--records=30000", "--log-mib=256"],
+    standard: ["--rounds=3", "--records=30000", "--log-mib=256", "--e2e-rounds=21"],
     quick: ["--quick"],
   },
   {
@@ -193,6 +193,11 @@ async function main(): Promise<number> {
     );
     console.log("Issue 15's targets, each against its peer from the same run:\n");
     console.log(markdown(issue));
+    const bounded = issue.filter((r) => r.bound !== undefined);
+    if (bounded.length > 0) {
+      console.log("\nWhat bounds them, measured in the same rounds:\n");
+      for (const r of bounded) console.log(`- ${r.path}: ${r.bound}`);
+    }
     if (missing.length > 0) console.log(`\n(not run: ${missing.join(", ")})`);
     if (others.length > 0) {
       console.log("\nThe benchmarks' other targets, from the same run:\n");

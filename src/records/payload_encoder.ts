@@ -35,18 +35,13 @@ import {
 import { CANONICAL_FIELDS } from "./cbor_body.ts";
 import { PAYLOAD_HEADER_SIZE, RECORD_TYPE, type RecordType, TYPE_OFFSET } from "./format.ts";
 import { MAX_PAYLOAD_BYTES } from "./limits.ts";
+import { TEXT_LOOP_MAX, utf8Into } from "./_utf8.ts";
 import type { Assertion, Epoch, KnowledgeRecord, ObjectValue, Vote } from "./types.ts";
 
 const utf8 = new TextEncoder();
 // Called through `call`: a method load on strings of many internal representations
 // (flat, sliced, concatenated) goes megamorphic and costs more than the character.
 const charCodeAt = String.prototype.charCodeAt;
-/**
- * Text up to this many code units is encoded by a loop here: the native
- * `encodeInto` costs about 0.4 µs a call (a view of the buffer, an op, a
- * result object), which a loop only reaches at a few hundred characters.
- */
-const TEXT_LOOP_MAX = 256;
 
 /** Buffer size that holds any payload that may be stored, plus the head of one more item. */
 const DEFAULT_CAPACITY = MAX_PAYLOAD_BYTES + 1024;
@@ -310,47 +305,6 @@ class PayloadWriter {
       this.#buf[this.#pos++] = v ? TRUE : FALSE;
     } else this.#hexBytes(v.ref);
   }
-}
-
-/**
- * Writes the UTF-8 of `s` into `buf` at `at` (room for 3 bytes a code unit
- * checked by the caller) and returns the position past it: the bytes
- * `TextEncoder` gives (the tests compare the payloads with cborg's on
- * arbitrary text). Validation has refused lone surrogates; one would become
- * U+FFFD here, as `TextEncoder` makes it.
- */
-function utf8Into(s: string, buf: Uint8Array, at: number): number {
-  const n = s.length;
-  let p = at;
-  for (let i = 0; i < n; i++) {
-    let c = charCodeAt.call(s, i);
-    if (c < 0x80) {
-      buf[p++] = c;
-      continue;
-    }
-    if (c < 0x800) {
-      buf[p++] = 0xc0 | (c >> 6);
-      buf[p++] = 0x80 | (c & 0x3f);
-      continue;
-    }
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < n ? charCodeAt.call(s, i + 1) : 0;
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        buf[p++] = 0xf0 | (cp >> 18);
-        buf[p++] = 0x80 | ((cp >> 12) & 0x3f);
-        buf[p++] = 0x80 | ((cp >> 6) & 0x3f);
-        buf[p++] = 0x80 | (cp & 0x3f);
-        i++;
-        continue;
-      }
-      c = 0xfffd;
-    }
-    buf[p++] = 0xe0 | (c >> 12);
-    buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-    buf[p++] = 0x80 | (c & 0x3f);
-  }
-  return p;
 }
 
 // Encoding reads only the validated copy of a record and calls no user code,

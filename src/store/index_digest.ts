@@ -9,6 +9,7 @@
 
 import { hashInto } from "blake3-jit";
 import { toHex } from "../records/mod.ts";
+import { TEXT_LOOP_MAX, utf8Into } from "../records/_utf8.ts";
 
 /** BLAKE3-256 digest width. */
 const DIGEST_BYTES = 32;
@@ -33,14 +34,23 @@ function digestOf(first: string, second?: string): Uint8Array {
   const units = first.length + (second === undefined ? 0 : 1 + second.length);
   const bound = UTF8_PER_UNIT * units;
   const buf = bound <= SCRATCH_BYTES ? scratch : new Uint8Array(bound);
-  let n = utf8.encodeInto(first, buf).written;
+  let n = encode(first, buf, 0);
   if (second !== undefined) {
     buf[n++] = 0;
-    n += utf8.encodeInto(second, buf.subarray(n)).written;
+    n = encode(second, buf, n);
   }
   const out = new Uint8Array(DIGEST_BYTES);
-  hashInto(buf.subarray(0, n), out);
+  hashInto(new Uint8Array(buf.buffer, 0, n), out);
   return out;
+}
+
+/** Writes `text` as UTF-8 into `buf` at `at` (room checked by the caller); returns the end. */
+function encode(text: string, buf: Uint8Array, at: number): number {
+  // Most index texts are a few dozen characters: two encodeInto calls (an op
+  // and a view each) cost more than hashing them did.
+  return text.length <= TEXT_LOOP_MAX
+    ? utf8Into(text, buf, at)
+    : at + utf8.encodeInto(text, buf.subarray(at)).written;
 }
 
 /**
