@@ -157,18 +157,22 @@ async function pump(
     // leave the next pass to find them.
     while (true) {
       const before = read;
-      for await (const rec of journal.readFrom(at, { end: journal.durableOffset })) {
-        if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
-          stopped = true;
-          break;
+      // The payloads are views into read buffers the journal never reuses: the builder may
+      // keep them (sets, dead letters) without a copy.
+      reading: for await (const batch of journal.readBatches(at, { end: journal.durableOffset })) {
+        for (const rec of batch) {
+          if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
+            stopped = true;
+            break reading;
+          }
+          stats.recordsRead++;
+          stats.bytesRead += rec.next - rec.offset;
+          read++;
+          at = rec.next;
+          if (builder.add(rec)) continue;
+          if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
+          builder.add(rec);
         }
-        stats.recordsRead++;
-        stats.bytesRead += rec.next - rec.offset;
-        read++;
-        at = rec.next;
-        if (builder.add(rec)) continue;
-        if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
-        builder.add(rec);
       }
       // Nothing read: caught up, or a stretch the journal does not yield as records.
       if (stopped || read === before) break;
