@@ -127,6 +127,59 @@ async function pump(
   report: IngestReport,
   budget: Budget,
 ): Promise<PumpOutcome> {
+  const { journal } = ctx;
+  const packing = commitPath(ctx, from, report, budget);
+  const { builder, pipeline } = packing;
+  try {
+    // Read to the durable end and send what is packed. While that commit
+    // waited for the one before it, more records may have become durable:
+    // read and pack those with it in flight, rather than settle it first and
+    // leave the next pass to find them.
+    while (true) {
+      const read = await readAndPack(ctx, packing);
+      if (read === "conflict") return conflict(pipeline);
+      // Nothing read: caught up, or a stretch the journal does not yield as records.
+      if (read !== "read") break;
+      // Caught up with a commit in flight: the next commit cannot go before it settles, so
+      // what becomes durable meanwhile joins the next one (fuller commits, none sent later).
+      if (pipeline.inFlight && await durableBefore(journal, packing.at, pipeline)) continue;
+      if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
+      // The same holds for the commit just sent.
+      if (!(await durableBefore(journal, packing.at, pipeline))) break;
+    }
+    if (!(await pipeline.send(builder.take())) || !(await pipeline.settle())) {
+      return conflict(pipeline);
+    }
+    return { cursor: pipeline.cursor, conflict: false, stopped: packing.stopped };
+  } finally {
+    // Whatever ended the pump, the commit in flight ends before the pass does.
+    await pipeline.outcome();
+  }
+}
+
+/** A pump's commit path and how far it has read. */
+interface Packing {
+  builder: CommitBuilder;
+  pipeline: CommitPipeline;
+  /** Where the next record to read starts. */
+  at: number;
+  /** Records handed to the builder since the pump began, committed or not. */
+  read: number;
+  /** Most records the pump may read. */
+  quota: number;
+  /** Time the pump stops reading at, `performance.now()` scale. */
+  deadline: number;
+  /** The budget ran out. */
+  stopped: boolean;
+}
+
+/** The builder and the pipeline sending its commits over `from`, counting into `report`. */
+function commitPath(
+  ctx: PassContext,
+  from: Cursor,
+  report: IngestReport,
+  budget: Budget,
+): Packing {
   const { journal, store, stats } = ctx;
   const builder = new CommitBuilder(store, {
     journalId: journal.id,
@@ -147,46 +200,47 @@ async function pump(
     },
   });
   const quota = budget.remaining();
-  let read = 0; // records handed to the builder since `from`, committed or not
-  let stopped = false;
-  let at = from.offset; // where the next record to read starts
-  try {
-    // Read to the durable end and send what is packed. While that commit
-    // waited for the one before it, more records may have become durable:
-    // read and pack those with it in flight, rather than settle it first and
-    // leave the next pass to find them.
-    while (true) {
-      const before = read;
-      for await (const rec of journal.readFrom(at, { end: journal.durableOffset })) {
-        if (read >= quota || ctx.signal?.aborted || performance.now() >= budget.deadline) {
-          stopped = true;
-          break;
-        }
-        stats.recordsRead++;
-        stats.bytesRead += rec.next - rec.offset;
-        read++;
-        at = rec.next;
-        if (builder.add(rec)) continue;
-        if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
-        builder.add(rec);
+  return {
+    builder,
+    pipeline,
+    at: from.offset,
+    read: 0,
+    quota,
+    deadline: budget.deadline,
+    stopped: false,
+  };
+}
+
+/**
+ * Read from `p.at` to the durable end, packing each record and sending each
+ * commit that fills up: `"read"` (some records), `"none"` (caught up, or a
+ * stretch the journal does not yield as records), `"stopped"` (the budget ran
+ * out) or `"conflict"` (a commit failed its versionstamp check).
+ */
+async function readAndPack(
+  ctx: PassContext,
+  p: Packing,
+): Promise<"read" | "none" | "stopped" | "conflict"> {
+  const { journal, stats, signal } = ctx;
+  const before = p.read;
+  // The batch's payloads are views into read buffers the journal never reuses:
+  // the builder may keep them (sets, dead letters) without a copy.
+  for await (const batch of journal.readBatches(p.at, { end: journal.durableOffset })) {
+    for (const rec of batch) {
+      if (p.read >= p.quota || signal?.aborted || performance.now() >= p.deadline) {
+        p.stopped = true;
+        return "stopped";
       }
-      // Nothing read: caught up, or a stretch the journal does not yield as records.
-      if (stopped || read === before) break;
-      // Caught up with a commit in flight: the next commit cannot go before it settles, so
-      // what becomes durable meanwhile joins the next one (fuller commits, none sent later).
-      if (pipeline.inFlight && await durableBefore(journal, at, pipeline)) continue;
-      if (!(await pipeline.send(builder.take()))) return conflict(pipeline);
-      // The same holds for the commit just sent.
-      if (!(await durableBefore(journal, at, pipeline))) break;
+      stats.recordsRead++;
+      stats.bytesRead += rec.next - rec.offset;
+      p.read++;
+      p.at = rec.next;
+      if (p.builder.add(rec)) continue;
+      if (!(await p.pipeline.send(p.builder.take()))) return "conflict";
+      p.builder.add(rec);
     }
-    if (!(await pipeline.send(builder.take())) || !(await pipeline.settle())) {
-      return conflict(pipeline);
-    }
-    return { cursor: pipeline.cursor, conflict: false, stopped };
-  } finally {
-    // Whatever ended the pump, the commit in flight ends before the pass does.
-    await pipeline.outcome();
   }
+  return p.read === before ? "none" : "read";
 }
 
 /**

@@ -45,8 +45,8 @@ export type CorruptionReason =
 
 /**
  * The journal holds bytes that fail verification where acknowledged data
- * should be. Sticky for reads: once `read()` or `readFrom()` of a Journal has
- * thrown it, every later `read()` and `readFrom()` of that Journal throws the
+ * should be. Sticky for reads: once `read()`, `readFrom()` or `readBatches()`
+ * of a Journal has thrown it, every later read of that Journal throws the
  * same error until the journal is reopened (a journal opened `"skip-corrupt"`
  * skips damage instead); appends are not affected. `repairJournal()` is the
  * way past damage in a sealed segment.

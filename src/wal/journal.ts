@@ -25,7 +25,7 @@ import type {
   RecoveryReport,
   SegmentInfo,
 } from "./options.ts";
-import { type ReadContext, readRecord, readRecords } from "./reader.ts";
+import { readBatches, type ReadContext, readRecord, readRecords } from "./reader.ts";
 import { segmentBases, segmentName } from "./segment_name.ts";
 import { notify, type Writer } from "./writer.ts";
 
@@ -299,7 +299,38 @@ export class Journal {
     return this.#sticky(readRecords(this.#ctx, offset, options));
   }
 
-  async *#sticky(records: AsyncIterableIterator<JournalRecord>) {
+  /**
+   * Records from `offset` as `readFrom()` reads them (the same order, bounds,
+   * refresh, sticky errors and skip-corrupt reports), handed out a batch at a
+   * time: the records the read buffer holds (up to its 1 MiB), verified in one
+   * synchronous pass, with no promise per record. Their payloads and digests
+   * are views into read buffers the journal never writes over: valid for good,
+   * but each keeps its buffer alive; copy what you keep for long. An error or
+   * a skip met after some records of a buffer comes with the next batch.
+   *
+   * @example Read in batches
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Journal } from "@stemedb/ingest/wal";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const journal = await Journal.open(dir);
+   * await journal.appendBatch([new Uint8Array([1]), new Uint8Array([2])]);
+   * const seen = [];
+   * for await (const batch of journal.readBatches(journal.firstOffset)) {
+   *   for (const record of batch) seen.push(record.payload[0]);
+   * }
+   * assert.deepEqual(seen, [1, 2]);
+   * await journal.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  readBatches(offset: number, options?: ReadFromOptions): AsyncIterableIterator<JournalRecord[]> {
+    this.#assertOpen();
+    return this.#sticky(readBatches(this.#ctx, offset, { ...options, keep: true }));
+  }
+
+  async *#sticky<T>(records: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
     try {
       this.#assertReadable();
       yield* records;

@@ -186,7 +186,7 @@ export interface JournalOptions {
 }
 
 /**
- * Options of `Journal.readFrom()`.
+ * Options of `Journal.readFrom()` and `Journal.readBatches()`.
  *
  * @example Use ReadFromOptions
  * ```ts
@@ -263,9 +263,12 @@ export interface JournalRecord {
   offset: number;
   /** Global offset just past the record. */
   next: number;
-  /** The payload bytes (a copy the caller owns). */
+  /**
+   * The payload bytes: a copy the caller owns from `read()` and `readFrom()`,
+   * a view into a read buffer the journal never writes over from `readBatches()`.
+   */
   payload: Uint8Array;
-  /** The stored BLAKE3-256 digest of the payload. */
+  /** The stored BLAKE3-256 digest of the payload (a copy or a view, as `payload`). */
   digest: Uint8Array;
 }
 

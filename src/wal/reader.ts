@@ -1,6 +1,7 @@
 /**
- * Reading records: `read(offset)` for one record and `readRecords()` behind
- * `readFrom()`, streaming segment files in large chunks up to the durable end.
+ * Reading records: `read(offset)` for one record, `readBatches()` behind
+ * `Journal.readBatches()` and `readRecords()` behind `readFrom()`, streaming
+ * segment files in large chunks up to the durable end.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import type { FileHandle, FileLayer } from "./file_layer.ts";
 import { HEADER_SIZE } from "./format.ts";
 import type { JournalRecord, ReadFromOptions, RecoveryEvent } from "./options.ts";
 import { findSegment, segmentName } from "./segment_name.ts";
-import { SegmentScanner } from "./segment_scanner.ts";
+import { type ScanStep, SegmentScanner } from "./segment_scanner.ts";
 
 /** What the read functions need from a journal. */
 export interface ReadContext {
@@ -156,14 +157,51 @@ async function isRecordStart(ctx: ReadContext, file: FileHandle, pos: number, bo
   return walker.position === pos;
 }
 
-/** Records from `offset` up to the durable end (see `Journal.readFrom`). */
+/** Records from `offset` up to the durable end, each a copy (see `Journal.readFrom`). */
 export async function* readRecords(
   ctx: ReadContext,
   offset: number,
   options: ReadFromOptions = {},
 ): AsyncIterableIterator<JournalRecord> {
+  // The scan reuses its buffer: each record is copied before the next batch is read.
+  for await (const batch of readBatches(ctx, offset, { ...options, keep: false })) {
+    for (const r of batch) {
+      options.signal?.throwIfAborted();
+      ctx.assertOpen();
+      yield {
+        offset: r.offset,
+        next: r.next,
+        payload: r.payload.slice(),
+        digest: r.digest.slice(),
+      };
+    }
+  }
+}
+
+/** Options of {@linkcode readBatches}. */
+export interface ReadBatchesOptions extends ReadFromOptions {
+  /**
+   * Whether the records' views stay valid for good (a refill reads into a new
+   * buffer); else only until the next batch is asked for.
+   */
+  keep: boolean;
+}
+
+/**
+ * Records from `offset` up to the durable end, in batches: the records the
+ * read buffer holds, verified in one synchronous pass, their payloads and
+ * digests views into it (see `Journal.readBatches`). A batch ends before a
+ * record that needs a read, a bad record or the end of a segment; what those
+ * lead to (a read, a skip, an error, the next segment) happens when the next
+ * batch is asked for, so a consumer meets it after the records before it.
+ */
+export async function* readBatches(
+  ctx: ReadContext,
+  offset: number,
+  options: ReadBatchesOptions,
+): AsyncIterableIterator<JournalRecord[]> {
   checkOffset(offset);
-  const { end = Infinity, signal } = options;
+  const { end = Infinity, signal, keep } = options;
   let pos = offset;
   let refreshedAtEnd = false;
   let file: FileHandle | null = null;
@@ -188,6 +226,7 @@ export async function* readRecords(
           maxRecordBytes: ctx.maxRecordBytes,
           verify: "crc",
           chunkBytes: READ_CHUNK,
+          keep,
         });
       }
       // The segment's end: known once a later segment exists. A segment removed
@@ -197,12 +236,12 @@ export async function* readRecords(
       if (i >= 0 && bases[i] === where.base && i + 1 < bases.length) where.next = bases[i + 1];
       const next = where.next;
       scanner.setLimit(Math.min(next, ctx.limit()) - where.base);
-      // Most records of a chunk are in the buffer already: no await (and no promises) for them.
       const step = scanner.nextBuffered() ?? await scanner.next();
       if (step.kind === "record") {
-        const at = where.base + step.pos;
-        pos = at + HEADER_SIZE + step.len;
-        yield { offset: at, next: pos, payload: step.payload.slice(), digest: step.digest.slice() };
+        const batch = buffered(where.base, step, { scanner, end });
+        pos = batch[batch.length - 1].next;
+        // What ended the batch (a read, a bad record, the segment's end) is met on the next turn.
+        yield batch;
         continue;
       }
       if (step.kind === "bad") {
@@ -231,4 +270,23 @@ export async function* readRecords(
   } finally {
     file?.close();
   }
+}
+
+/**
+ * `first` and the records after it that the scanner's buffer holds, up to
+ * `end`: no await (and no promise) for each.
+ */
+function buffered(
+  base: number,
+  first: ScanStep & { kind: "record" },
+  { scanner, end }: { scanner: SegmentScanner; end: number },
+): JournalRecord[] {
+  const batch: JournalRecord[] = [];
+  for (let step: ScanStep | null = first; step?.kind === "record"; step = scanner.nextBuffered()) {
+    const offset = base + step.pos;
+    const next = offset + HEADER_SIZE + step.len;
+    batch.push({ offset, next, payload: step.payload, digest: step.digest });
+    if (next >= end) break;
+  }
+  return batch;
 }

@@ -25,6 +25,12 @@ export interface ScanOptions {
   verify: ScanVerify;
   /** Read size. */
   chunkBytes: number;
+  /**
+   * Whether the payload and digest views of every step stay valid for good:
+   * a refill reads into a new buffer instead of over bytes already handed out.
+   * @default {false}
+   */
+  keep?: boolean;
 }
 
 /** One step of a scan. */
@@ -35,7 +41,8 @@ export type ScanStep =
 
 /**
  * Reads records from a segment file. The payload and digest views of a step
- * are valid only until the next call: copy what you keep.
+ * are valid only until the next call (copy what you keep), unless the scan
+ * keeps its buffers (`keep`).
  */
 export class SegmentScanner {
   #file: FileHandle;
@@ -174,22 +181,23 @@ export class SegmentScanner {
   async #ensure(pos: number, n: number): Promise<number> {
     let have = this.#bufStart + this.#bufLen - pos;
     if (pos >= this.#bufStart && have >= n) return have;
-    if (pos < this.#bufStart || have < 0) {
-      this.#bufStart = pos;
-      this.#bufLen = 0;
-      have = 0;
-    } else if (pos > this.#bufStart) {
-      this.#buf.copyWithin(0, pos - this.#bufStart, this.#bufLen);
-      this.#bufStart = pos;
-      this.#bufLen = have;
+    if (pos < this.#bufStart || have < 0) have = 0;
+    const from = pos - this.#bufStart;
+    const size = Math.max(
+      Math.min(n, this.#limit - pos),
+      chunkFor(this.#opts.chunkBytes, this.#limit - pos),
+    );
+    // The views a keeping scan handed out lie before `pos`: it never writes over
+    // them, it moves what is resident from `pos` into a buffer of its own.
+    if (size > this.#buf.length || (this.#opts.keep === true && from !== 0)) {
+      const fresh = new Uint8Array(size);
+      if (have > 0) fresh.set(this.#buf.subarray(from, from + have));
+      this.#buf = fresh;
+    } else if (have > 0 && from > 0) {
+      this.#buf.copyWithin(0, from, from + have);
     }
-    const want = Math.min(n, this.#limit - pos);
-    const room = chunkFor(this.#opts.chunkBytes, this.#limit - this.#bufStart);
-    if (want > this.#buf.length || room > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(want, room));
-      grown.set(this.#buf.subarray(0, this.#bufLen));
-      this.#buf = grown;
-    }
+    this.#bufStart = pos;
+    this.#bufLen = have;
     const cap = Math.min(this.#buf.length, this.#limit - this.#bufStart);
     while (this.#bufLen < cap) {
       const readAt = this.#bufStart + this.#bufLen;
