@@ -21,6 +21,7 @@
  */
 import { clearImmediate, setImmediate } from "node:timers";
 import { telemetry } from "../telemetry/mod.ts";
+import { RecordEnds } from "./_record_ends.ts";
 import { retrying } from "./retry.ts";
 
 /** What the tracker reads of a journal (a `Journal` open as the writer). */
@@ -135,10 +136,8 @@ export class LagTracker {
   #journal: TrackedJournal;
   #store: TrackedStore;
   #lastSyncMs: (() => number) | undefined;
-  /** Ends of indexed records, ascending, live from `#head` to `#tail`. */
-  #ends = new Float64Array(1024);
-  #head = 0;
-  #tail = 0;
+  /** Ends of indexed records. */
+  #ends = new RecordEnds();
   /** Offset the index starts at: records starting here or later are indexed. */
   #floor: number;
   #scanned: number;
@@ -225,7 +224,7 @@ export class LagTracker {
 
   /** The lag as last tracked: no I/O. */
   get lag(): TrackedLag {
-    const records = this.#tail - this.#head;
+    const records = this.#ends.size;
     const oldest = this.#ages.find((a) => a.end > this.#cursor);
     return {
       records,
@@ -245,7 +244,7 @@ export class LagTracker {
    */
   count(from: number, to: number): number | undefined {
     if (from < this.#floor || to > this.#scanned || from > to) return undefined;
-    return this.#upperBound(to) - this.#upperBound(from);
+    return this.#ends.countTo(to) - this.#ends.countTo(from);
   }
 
   /**
@@ -400,7 +399,7 @@ export class LagTracker {
 
   /** The cursor moved past the end indexed: nothing below it needs indexing. */
   #skipTo(offset: number): void {
-    this.#head = this.#tail = 0;
+    this.#ends.clear();
     this.#floor = this.#scanned = offset;
     this.#pending = this.#pending.filter((p) => p.end > offset);
   }
@@ -408,36 +407,14 @@ export class LagTracker {
   #push(end: number): void {
     // Applied while it was being read (the cursor moved past it): not behind.
     if (end <= this.#cursor) return;
-    if (this.#tail === this.#ends.length) {
-      const live = this.#tail - this.#head;
-      const ends = live * 2 > this.#ends.length
-        ? new Float64Array(this.#ends.length * 2)
-        : this.#ends;
-      ends.set(this.#ends.subarray(this.#head, this.#tail));
-      this.#ends = ends;
-      this.#head = 0;
-      this.#tail = live;
-    }
-    this.#ends[this.#tail++] = end;
-  }
-
-  /** Index of the first live end greater than `offset`. */
-  #upperBound(offset: number): number {
-    let lo = this.#head;
-    let hi = this.#tail;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#ends[mid] <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    this.#ends.push(end);
   }
 
   #countGroups(): void {
     while (this.#pending.length > 0 && this.#pending[0].end <= this.#scanned) {
       const p = this.#pending.shift()!;
       const from = Math.max(p.from, this.#floor);
-      const records = this.#upperBound(p.end) - this.#upperBound(from);
+      const records = this.#ends.countTo(p.end) - this.#ends.countTo(from);
       const group: GroupCommit = {
         from: p.from,
         end: p.end,
@@ -474,15 +451,15 @@ export class LagTracker {
       return; // the store is unreachable: keep the last known cursor, try again next tick
     }
     if (offset === null || offset <= this.#cursor) return;
-    const before = this.#tail - this.#head;
+    const before = this.#ends.size;
     this.#cursor = offset;
     if (offset > this.#scanned) this.#skipTo(offset);
     else {
-      this.#head = this.#upperBound(offset);
+      this.#ends.dropTo(offset);
       this.#floor = offset;
     }
     while (this.#ages.length > 0 && this.#ages[0].end <= offset) this.#ages.shift();
-    this.#sampleRate(before - (this.#tail - this.#head));
+    this.#sampleRate(before - this.#ends.size);
   }
 
   #sampleRate(applied: number): void {

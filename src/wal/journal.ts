@@ -5,7 +5,9 @@
  */
 import { type Hashers, loadHashers } from "./checksums.ts";
 import { readHead } from "./durable_head.ts";
-import { CorruptJournalError, JournalClosedError, JournalIOError } from "./errors.ts";
+import { CorruptionLatch } from "./corruption_latch.ts";
+import { DurableListeners } from "./durable_listeners.ts";
+import { JournalClosedError } from "./errors.ts";
 import {
   type Opened,
   openReader,
@@ -26,8 +28,9 @@ import type {
   SegmentInfo,
 } from "./options.ts";
 import { readBatches, type ReadContext, readRecord, readRecords } from "./reader.ts";
-import { segmentBases, segmentName } from "./segment_name.ts";
-import { notify, type Writer } from "./writer.ts";
+import { SegmentList } from "./segment_list.ts";
+import { segmentBases } from "./segment_name.ts";
+import type { Writer } from "./writer.ts";
 
 /**
  * A durable, segmented write-ahead log. One writer per directory (an exclusive
@@ -59,15 +62,13 @@ export class Journal {
   readonly recovery: RecoveryReport | null;
   #s: Settings;
   #h: Hashers;
-  #bases: number[];
-  #misplaced: Set<number>;
-  #placed: { from: number[]; length: number; bases: number[] } | null = null;
+  #segments: SegmentList;
   #writer: Writer | null;
   #lock: JournalLock | null;
   #durable: number;
-  #listeners = new Set<(durableEnd: number) => void>();
+  #listeners = new DurableListeners();
   #closed = false;
-  #corrupt: CorruptJournalError | null = null;
+  #latch: CorruptionLatch;
   #ctx: ReadContext;
 
   private constructor(dir: string, s: Settings, h: Hashers, o: Opened) {
@@ -77,8 +78,8 @@ export class Journal {
     this.recovery = o.recovery;
     this.#s = s;
     this.#h = h;
-    this.#bases = o.bases;
-    this.#misplaced = o.misplaced;
+    this.#segments = new SegmentList(o.bases, o.misplaced);
+    this.#latch = new CorruptionLatch(s.recovery === "skip-corrupt");
     this.#durable = o.durable;
     this.#writer = o.writer;
     this.#lock = o.lock;
@@ -91,7 +92,7 @@ export class Journal {
       maxRecordBytes: s.maxRecordBytes,
       skipCorrupt: s.recovery === "skip-corrupt",
       canRefresh: s.readOnly,
-      bases: () => self.#readableBases(),
+      bases: () => self.#segments.readable(),
       limit: () => self.durableOffset,
       refresh: () => self.refresh(),
       assertOpen: () => self.#assertOpen(),
@@ -182,7 +183,8 @@ export class Journal {
    * ```
    */
   get firstOffset(): number {
-    return this.#bases.length > 0 ? this.#bases[0] : this.durableOffset;
+    const { bases } = this.#segments;
+    return bases.length > 0 ? bases[0] : this.durableOffset;
   }
 
   /**
@@ -265,11 +267,12 @@ export class Journal {
    * ```
    */
   async read(offset: number): Promise<JournalRecord> {
-    this.#assertReadable();
+    this.#assertOpen();
+    this.#latch.check();
     try {
       return await readRecord(this.#ctx, offset);
     } catch (e) {
-      throw this.#noteCorrupt(e);
+      throw this.#latch.note(e);
     }
   }
 
@@ -296,7 +299,7 @@ export class Journal {
    */
   readFrom(offset: number, options?: ReadFromOptions): AsyncIterableIterator<JournalRecord> {
     this.#assertOpen();
-    return this.#sticky(readRecords(this.#ctx, offset, options));
+    return this.#latch.guard(readRecords(this.#ctx, offset, options));
   }
 
   /**
@@ -327,16 +330,7 @@ export class Journal {
    */
   readBatches(offset: number, options?: ReadFromOptions): AsyncIterableIterator<JournalRecord[]> {
     this.#assertOpen();
-    return this.#sticky(readBatches(this.#ctx, offset, { ...options, keep: true }));
-  }
-
-  async *#sticky<T>(records: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-    try {
-      this.#assertReadable();
-      yield* records;
-    } catch (e) {
-      throw this.#noteCorrupt(e);
-    }
+    return this.#latch.guard(readBatches(this.#ctx, offset, { ...options, keep: true }));
   }
 
   /**
@@ -365,12 +359,12 @@ export class Journal {
     // The durable end first, then the listing: a segment holding bytes below the
     // end was created before the end was published, so the listing includes it.
     const head = await readHead(fs, this.#h, this.dir);
-    this.#bases = segmentBases(await fs.readDir(this.dir));
-    this.#misplaced = await setAside(this.dir, this.#s, this.#bases);
+    const bases = segmentBases(await fs.readDir(this.dir));
+    this.#segments.replace(bases, await setAside(this.dir, this.#s, bases));
     const before = this.#durable;
-    this.#durable = head ?? await scanEnd(this.dir, this.#s, this.#h, this.#bases, this.#durable);
+    this.#durable = head ?? await scanEnd(this.dir, this.#s, this.#h, bases, this.#durable);
     if (this.#durable > before) {
-      for (const listener of this.#listeners) notify(listener, this.#durable);
+      this.#listeners.notify(this.#durable);
     }
     return this.#durable;
   }
@@ -402,8 +396,7 @@ export class Journal {
   onDurable(listener: (durableEnd: number) => void): () => void {
     this.#assertOpen();
     if (this.#writer !== null) return this.#writer.listen(listener);
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -431,17 +424,7 @@ export class Journal {
     if (this.#writer === null) {
       throw new TypeError(`Cannot remove segments of journal "${this.dir}": it is open read-only`);
     }
-    let n = 0;
-    while (n < this.#bases.length - 1 && this.#bases[n + 1] <= offset) n++;
-    if (n === 0) return 0;
-    const removed = this.#bases.splice(0, n);
-    try {
-      for (const base of removed) await this.#s.fs.remove(`${this.dir}/${segmentName(base)}`);
-      await this.#s.fs.syncDir(this.dir);
-    } catch (e) {
-      throw new JournalIOError(this.dir, "remove segments", e);
-    }
-    return n;
+    return await this.#segments.removeBelow(offset, { dir: this.dir, fs: this.#s.fs });
   }
 
   /**
@@ -464,14 +447,8 @@ export class Journal {
   async segments(): Promise<SegmentInfo[]> {
     this.#assertOpen();
     if (this.#writer === null) await this.refresh();
-    const bases = this.#bases;
     const last = this.#writer !== null ? this.#writer.writtenOffset : this.durableOffset;
-    return bases.map((base, i) => ({
-      base,
-      end: i + 1 < bases.length ? bases[i + 1] : Math.max(base, last),
-      path: `${this.dir}/${segmentName(base)}`,
-      sealed: i + 1 < bases.length,
-    }));
+    return this.#segments.infos(this.dir, last);
   }
 
   /**
@@ -503,30 +480,6 @@ export class Journal {
 
   #assertOpen(): void {
     if (this.#closed) throw new JournalClosedError(this.dir);
-  }
-
-  /** Open, and no earlier read met corruption (outside skip-corrupt, that is sticky). */
-  #assertReadable(): void {
-    this.#assertOpen();
-    if (this.#corrupt !== null) throw this.#corrupt;
-  }
-
-  /** Remember corruption a read met; returns `e` to rethrow. */
-  #noteCorrupt(e: unknown): unknown {
-    if (e instanceof CorruptJournalError && !this.#ctx.skipCorrupt) this.#corrupt ??= e;
-    return e;
-  }
-
-  /** The segments readers walk: all of them, less those a skip-corrupt journal set aside. */
-  #readableBases(): readonly number[] {
-    if (this.#misplaced.size === 0) return this.#bases;
-    const from = this.#bases;
-    // replaced on refresh, grown in place by a rotation
-    if (this.#placed?.from !== from || this.#placed.length !== from.length) {
-      const bases = from.filter((b) => !this.#misplaced.has(b));
-      this.#placed = { from, length: from.length, bases };
-    }
-    return this.#placed.bases;
   }
 
   #writerOrThrow(): Writer {

@@ -15,8 +15,8 @@
 import { JournalClosedError, JournalIOError, RecordSizeError } from "./errors.ts";
 import type { Hashers } from "./checksums.ts";
 import type { HeadWriter } from "./durable_head.ts";
-import type { FileHandle, FileLayer } from "./file_layer.ts";
-import { writeAll, writeAllSync } from "./file_layer.ts";
+import { DurableListeners } from "./durable_listeners.ts";
+import { type FileHandle, type FileLayer, writeAll, writeAllSync } from "./file_layer.ts";
 import { DIGEST_OFFSET, DIGEST_SIZE, HEADER_SIZE } from "./format.ts";
 import type { AppendResult } from "./options.ts";
 import { placeRecord } from "./record_codec.ts";
@@ -87,7 +87,7 @@ export class Writer {
   #failure: JournalIOError | null = null;
   #closed = false;
   #sealer: ParallelSealer;
-  #listeners = new Set<(durableEnd: number) => void>();
+  #listeners = new DurableListeners();
 
   /** Start a writer over a recovered, synced active segment. */
   constructor(init: WriterInit) {
@@ -464,13 +464,12 @@ export class Writer {
   #publish(end: number): void {
     this.#durable = end;
     this.#init.head.publish(end);
-    for (const listener of this.#listeners) notify(listener, end);
+    this.#listeners.notify(end);
   }
 
   /** Call `listener` with each new durable end; returns the unsubscribe function. */
   listen(listener: (durableEnd: number) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   #countRecords(group: Entry[]): number {
@@ -490,13 +489,4 @@ const ZEROS = new Uint8Array(64 * 1024);
 /** A byte array on shared memory, so the sealer's worker can hash in place. */
 function sharedBytes(size: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(size));
-}
-
-/** Run a durable-end listener; its failure is reported, never allowed to break the writer. */
-export function notify(listener: (durableEnd: number) => void, end: number): void {
-  try {
-    listener(end);
-  } catch (e) {
-    reportError(e);
-  }
 }
