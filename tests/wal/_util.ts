@@ -1,6 +1,6 @@
 // Shared helpers of the WAL tests (not a test file).
-import type { FileHandle, FileLayer } from "../../src/wal/mod.ts";
-import { denoFileLayer, segmentName } from "../../src/wal/mod.ts";
+import type { AppendResult, FileHandle, FileLayer, RecoveryEvent } from "../../src/wal/mod.ts";
+import { denoFileLayer, Journal, segmentName } from "../../src/wal/mod.ts";
 
 /** Run `fn` with a fresh temp directory, removed afterwards. */
 export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -151,4 +151,40 @@ export async function setHead(dir: string, offset: number | null): Promise<void>
     headPath(dir),
     encodeHead(await loadHashers(), offset, new Uint8Array(HEAD_SIZE)),
   );
+}
+
+/** A skip-corrupt reader of six 80-byte records whose third fails its CRC, and what it reports. */
+export interface SkipCorruptFixture {
+  reader: Journal;
+  /** The six appends' results. */
+  results: AppendResult[];
+  /** The segment file holding them. */
+  path: string;
+  /** What the reader reports, as it reports it. */
+  events: RecoveryEvent[];
+  /** The report skipping the damaged third record must make. */
+  skipped: RecoveryEvent;
+}
+
+/** Write six records into `dir`, flip a byte of the third, open a "skip-corrupt" reader. */
+export async function skipCorruptReader(dir: string): Promise<SkipCorruptFixture> {
+  const writer = await Journal.open(dir);
+  const results = await writer.appendBatch(Array.from({ length: 6 }, (_, i) => payload(i, 80)));
+  await writer.close();
+  const path = segPath(dir, 0);
+  await flipByte(path, results[2].offset + 50);
+  const events: RecoveryEvent[] = [];
+  const reader = await Journal.open(dir, {
+    readOnly: true,
+    recovery: "skip-corrupt",
+    onRecovery: (e) => events.push(e),
+  });
+  const skipped: RecoveryEvent = {
+    kind: "skipped",
+    file: path,
+    offset: results[2].offset,
+    reason: "crc mismatch",
+    bytes: results[2].next - results[2].offset,
+  };
+  return { reader, results, path, events, skipped };
 }

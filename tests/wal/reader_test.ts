@@ -8,7 +8,7 @@ import {
   OffsetError,
   type RecoveryEvent,
 } from "../../src/wal/mod.ts";
-import { payload, readAll, withTempDir } from "./_util.ts";
+import { payload, readAll, skipCorruptReader, withTempDir } from "./_util.ts";
 import { build, except, flipAt } from "./_catalogue.ts";
 
 Deno.test("a read-only Journal sees nothing past the published durable end", async () => {
@@ -126,29 +126,11 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 Deno.test('a read-only Journal opened "skip-corrupt" resyncs past a corrupt record and reports it', async () => {
   await withTempDir(async (dir) => {
-    const writer = await Journal.open(dir);
-    const results = await writer.appendBatch(Array.from({ length: 6 }, (_, i) => payload(i, 80)));
-    await writer.close();
-    const path = `${dir}/00000000000000000000.wal`;
-    const bytes = await Deno.readFile(path);
-    bytes[results[2].offset + 50] ^= 0x55;
-    await Deno.writeFile(path, bytes);
-    const events: RecoveryEvent[] = [];
-    const reader = await Journal.open(dir, {
-      readOnly: true,
-      recovery: "skip-corrupt",
-      onRecovery: (e) => events.push(e),
-    });
+    const { reader, results, events, skipped } = await skipCorruptReader(dir);
     const seen = [];
     for await (const r of reader.readFrom(0)) seen.push(r.offset);
     assert.deepEqual(seen, results.filter((_, i) => i !== 2).map((r) => r.offset));
-    assert.deepEqual(events, [{
-      kind: "skipped",
-      file: path,
-      offset: results[2].offset,
-      reason: "crc mismatch",
-      bytes: results[2].next - results[2].offset,
-    }]);
+    assert.deepEqual(events, [skipped]);
     await reader.close();
     // The default mode refuses to hand it out.
     const strict = await Journal.open(dir, { readOnly: true });
