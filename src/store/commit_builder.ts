@@ -261,7 +261,10 @@ export class CommitBuilder {
 
   async #commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
     const store = this.#store;
-    let state = await this.#prefetched(planned);
+    // Nothing to resolve (no vote, no epoch): no winner or guard to read, nor to check.
+    let state = planned.resolves.length === 0
+      ? { guards: new Map(), current: new Map() }
+      : await this.#prefetched(planned);
     while (true) {
       state ??= await this.#readState(planned);
       const { resolution, applied } = resolve(store.keys, state, planned.resolves);

@@ -188,6 +188,28 @@ Deno.test("CommitBuilder.whenRead() resolves once the winners a commit resolves 
   });
 });
 
+Deno.test("CommitBuilder.commit() of a commit that resolves nothing reads no guard, even on a new store", async () => {
+  await withStore(async (_, path) => {
+    const kv = await Deno.openKv(path);
+    // Every guard read is held: a commit that made one would not settle.
+    const held = holdReads(kv, (keys) => keys.some((k) => k.includes("guard")));
+    const store = await KvStore.open(held.view);
+    try {
+      const builder = new CommitBuilder(store, { journalId: J1 });
+      for (const r of await records(2)) builder.add(r);
+      const commit = builder.commit(builder.take()!, { expect: null });
+      assert.equal(await settled(commit), true, "the commit waited for a read");
+      assert.ok((await commit).ok);
+      assert.equal(held.reads, 0);
+      assert.equal((await store.listSubject("earth")).items.length, 2);
+    } finally {
+      held.release();
+      store.close();
+      kv.close();
+    }
+  });
+});
+
 Deno.test("CommitBuilder.whenRead() of a commit that resolves nothing resolves at once", async () => {
   await withStore(async (store) => {
     const builder = new CommitBuilder(store, { journalId: J1 });
