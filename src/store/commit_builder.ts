@@ -262,7 +262,7 @@ export class CommitBuilder {
   async #commit(planned: PlannedCommit, options: CommitOptions): Promise<CommitResult> {
     const store = this.#store;
     // Nothing to resolve (no vote, no epoch): no winner or guard to read, nor to check.
-    let state = planned.resolves.length === 0
+    let state: ResolveState | null = planned.resolves.length === 0
       ? { guards: new Map(), current: new Map() }
       : await this.#prefetched(planned);
     while (true) {
