@@ -188,3 +188,37 @@ export async function skipCorruptReader(dir: string): Promise<SkipCorruptFixture
   };
   return { reader, results, path, events, skipped };
 }
+
+/** A writer whose first record is durable (sealed by a rotation) and whose second is not. */
+export interface SealedThenPending {
+  /** A durability "interval" writer that will not sync on its own within a test. */
+  writer: Journal;
+  /** The first append: in a sealed, synced segment. */
+  sealed: AppendResult;
+  /** The second append: written to the new segment, past the durable end. */
+  pending: AppendResult;
+}
+
+/**
+ * Open a durability "interval" writer in `dir` with 200-byte segments and
+ * append two 100-byte records: the second rotates, which syncs and seals the
+ * first segment, so the durable end is the first record's end.
+ */
+export async function sealedThenPending(dir: string): Promise<SealedThenPending> {
+  const writer = await Journal.open(dir, {
+    durability: "interval",
+    syncIntervalMs: 60_000,
+    segmentBytes: 200,
+  });
+  const sealed = await writer.append(payload(1, 100));
+  if (writer.durableOffset !== 0) {
+    throw new Error(`Cannot set up the fixture: durable end ${writer.durableOffset} before a sync`);
+  }
+  const pending = await writer.append(payload(2, 100));
+  if (writer.durableOffset !== sealed.next) {
+    throw new Error(
+      `Cannot set up the fixture: durable end ${writer.durableOffset}, not ${sealed.next}`,
+    );
+  }
+  return { writer, sealed, pending };
+}

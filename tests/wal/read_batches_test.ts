@@ -5,7 +5,7 @@ import {
   Journal,
   type JournalRecord,
 } from "../../src/wal/mod.ts";
-import { payload, skipCorruptReader, withTempDir } from "./_util.ts";
+import { payload, sealedThenPending, skipCorruptReader, withTempDir } from "./_util.ts";
 import { build, flipAt } from "./_catalogue.ts";
 
 /** Every batch `readBatches(offset)` hands out, the records as handed out (no copies). */
@@ -111,15 +111,8 @@ Deno.test('Journal.readBatches() of a "skip-corrupt" reader skips a bad record, 
 
 Deno.test("Journal.readBatches() never hands out a record past the durable end, whatever the end option", async () => {
   await withTempDir(async (dir) => {
-    const writer = await Journal.open(dir, {
-      durability: "interval",
-      syncIntervalMs: 60_000,
-      segmentBytes: 200,
-    });
-    const a = await writer.append(payload(1, 100));
-    // Rotates: the first segment is synced and sealed; the second record is written, not durable.
-    const b = await writer.append(payload(2, 100));
-    assert.equal(writer.durableOffset, a.next);
+    // The first record is sealed by a rotation; the second is written, not durable.
+    const { writer, sealed: a, pending: b } = await sealedThenPending(dir);
     const reader = await Journal.open(dir, { readOnly: true });
     for (const journal of [writer, reader]) {
       const offsets = [];

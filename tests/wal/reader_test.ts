@@ -8,7 +8,7 @@ import {
   OffsetError,
   type RecoveryEvent,
 } from "../../src/wal/mod.ts";
-import { payload, readAll, skipCorruptReader, withTempDir } from "./_util.ts";
+import { payload, readAll, sealedThenPending, skipCorruptReader, withTempDir } from "./_util.ts";
 import { build, except, flipAt } from "./_catalogue.ts";
 
 Deno.test("a read-only Journal sees nothing past the published durable end", async () => {
@@ -141,15 +141,10 @@ Deno.test('a read-only Journal opened "skip-corrupt" resyncs past a corrupt reco
 
 Deno.test('durability "interval" publishes the durable end when it seals a segment', async () => {
   await withTempDir(async (dir) => {
-    const writer = await Journal.open(dir, {
-      durability: "interval",
-      syncIntervalMs: 60_000,
-      segmentBytes: 200,
-    });
-    const a = await writer.append(payload(1, 100));
-    assert.equal(writer.durableOffset, 0);
-    await writer.append(payload(2, 100)); // rotates: the first segment is synced and sealed
-    assert.equal(writer.durableOffset, a.next);
+    // Checks the durable end is 0 after the first append, then the first record's end once the
+    // second append rotates, syncing and sealing the first segment.
+    const { writer, sealed } = await sealedThenPending(dir);
+    assert.equal(writer.durableOffset, sealed.next);
     const reader = await Journal.open(dir, { readOnly: true });
     assert.deepEqual(await readAll(reader), [payload(1, 100)]);
     await reader.close();
